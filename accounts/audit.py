@@ -1,0 +1,18 @@
+"""The audit toolkit: every service writes one `AuditEvent` per change in its own transaction."""
+
+from .models import AuditEvent
+
+
+def record(actor, action: str, obj=None, *, summary: str = "", data: dict | None = None, school=None) -> AuditEvent:
+    """Append an audit event; `actor` is an Actor (or None for system jobs)."""
+    user = getattr(actor, "user", None)
+    return AuditEvent.objects.create(
+        school=school if school is not None else getattr(actor, "school", None) or getattr(obj, "school", None),
+        actor=user if getattr(user, "is_authenticated", False) else None,
+        ip=getattr(actor, "ip", None),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        summary=(summary or (str(obj) if obj is not None else ""))[:500],
+        data=data or {},
+    )

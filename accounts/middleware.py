@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+from django_otp import user_has_device
+
+from .actor import load_actor
+
+# Paths a signed-in but not yet second-factor-verified user may still open.
+OTP_EXEMPT_PREFIXES = ("/static/", "/i18n/", "/accounts/logout/", "/accounts/2fa/", "/join/", "/favicon")
+
+
+def client_ip(request) -> str | None:
+    if settings.SECURE_PROXY_SSL_HEADER and request.META.get("HTTP_X_FORWARDED_FOR"):
+        return request.META["HTTP_X_FORWARDED_FOR"].split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+class SchoolMiddleware:
+    """Sets `request.actor` (user, current school, person, roles) and enforces two-factor sign-in.
+
+    A user with a confirmed second factor must pass it after the password; staff
+    of a school that makes it mandatory must set one up before anything else.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        request.actor = load_actor(user, request.session.get("school_id"), client_ip(request))
+        if user.is_authenticated and not user.is_verified() and not request.path.startswith(OTP_EXEMPT_PREFIXES):
+            if user_has_device(user, confirmed=True):
+                return redirect(f"{reverse('accounts:otp_verify')}?next={request.get_full_path()}")
+            actor = request.actor
+            if actor.school and actor.school.require_staff_2fa and actor.is_staff_member:
+                return redirect("accounts:otp_setup")
+        if user.is_authenticated and user.must_change_password and not request.path.startswith(
+            OTP_EXEMPT_PREFIXES + ("/accounts/password/",)
+        ):
+            return redirect("accounts:password_change")
+        return self.get_response(request)

@@ -1,0 +1,258 @@
+"""Schools, logins, people and their roles, invite codes, consent and the audit trail.
+
+A `User` is only a login. A `Person` is a school's record of a human being and
+exists before any login (DESIGN.md §2); an invite code links the two. One login
+may be linked to people in several schools and acts within one at a time.
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class School(models.Model):
+    name = models.CharField(_("full name"), max_length=300)
+    short_name = models.CharField(_("short name"), max_length=100)
+    slug = models.SlugField(_("code"), max_length=50, unique=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    require_staff_2fa = models.BooleanField(
+        _("two-factor sign-in is mandatory for staff"), default=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        ordering = ["short_name"]
+
+    def __str__(self):
+        return self.short_name
+
+
+class User(AbstractUser):
+    """A login. Names for display come from the linked Person of the current school."""
+
+    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+    failed_login_count = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    must_change_password = models.BooleanField(default=False)
+    last_school = models.ForeignKey(School, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("login")
+        verbose_name_plural = _("logins")
+        constraints = [models.UniqueConstraint(Lower("username"), name="user_username_ci_unique")]
+
+    def is_locked(self, now=None) -> bool:
+        return bool(self.locked_until and self.locked_until > (now or timezone.now()))
+
+    def __str__(self):
+        return self.username
+
+
+class Person(models.Model):
+    """A school's record of a person: names in Russian order, contacts."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="people")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    last_name = models.CharField(_("surname"), max_length=150)
+    first_name = models.CharField(_("name"), max_length=150)
+    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["last_name", "first_name", "patronymic", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "user"], condition=Q(user__isnull=False), name="person_one_per_user_per_school"
+            )
+        ]
+        indexes = [models.Index(fields=["school", "last_name", "first_name"])]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        """«Иванов Иван Иванович»: surname, name, patronymic."""
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+    @property
+    def short_name(self) -> str:
+        """«Иванов И. И.»: the form used in journals and timetables."""
+        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
+        return f"{self.last_name} {initials}".strip()
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("school admin")
+    DIRECTOR = "director", _("director")
+    DEPUTY = "deputy", _("deputy director")
+    TEACHER = "teacher", _("teacher")
+    STUDENT = "student", _("student")
+    PARENT = "parent", _("parent")
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER})
+
+
+class StaffRole(models.Model):
+    """A staff role of a person in their school; a person may hold several."""
+
+    STAFF_CHOICES = [(r.value, r.label) for r in Role if r in STAFF_ROLES]
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("role"), max_length=20, choices=STAFF_CHOICES)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [models.UniqueConstraint(fields=["person", "role"], name="staffrole_unique")]
+        indexes = [models.Index(fields=["school", "role"])]
+
+    def __str__(self):
+        return f"{self.person} — {self.get_role_display()}"
+
+
+class Student(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="student")
+
+    class Meta:
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        ordering = ["person__last_name", "person__first_name"]
+
+    def __str__(self):
+        return str(self.person)
+
+
+class Parent(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="parent")
+
+    class Meta:
+        verbose_name = _("parent")
+        verbose_name_plural = _("parents")
+
+    def __str__(self):
+        return str(self.person)
+
+
+class ParentLink(models.Model):
+    class Relation(models.TextChoices):
+        MOTHER = "mother", _("mother")
+        FATHER = "father", _("father")
+        GUARDIAN = "guardian", _("legal guardian")
+        OTHER = "other", _("other relative")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(Parent, on_delete=models.CASCADE, related_name="links")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="parent_links")
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
+
+    class Meta:
+        verbose_name = _("parent link")
+        verbose_name_plural = _("parent links")
+        constraints = [models.UniqueConstraint(fields=["parent", "student"], name="parentlink_unique")]
+
+
+def hash_code(code: str) -> str:
+    """Codes are stored as SHA-256 of their normalised form; the plain code exists only on the slip."""
+    normal = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+# No 0/O, 1/I/L: codes are typed from paper.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+class InviteCode(models.Model):
+    """A single-use, expiring code that lets one person create their login (R-ACC-1)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="invite_codes")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="issued_invites"
+    )
+
+    class Meta:
+        verbose_name = _("invite code")
+        verbose_name_plural = _("invite codes")
+        indexes = [models.Index(fields=["school", "person"])]
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.used_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class Consent(models.Model):
+    """Consent to personal-data processing (R-ACC-8), recorded per person."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    document = models.CharField(_("document"), max_length=300)
+    signed_on = models.DateField(_("signed on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-signed_on"]
+
+
+class AuditEvent(models.Model):
+    """Who did what, when and from where: services write here in their own transaction.
+
+    Also holds logins, failed logins and permission refusals (R-ACC-9).
+    Append-only: a trigger in the migration refuses UPDATE and DELETE.
+    """
+
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["school", "-at"]), models.Index(fields=["actor", "-at"])]

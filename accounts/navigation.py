@@ -1,0 +1,28 @@
+"""The navigation bar by role: what each person sees at the top of every page."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+# (label, url name, roles that see it); the first matching entries are shown in order.
+MENU = [
+    (_("Home"), "home", None),
+    (_("School setup"), "schedule:setup", {Role.ADMIN}),
+    (_("Classes"), "schedule:class_list", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY}),
+    (_("People"), "accounts:people", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY}),
+    (_("Invite codes"), "accounts:invites", {Role.ADMIN, Role.TEACHER}),
+    (_("Settings"), "accounts:school_settings", {Role.ADMIN}),
+]
+
+
+def menu_for(actor) -> list[tuple[str, str]]:
+    if not actor.is_authenticated:
+        return []
+    if actor.school is None:
+        return [(_("Schools"), reverse("accounts:operator_schools"))] if actor.is_operator else []
+    return [
+        (label, reverse(name))
+        for label, name, roles in MENU
+        if roles is None or actor.roles & roles
+    ]

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from .urls_people import urlpatterns as people_urlpatterns
+from .views import auth, operator
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("2fa/verify/", auth.otp_verify, name="otp_verify"),
+    path("2fa/setup/", auth.otp_setup, name="otp_setup"),
+    path("2fa/backup-codes/", auth.backup_codes, name="backup_codes"),
+    path("2fa/disable/", auth.otp_disable, name="otp_disable"),
+    path("security/", auth.security, name="security"),
+    path("password/", auth.password_change, name="password_change"),
+    path("school/", auth.choose_school, name="choose_school"),
+    path("operator/schools/", operator.school_list, name="operator_schools"),
+    path("operator/schools/new/", operator.school_create, name="operator_school_create"),
+    *people_urlpatterns,
+]

@@ -1,0 +1,1 @@
+urlpatterns = []  # people, invite codes, consent, school settings (accounts/views/people.py …)

@@ -1,0 +1,154 @@
+"""Personas by role in a small school world, and a second school for isolation tests.
+
+`world` builds one school: year 2026/2027 with default periods, classes 5А and
+6Б, subjects, courses, and one person per role. Personas are fixtures named by
+role (STYLE.md); each has a login with `factories.PASSWORD`.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import Person, Role, School
+from schedule.models import AcademicYear, Course, SchoolClass
+from tests import factories as f
+
+
+@dataclass
+class World:
+    school: School
+    year: AcademicYear
+    class_5a: SchoolClass
+    class_6b: SchoolClass
+    math_5a: Course
+    russian_5a: Course
+    math_6b: Course
+    admin: Person
+    director: Person
+    deputy: Person
+    teacher: Person
+    other_teacher: Person
+    substitute: Person
+    class_teacher: Person
+    student: Person
+    other_student: Person
+    parent: Person
+    other_parent: Person
+
+
+def build_world(school=None) -> World:
+    school = school or f.SchoolFactory()
+    year = f.make_year(school)
+    admin = f.make_person(school, roles=[Role.ADMIN], last_name="Админова", first_name="Анна", patronymic="Петровна")
+    director = f.make_person(school, roles=[Role.DIRECTOR], last_name="Директоров", first_name="Борис")
+    deputy = f.make_person(school, roles=[Role.DEPUTY], last_name="Завучева", first_name="Вера")
+    teacher = f.make_person(school, roles=[Role.TEACHER], last_name="Математикова", first_name="Галина")
+    other_teacher = f.make_person(school, roles=[Role.TEACHER], last_name="Физиков", first_name="Денис")
+    substitute = f.make_person(school, roles=[Role.TEACHER], last_name="Заменов", first_name="Егор")
+    class_teacher = f.make_person(school, roles=[Role.TEACHER], last_name="Классова", first_name="Жанна")
+    class_5a = f.make_class(year, 5, "А", class_teacher=class_teacher)
+    class_6b = f.make_class(year, 6, "Б", class_teacher=other_teacher)
+    math = f.make_subject(school, "Математика", "Матем.")
+    russian = f.make_subject(school, "Русский язык", "Рус. яз.")
+    math_5a = f.make_course(f.whole_group(class_5a), math, teacher)
+    russian_5a = f.make_course(f.whole_group(class_5a), russian, class_teacher)
+    math_6b = f.make_course(f.whole_group(class_6b), math, other_teacher)
+    student = f.make_person(school, roles=[Role.STUDENT], last_name="Ученикова", first_name="Зоя")
+    other_student = f.make_person(school, roles=[Role.STUDENT], last_name="Другов", first_name="Илья")
+    f.enroll(student, class_5a)
+    f.enroll(other_student, class_6b)
+    parent = f.make_person(school, roles=[Role.PARENT], last_name="Ученикова", first_name="Ксения")
+    other_parent = f.make_person(school, roles=[Role.PARENT], last_name="Другова", first_name="Лариса")
+    f.link_parent(parent, student, "mother")
+    f.link_parent(other_parent, other_student, "mother")
+    return World(
+        school=school, year=year, class_5a=class_5a, class_6b=class_6b, math_5a=math_5a,
+        russian_5a=russian_5a, math_6b=math_6b, admin=admin, director=director, deputy=deputy,
+        teacher=teacher, other_teacher=other_teacher, substitute=substitute, class_teacher=class_teacher,
+        student=student, other_student=other_student, parent=parent, other_parent=other_parent,
+    )
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def other_world(db) -> World:
+    """A second school with the same shape, for isolation tests."""
+    return build_world()
+
+
+ROLE_PERSONAS = ["admin", "director", "deputy", "teacher", "class_teacher", "student", "parent"]
+
+
+@pytest.fixture
+def admin(world):
+    return world.admin
+
+
+@pytest.fixture
+def director(world):
+    return world.director
+
+
+@pytest.fixture
+def deputy(world):
+    return world.deputy
+
+
+@pytest.fixture
+def teacher(world):
+    return world.teacher
+
+
+@pytest.fixture
+def other_teacher(world):
+    return world.other_teacher
+
+
+@pytest.fixture
+def substitute(world):
+    return world.substitute
+
+
+@pytest.fixture
+def class_teacher(world):
+    return world.class_teacher
+
+
+@pytest.fixture
+def student(world):
+    return world.student
+
+
+@pytest.fixture
+def parent(world):
+    return world.parent
+
+
+@pytest.fixture
+def other_parent(world):
+    return world.other_parent
+
+
+@pytest.fixture
+def outsider_from_other_school(other_world):
+    return other_world.admin
+
+
+@pytest.fixture
+def login(client):
+    """`login(person)` signs the test client in as that person's login (no second factor)."""
+
+    def do(person):
+        client.force_login(person.user)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def operator(db):
+    return f.UserFactory(is_superuser=True, is_staff=True, username="operator")
