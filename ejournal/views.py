@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from accounts.access import school_view
-from schedule import home as home_pages
+from . import home as home_pages
 
 
 @never_cache

@@ -1,0 +1,81 @@
+"""Sign-in: case-insensitive logins, and the lock after repeated failures (R-ACC-9).
+
+Every login, failed login and lock is written to the audit trail. Failures
+are counted per login; after settings.LOGIN_FAILURE_LIMIT in a row the login
+is locked for settings.LOGIN_LOCK_MINUTES, and even the right password is
+refused until then.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import transaction
+from django.db.models import F
+from django.dispatch import receiver
+from django.utils import timezone
+
+from . import audit
+from .actor import Actor
+
+
+class LockoutModelBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None or password is None:
+            return None
+        User = get_user_model()
+        try:
+            user = User.objects.get(username__iexact=username.strip())
+        except User.DoesNotExist:
+            User().set_password(password)  # same work as a real check: no timing hint
+            return None
+        if user.is_locked():
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+
+def find_user(username: str):
+    User = get_user_model()
+    return User.objects.filter(username__iexact=(username or "").strip()).first()
+
+
+def _ip(request):
+    return getattr(getattr(request, "actor", None), "ip", None) or (request.META.get("REMOTE_ADDR") if request else None)
+
+
+@transaction.atomic
+def register_failure(user, request=None, reason="password") -> None:
+    """Count a failed attempt; lock the login when the limit is reached."""
+    User = get_user_model()
+    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+    user.refresh_from_db(fields=["failed_login_count", "locked_until"])
+    data = {"reason": reason, "count": user.failed_login_count}
+    if user.failed_login_count >= settings.LOGIN_FAILURE_LIMIT:
+        user.locked_until = timezone.now() + datetime.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+        user.failed_login_count = 0
+        user.save(update_fields=["locked_until", "failed_login_count"])
+        data["locked_until"] = user.locked_until.isoformat()
+    audit.record(Actor(user=None, ip=_ip(request)), "login_failed", user, data=data, school=user.last_school)
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    user = find_user(credentials.get("username", ""))
+    if user is None:
+        audit.record(Actor(user=None, ip=_ip(request)), "login_failed", summary=f"unknown login {credentials.get('username', '')!r}"[:200])
+        return
+    if user.is_locked():
+        audit.record(Actor(user=None, ip=_ip(request)), "login_refused_locked", user, school=user.last_school)
+        return
+    register_failure(user, request)
+
+
+@receiver(user_logged_in)
+def on_logged_in(sender, request, user, **kwargs):
+    if user.failed_login_count or user.locked_until:
+        get_user_model().objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+    audit.record(Actor(user=user, ip=_ip(request)), "login", user, school=user.last_school)

@@ -1,0 +1,86 @@
+"""What each role sees on its home page. Later issues add today's lessons, marks and deadlines."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Consent, InviteCode, Person, Role
+from schedule import selectors as ss
+from schedule.models import Course, GroupMembership, StudyGroup
+
+
+def context_for(actor, role, child_id=None) -> dict:
+    year = ss.current_year(actor.school)
+    context = {"year": year, "role": role}
+    builder = BUILDERS.get(role)
+    if builder is not None and year is not None:
+        context.update(builder(actor, year, child_id))
+    return context
+
+
+def _admin(actor, year, _child):
+    school = actor.school
+    people = Person.objects.filter(school=school)
+    return {
+        "classes": ss.classes_of_year(year),
+        "counts": ss.setup_counts(school, year),
+        "people_without_login": people.filter(user__isnull=True).count(),
+        "people_without_consent": people.filter(
+            ~Exists(Consent.objects.filter(person=OuterRef("pk"), withdrawn_on__isnull=True))
+        ).count(),
+        "open_invites": InviteCode.objects.filter(
+            school=school, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).count(),
+    }
+
+
+def _leadership(actor, year, _child):
+    classes = list(ss.classes_of_year(year))
+    return {
+        "classes": classes,
+        "student_total": sum(c.student_count for c in classes),
+        "teacher_count": Person.objects.filter(school=actor.school, staff_roles__role=Role.TEACHER).count(),
+    }
+
+
+def _teacher(actor, year, _child):
+    courses = list(ss.courses_of_teacher(actor.person, year))
+    led = list(ss.classes_of_year(year).filter(class_teacher=actor.person))
+    return {"courses": courses, "led_classes": led}
+
+
+def courses_of_student(student, year, on=None) -> list[Course]:
+    """Courses taught to the student's class and to the groups the student is in on `on`."""
+    day = ss.day_in_year(year, on)
+    school_class = ss.class_of_student(student, on=day)
+    groups = Q(group__in=GroupMembership.objects.filter(ss.covering(day), student=student).values("group_id"))
+    if school_class is not None:
+        groups |= Q(group__in=StudyGroup.objects.filter(school_class=school_class, kind="whole_class").values("pk"))
+    return list(ss.courses_of_year(year).filter(groups)), school_class
+
+
+def _student(actor, year, _child):
+    courses, school_class = courses_of_student(actor.student, year)
+    return {"child": actor.student, "school_class": school_class, "courses": courses}
+
+
+def _parent(actor, year, child_id):
+    children = ss.children_of_parent(actor.person)
+    chosen = children[0] if children else None
+    if child_id:
+        # R-ACC-4: only the parent's own children, whatever id is typed.
+        chosen = next((c for c in children if str(c.pk) == str(child_id)), None)
+        if chosen is None:
+            raise Http404
+    courses, school_class = courses_of_student(chosen, year) if chosen else ([], None)
+    return {"children": children, "child": chosen, "school_class": school_class, "courses": courses}
+
+
+BUILDERS = {
+    Role.ADMIN: _admin,
+    Role.DIRECTOR: _leadership,
+    Role.DEPUTY: _leadership,
+    Role.TEACHER: _teacher,
+    Role.STUDENT: _student,
+    Role.PARENT: _parent,
+}

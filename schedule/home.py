@@ -1,1 +1,0 @@
-def context_for(actor, role, child_id=None): return {}

@@ -1,0 +1,66 @@
+"""End to end in a real Chromium: a parent joins with an invite code; a teacher signs in with TOTP."""
+
+import datetime
+import time
+
+import pytest
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import InviteCode, Role, hash_code, new_code
+from tests import factories as f
+from tests.browser.conftest import shot
+from tests.conftest import build_world
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_parent_joins_with_invite_code_and_sees_the_child(page):
+    world = build_world()
+    mother = f.make_person(world.school, roles=[Role.PARENT], login=False,
+                           last_name="Сидорова", first_name="Мария", patronymic="Ивановна")
+    f.link_parent(mother, world.student, "mother")
+    code = new_code()
+    InviteCode.objects.create(
+        school=world.school, person=mother, role=Role.PARENT, code_hash=hash_code(code),
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+
+    page.goto(f"{page.base_url}/join/")
+    page.fill("input[name=code]", code.lower().replace("-", " "))  # typed loosely from paper
+    page.click("button[type=submit]")
+    page.wait_for_selector("input[name=username]")
+    assert "Сидорова" in page.content()
+    page.fill("input[name=username]", "sidorova.m")
+    page.fill("input[name=password1]", "Vesna-v-sadu-2027")
+    page.fill("input[name=password2]", "Vesna-v-sadu-2027")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=child-name]")
+    assert page.inner_text("[data-testid=child-name]") == world.student.full_name
+    shot(page, "parent-home-after-join")
+
+    mother.refresh_from_db()
+    assert mother.user is not None and mother.user.username == "sidorova.m"
+
+
+def test_teacher_signs_in_with_a_totp_code(page):
+    world = build_world()
+    user = world.teacher.user
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+    page.goto(f"{page.base_url}/accounts/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("input[name=token]")
+    assert "/accounts/2fa/verify/" in page.url
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    page.fill("input[name=token]", f"{totp.token():06d}")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Математика")
+    assert page.url.rstrip("/") == page.base_url.rstrip("/")
+    shot(page, "teacher-home-after-totp")

@@ -1,0 +1,50 @@
+"""A user of school B reaches nothing of school A (SPEC §1), and production settings are safe."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from tests import factories as f
+from tests.test_permission_matrix import ROWS
+
+MARKER = "Уникальнова"
+
+
+@pytest.fixture
+def marked_world(world):
+    pupil = f.make_person(world.school, roles=[Role.STUDENT], last_name=MARKER, first_name="Ульяна")
+    f.enroll(pupil, world.class_5a)
+    mum = f.make_person(world.school, roles=[Role.PARENT], last_name=MARKER, first_name="Ольга")
+    f.link_parent(mum, pupil)
+    return world
+
+
+GET_ROWS = [r for r in ROWS if r.method == "get"]
+
+
+@pytest.mark.parametrize("row", GET_ROWS, ids=lambda r: r.id)
+def test_other_schools_admin_sees_nothing_of_this_school(row, marked_world, other_world, client):
+    client.force_login(other_world.admin.user)
+    url = reverse(row.name, kwargs=row.kwargs(marked_world) if row.kwargs else None) + row.query
+    response = client.get(url)
+    if row.kwargs:
+        # Any object URL of school A answers 404 (or the page refuses) to school B's admin.
+        assert response.status_code in (302, 403, 404, 405), f"{url} answered {response.status_code}"
+    if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
+        assert MARKER not in response.content.decode(), f"{url} shows a person of another school"
+
+
+def test_check_deploy_is_silent_with_debug_off():
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
+    env.update(DEBUG="0", SECRET_KEY="x" * 20 + "-production-like-secret-key-with-entropy-8f3a9c1d", ALLOWED_HOSTS="journal.example.ru")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
