@@ -1,0 +1,73 @@
+"""Each role's home page: what it shows, and a fixed number of SQL queries whatever the school's size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Role
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+ROLE_TEXT = {
+    "admin": "5А",
+    "director": "6Б",
+    "deputy": "5А",
+    "teacher": "Математика",
+    "class_teacher": "5А",
+    "student": "Ученикова Зоя",
+    "parent": "Ученикова Зоя",
+}
+
+
+def grow(world, n=6):
+    """More students, parents, classes and courses: query counts must not change."""
+    for i in range(n):
+        school_class = f.make_class(world.year, 7 + i % 3, "АБВГДЕ"[i])
+        pupil = f.make_person(world.school, roles=[Role.STUDENT])
+        f.enroll(pupil, world.class_5a if i % 2 else school_class)
+        f.link_parent(world.parent, pupil, "mother") if i == 0 else None
+        subject = f.make_subject(world.school, f"Предмет {i}")
+        f.make_course(f.whole_group(school_class), subject, world.teacher)
+        f.make_course(f.whole_group(world.class_5a), subject, world.class_teacher)
+
+
+def count_queries(client, user):
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return len(ctx), response.content.decode()
+
+
+@pytest.mark.parametrize("role", list(ROLE_TEXT))
+def test_home_shows_the_roles_essentials_in_fixed_queries(client, world, role):
+    user = getattr(world, role).user
+    before, html = count_queries(client, user)
+    assert ROLE_TEXT[role] in html
+    grow(world)
+    after, _html = count_queries(client, user)
+    assert after == before, f"home of {role}: {before} queries, then {after} after the school grew"
+
+
+def test_parent_switches_between_children_and_only_their_own(client, world):
+    second = f.make_person(world.school, roles=[Role.STUDENT], last_name="Учеников", first_name="Кирилл")
+    f.enroll(second, world.class_6b)
+    f.link_parent(world.parent, second, "mother")
+    client.force_login(world.parent.user)
+    page = client.get(reverse("home"), {"child": second.student.pk}).content.decode()
+    assert "Учеников Кирилл" in page and "6Б" in page
+    assert client.get(reverse("home"), {"child": world.other_student.student.pk}).status_code == 404
+
+
+# The exact counts, so a change that adds a query to a home page is noticed in review.
+PINNED = {"admin": 23, "director": 8, "deputy": 8, "teacher": 9, "class_teacher": 9, "student": 9, "parent": 11}
+
+
+@pytest.mark.parametrize("role", list(PINNED))
+def test_home_query_count_is_pinned(client, world, role, django_assert_num_queries):
+    client.force_login(getattr(world, role).user)
+    client.get(reverse("home"))  # the session row is created on the first request
+    with django_assert_num_queries(PINNED[role]):
+        assert client.get(reverse("home")).status_code == 200
