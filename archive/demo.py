@@ -1,0 +1,1426 @@
+"""A deterministic demo school: people, calendar, structure and courses of a realistic Russian school.
+
+`build_demo()` runs the steps below in one transaction; each step returns what
+the later ones (and later issues: timetable, lessons, marks) need:
+
+    build_school → build_calendar → build_structure → build_staff → build_courses
+    → build_pupils → build_logins
+
+Every step draws from its own `random.Random` seeded with `"<seed>:<size>:<step>"`, so
+adding a step (or changing one) never reshuffles the names of the others.
+Everything is written with `bulk_create`; the one password hash is computed
+once and shared by every demo login.
+
+`purge_school()` deletes one school's rows for `seed_demo --reset`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import connection, models, transaction
+from django.db.models.functions import Lower
+
+from accounts.models import AuditEvent, Parent, ParentLink, Person, Role, School, StaffRole, Student
+from schedule.models import (
+    AcademicYear,
+    Building,
+    Course,
+    CourseTeacher,
+    Enrollment,
+    GroupMembership,
+    Holiday,
+    PeriodScheme,
+    ReportingPeriod,
+    Room,
+    SchoolClass,
+    StudyGroup,
+    Subject,
+)
+
+DEFAULT_SEED = 2026
+DEMO_PASSWORD = "demo-2026"
+BATCH = 1000
+
+# Roles of the fixed demo logins, in the order they are printed and written to JSON.
+LOGIN_ROLES = ("admin", "director", "deputy", "class_teacher", "teacher", "student", "parent")
+USERNAMES = {
+    "admin": "admin",
+    "director": "director",
+    "deputy": "deputy",
+    "class_teacher": "classteacher",
+    "teacher": "teacher",
+    "student": "student",
+    "parent": "parent",
+}
+
+
+class DemoError(Exception):
+    """The demo school cannot be built as asked (e.g. a demo login name is taken)."""
+
+
+# ---------------------------------------------------------------------------
+# Sizes
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Size:
+    name: str
+    slug: str
+    login_prefix: str
+    school_name: str
+    school_short: str
+    address: str
+    classes_per_grade: tuple[int, ...]  # grades 1..11
+    class_size: tuple[int, int]  # grades 1–9, inclusive range
+    senior_class_size: tuple[int, int]  # grades 10–11
+    deputies: int
+    rooms: int
+    english_rooms: int
+    max_load: int  # weekly hours a subject teacher carries before the school needs another one
+    arrivals: int
+    departures: int
+    sibling_rate: float
+
+
+SIZES = {
+    # Tests: one class per grade, except two in grade 6 so that a transfer between classes exists.
+    "tiny": Size(
+        name="tiny",
+        slug="demo-tiny",
+        login_prefix="tiny-",
+        school_name="Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 3»",
+        school_short="МБОУ СОШ № 3",
+        address="г. Кострома, ул. Садовая, д. 3",
+        classes_per_grade=(1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1),
+        class_size=(4, 6),
+        senior_class_size=(4, 5),
+        deputies=1,
+        rooms=20,
+        english_rooms=2,
+        max_load=40,
+        arrivals=1,
+        departures=1,
+        sibling_rate=0.2,
+    ),
+    "default": Size(
+        name="default",
+        slug="demo",
+        login_prefix="",
+        school_name="Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 17»",
+        school_short="МБОУ СОШ № 17",
+        address="г. Ярославль, ул. Победы, д. 12",
+        classes_per_grade=(3, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2),
+        class_size=(21, 26),
+        senior_class_size=(18, 22),
+        deputies=2,
+        rooms=40,
+        english_rooms=4,
+        max_load=22,
+        arrivals=3,
+        departures=2,
+        sibling_rate=0.12,
+    ),
+    "large": Size(
+        name="large",
+        slug="demo-large",
+        login_prefix="large-",
+        school_name="Муниципальное автономное общеобразовательное учреждение «Средняя общеобразовательная школа № 51»",
+        school_short="МАОУ СОШ № 51",
+        address="г. Казань, пр. Победы, д. 51",
+        classes_per_grade=(5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4),
+        class_size=(28, 32),
+        senior_class_size=(25, 29),
+        deputies=2,
+        rooms=75,
+        english_rooms=8,
+        max_load=13,
+        arrivals=6,
+        departures=5,
+        sibling_rate=0.12,
+    ),
+}
+LETTERS = "АБВГДЕЖ"
+
+
+def get_size(size: str | Size) -> Size:
+    if isinstance(size, Size):
+        return size
+    try:
+        return SIZES[size]
+    except KeyError:
+        raise DemoError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}") from None
+
+
+def demo_logins(size: str | Size = "default", login_prefix: str | None = None) -> list[dict]:
+    """The fixed demo logins of a size: [{"role", "username", "password"}], in LOGIN_ROLES order."""
+    prefix = get_size(size).login_prefix if login_prefix is None else login_prefix
+    return [{"role": r, "username": prefix + USERNAMES[r], "password": DEMO_PASSWORD} for r in LOGIN_ROLES]
+
+
+# ---------------------------------------------------------------------------
+# Curriculum: subjects, weekly hours per grade, who teaches what
+# ---------------------------------------------------------------------------
+
+_ = 0
+# name, short name, hours per week for grades 1..11 (0: not taught), no final assessment
+SUBJECTS: list[tuple[str, str, tuple[int, ...], bool]] = [
+    ("Русский язык", "Рус. яз.", (5, 5, 5, 5, 5, 6, 4, 3, 3, 2, 2), False),
+    ("Литературное чтение", "Лит. чт.", (4, 4, 4, 3, _, _, _, _, _, _, _), False),
+    ("Литература", "Лит-ра", (_, _, _, _, 3, 3, 2, 2, 3, 3, 3), False),
+    ("Английский язык", "Англ. яз.", (_, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3), False),
+    ("Математика", "Матем.", (4, 4, 4, 4, 5, 5, _, _, _, _, _), False),
+    ("Алгебра", "Алгебра", (_, _, _, _, _, _, 3, 3, 3, 3, 3), False),
+    ("Геометрия", "Геом.", (_, _, _, _, _, _, 2, 2, 2, 2, 2), False),
+    ("Информатика", "Информ.", (_, _, _, _, _, _, 1, 1, 1, 1, 1), False),
+    ("Окружающий мир", "Окр. мир", (2, 2, 2, 2, _, _, _, _, _, _, _), False),
+    ("История", "История", (_, _, _, _, 2, 2, 2, 2, 2, 2, 2), False),
+    ("Обществознание", "Общ.", (_, _, _, _, _, 1, 1, 1, 1, 2, 2), False),
+    ("География", "Геогр.", (_, _, _, _, 1, 1, 2, 2, 2, 1, 1), False),
+    ("Биология", "Биол.", (_, _, _, _, 1, 1, 1, 2, 2, 1, 1), False),
+    ("Физика", "Физика", (_, _, _, _, _, _, 2, 2, 3, 2, 2), False),
+    ("Химия", "Химия", (_, _, _, _, _, _, _, 2, 2, 1, 1), False),
+    ("Музыка", "Музыка", (1, 1, 1, 1, 1, 1, 1, 1, _, _, _), False),
+    ("Изобразительное искусство", "ИЗО", (1, 1, 1, 1, 1, 1, 1, _, _, _, _), False),
+    ("Труд (технология)", "Труд", (1, 1, 1, 1, 2, 2, 2, 1, 1, _, _), False),
+    ("Физическая культура", "Физ-ра", (2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2), False),
+    ("Основы безопасности и защиты Родины", "ОБЗР", (_, _, _, _, _, _, _, _, _, 1, 1), False),
+    # «без аттестации»: no period or year marks; led by each class's class teacher.
+    ("Разговоры о важном", "Разг. о важн.", (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1), True),
+]
+ENGLISH = "Английский язык"
+TALKS = "Разговоры о важном"
+ENGLISH_SPLIT_FROM_GRADE = 2
+# Taught by the class's own primary-school teacher in grades 1–4.
+PRIMARY_CORE = (
+    "Русский язык",
+    "Литературное чтение",
+    "Математика",
+    "Окружающий мир",
+    "Изобразительное искусство",
+    "Труд (технология)",
+)
+
+# Specialisms: a subject teacher teaches the subjects of their specialism (one or two).
+# In one class, the subjects of one specialism go to the same teacher (algebra with geometry).
+PROFILES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "russian": ("Учитель русского языка и литературы", ("Русский язык", "Литература")),
+    "math": ("Учитель математики", ("Математика",)),
+    "algebra": ("Учитель математики", ("Алгебра", "Геометрия")),
+    "english": ("Учитель английского языка", (ENGLISH,)),
+    "history": ("Учитель истории и обществознания", ("История", "Обществознание")),
+    "geography": ("Учитель географии", ("География",)),
+    "biology": ("Учитель биологии и химии", ("Биология", "Химия")),
+    "physics": ("Учитель физики и информатики", ("Физика", "Информатика")),
+    "music": ("Учитель музыки", ("Музыка",)),
+    "art": ("Учитель изобразительного искусства и труда", ("Изобразительное искусство", "Труд (технология)")),
+    "pe": (
+        "Учитель физической культуры и ОБЗР",
+        ("Физическая культура", "Основы безопасности и защиты Родины"),
+    ),
+}
+PRIMARY = "primary"
+PRIMARY_POSITION = "Учитель начальных классов"
+PROFILE_OF_SUBJECT = {s: p for p, (_pos, subjects) in PROFILES.items() for s in subjects}
+
+
+_HOURS = {name: h for name, _s, h, _n in SUBJECTS}
+
+
+def hours(subject: str, grade: int) -> int:
+    return _HOURS[subject][grade - 1]
+
+
+# ---------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------
+
+SURNAMES = """Иванов Смирнов Кузнецов Попов Васильев Петров Соколов Михайлов Новиков Фёдоров Морозов Волков
+Алексеев Лебедев Семёнов Егоров Павлов Козлов Степанов Николаев Орлов Андреев Макаров Никитин Захаров
+Зайцев Соловьёв Борисов Яковлев Григорьев Романов Воробьёв Сергеев Кузьмин Фролов Александров Дмитриев
+Королёв Гусев Киселёв Ильин Максимов Поляков Сорокин Виноградов Ковалёв Белов Медведев Антонов Тарасов
+Жуков Баранов Филиппов Комаров Давыдов Беляев Герасимов Богданов Осипов Сидоров Матвеев Титов Марков
+Миронов Крылов Куликов Карпов Власов Мельников Денисов Гаврилов Тихонов Казаков Афанасьев Данилов
+Савельев Тимофеев Фомин Чернов Абрамов Мартынов Ефимов Федотов Щербаков Назаров Калинин Исаев Быков
+Маслов Родионов Коновалов Лазарев Воронин Климов Филатов Пономарёв Голубев Кудрявцев Прохоров Наумов
+Потапов Журавлёв Овчинников Трофимов Леонов Соболев Ермаков Колесников Гончаров Емельянов Никифоров
+Грачёв Котов Гришин Ефремов Архипов Громов Кириллов Малышев Панов Моисеев Румянцев Акимов Кондратьев
+Бирюков Горбунов Анисимов Ерёмин Тихомиров Галкин Лукьянов Михеев Скворцов Юдин Белоусов Нестеров
+Симонов Прокофьев Харитонов Князев Цветков Левин Воронов Аксёнов Мальцев Логинов Горшков Савин Краснов
+Майоров Демидов Елисеев Рыбаков Сафонов Плотников Хохлов Жданов Вишневский Покровский Успенский
+Троицкий Городецкий Толстой Шевченко Ткаченко Бондаренко Коваленко Ковальчук Черных Седых Долгих""".split()
+
+# name → (patronymic of a son, of a daughter)
+MALE_NAMES = {
+    "Александр": ("Александрович", "Александровна"),
+    "Алексей": ("Алексеевич", "Алексеевна"),
+    "Анатолий": ("Анатольевич", "Анатольевна"),
+    "Андрей": ("Андреевич", "Андреевна"),
+    "Антон": ("Антонович", "Антоновна"),
+    "Аркадий": ("Аркадьевич", "Аркадьевна"),
+    "Арсений": ("Арсеньевич", "Арсеньевна"),
+    "Артём": ("Артёмович", "Артёмовна"),
+    "Богдан": ("Богданович", "Богдановна"),
+    "Борис": ("Борисович", "Борисовна"),
+    "Вадим": ("Вадимович", "Вадимовна"),
+    "Валентин": ("Валентинович", "Валентиновна"),
+    "Валерий": ("Валерьевич", "Валерьевна"),
+    "Василий": ("Васильевич", "Васильевна"),
+    "Виктор": ("Викторович", "Викторовна"),
+    "Виталий": ("Витальевич", "Витальевна"),
+    "Владимир": ("Владимирович", "Владимировна"),
+    "Владислав": ("Владиславович", "Владиславовна"),
+    "Всеволод": ("Всеволодович", "Всеволодовна"),
+    "Вячеслав": ("Вячеславович", "Вячеславовна"),
+    "Геннадий": ("Геннадьевич", "Геннадьевна"),
+    "Георгий": ("Георгиевич", "Георгиевна"),
+    "Глеб": ("Глебович", "Глебовна"),
+    "Григорий": ("Григорьевич", "Григорьевна"),
+    "Даниил": ("Даниилович", "Данииловна"),
+    "Денис": ("Денисович", "Денисовна"),
+    "Дмитрий": ("Дмитриевич", "Дмитриевна"),
+    "Евгений": ("Евгеньевич", "Евгеньевна"),
+    "Егор": ("Егорович", "Егоровна"),
+    "Захар": ("Захарович", "Захаровна"),
+    "Иван": ("Иванович", "Ивановна"),
+    "Игорь": ("Игоревич", "Игоревна"),
+    "Илья": ("Ильич", "Ильинична"),
+    "Кирилл": ("Кириллович", "Кирилловна"),
+    "Константин": ("Константинович", "Константиновна"),
+    "Лев": ("Львович", "Львовна"),
+    "Леонид": ("Леонидович", "Леонидовна"),
+    "Макар": ("Макарович", "Макаровна"),
+    "Максим": ("Максимович", "Максимовна"),
+    "Марк": ("Маркович", "Марковна"),
+    "Матвей": ("Матвеевич", "Матвеевна"),
+    "Михаил": ("Михайлович", "Михайловна"),
+    "Мирон": ("Миронович", "Мироновна"),
+    "Никита": ("Никитич", "Никитична"),
+    "Николай": ("Николаевич", "Николаевна"),
+    "Олег": ("Олегович", "Олеговна"),
+    "Павел": ("Павлович", "Павловна"),
+    "Пётр": ("Петрович", "Петровна"),
+    "Платон": ("Платонович", "Платоновна"),
+    "Роман": ("Романович", "Романовна"),
+    "Руслан": ("Русланович", "Руслановна"),
+    "Савелий": ("Савельевич", "Савельевна"),
+    "Семён": ("Семёнович", "Семёновна"),
+    "Сергей": ("Сергеевич", "Сергеевна"),
+    "Станислав": ("Станиславович", "Станиславовна"),
+    "Степан": ("Степанович", "Степановна"),
+    "Тимофей": ("Тимофеевич", "Тимофеевна"),
+    "Тимур": ("Тимурович", "Тимуровна"),
+    "Фёдор": ("Фёдорович", "Фёдоровна"),
+    "Эдуард": ("Эдуардович", "Эдуардовна"),
+    "Юрий": ("Юрьевич", "Юрьевна"),
+    "Ярослав": ("Ярославович", "Ярославовна"),
+}
+# First names by generation: grandfathers give the patronymics of parents and teachers.
+GRANDFATHERS = """Александр Алексей Анатолий Андрей Борис Валентин Валерий Василий Виктор Виталий Владимир
+Вячеслав Геннадий Георгий Григорий Евгений Иван Игорь Леонид Михаил Николай Олег Павел Пётр Сергей
+Станислав Юрий Аркадий Фёдор Дмитрий Эдуард""".split()
+MEN = """Александр Алексей Андрей Антон Артём Вадим Виталий Владимир Владислав Денис Дмитрий Евгений Иван
+Игорь Илья Кирилл Константин Максим Михаил Никита Николай Олег Павел Роман Руслан Сергей Станислав Юрий
+Вячеслав Егор Тимур Валерий Виктор""".split()
+WOMEN = """Анна Елена Ольга Наталья Татьяна Екатерина Юлия Ирина Светлана Мария Марина Анастасия Оксана
+Ксения Евгения Дарья Надежда Виктория Алёна Валентина Людмила Галина Кристина Алина Вера Любовь Яна
+Елизавета Лариса Инна Жанна Нина Тамара Алла Полина""".split()
+BOYS = """Александр Максим Михаил Артём Иван Дмитрий Даниил Кирилл Андрей Егор Никита Илья Алексей Матвей
+Тимофей Роман Владимир Ярослав Фёдор Георгий Константин Лев Марк Степан Глеб Мирон Платон Макар Савелий
+Тимур Арсений Богдан Семён Захар Всеволод Денис Павел Сергей""".split()
+GIRLS = """Анна Мария София Алиса Виктория Анастасия Полина Елизавета Александра Дарья Варвара Ксения
+Вероника Арина Екатерина Ева Милана Василиса Ульяна Валерия Кира Таисия Алёна Вера Маргарита Злата Есения
+Мирослава Юлия Диана Ольга Яна Софья Алина Кристина""".split()
+
+TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya".split(),
+        strict=True,
+    )
+)
+
+
+def translit(text: str) -> str:
+    return "".join(TRANSLIT.get(c, c) for c in text.lower()).replace("_", "")
+
+
+def female_surname(surname: str) -> str:
+    """Иванов → Иванова, Вишневский → Вишневская, Толстой → Толстая; Шевченко, Черных stay."""
+    for male, female in (("ский", "ская"), ("цкий", "цкая"), ("ой", "ая"), ("ый", "ая")):
+        if surname.endswith(male):
+            return surname[: -len(male)] + female
+    if surname.endswith(("ов", "ев", "ёв", "ин", "ын")):
+        return surname + "а"
+    return surname
+
+
+def surname_for(family: str, gender: str) -> str:
+    return family if gender == "m" else female_surname(family)
+
+
+def patronymic(father_name: str, gender: str) -> str:
+    son, daughter = MALE_NAMES[father_name]
+    return son if gender == "m" else daughter
+
+
+def random_date(rng: random.Random, first: datetime.date, last: datetime.date) -> datetime.date:
+    return first + datetime.timedelta(days=rng.randint(0, (last - first).days))
+
+
+def phone(rng: random.Random) -> str:
+    return f"+7 9{rng.randint(0, 99):02d} {rng.randint(100, 999)}-{rng.randint(0, 99):02d}-{rng.randint(0, 99):02d}"
+
+
+def monday_on_or_after(day: datetime.date) -> datetime.date:
+    return day + datetime.timedelta(days=(7 - day.weekday()) % 7)
+
+
+def academic_start_year(today: datetime.date) -> int:
+    """The year whose 1 September starts the academic year of `today` (August belongs to the next one)."""
+    return today.year if today.month >= 8 else today.year - 1
+
+
+# ---------------------------------------------------------------------------
+# Results of the steps
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Calendar:
+    year: AcademicYear
+    schemes: dict[str, PeriodScheme]
+    periods: list[ReportingPeriod]
+    holidays: list[Holiday]
+
+
+@dataclass
+class Structure:
+    building: Building
+    rooms: list[Room]
+    subjects: dict[str, Subject]
+    classes: list[SchoolClass]
+    whole_groups: dict[int, StudyGroup]  # class id → its whole-class group
+    subgroups: dict[int, list[StudyGroup]]  # class id → English subgroups 1 and 2
+
+
+@dataclass
+class Staff:
+    admin: Person
+    director: Person
+    deputies: list[Person]
+    teachers: list[Person]
+    profile: dict[int, str]  # teacher person id → specialism key (PROFILES or PRIMARY)
+
+
+@dataclass
+class Courses:
+    courses: list[Course]
+    teacher: dict[int, Person]  # course id → its teacher
+    class_teacher: dict[int, Person]  # class id → class teacher
+    demo_class: SchoolClass
+    demo_class_teacher: Person
+    demo_teacher: Person
+
+
+@dataclass
+class Pupils:
+    students: list[Student]
+    parents: list[Parent]
+    links: list[ParentLink]
+    enrollments: list[Enrollment]
+    memberships: list[GroupMembership]
+    demo_student: Person
+    demo_parent: Person
+    movements: list[str]  # human-readable notes of arrivals, departures, the transfer
+
+
+@dataclass
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+    person: Person
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {"role": self.role, "username": self.username, "password": self.password}
+
+
+@dataclass
+class DemoSchool:
+    school: School
+    size: Size
+    calendar: Calendar
+    structure: Structure
+    staff: Staff
+    courses: Courses
+    pupils: Pupils
+    logins: list[DemoLogin]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class Ctx:
+    """What every step needs: the school, the size, a seeded random stream per step."""
+
+    def __init__(self, school: School, size: Size, seed: int, today: datetime.date, login_prefix: str):
+        self.school = school
+        self.size = size
+        self.seed = seed
+        self.today = today
+        self.login_prefix = login_prefix
+
+    def rng(self, step: str) -> random.Random:
+        return random.Random(f"{self.seed}:{self.size.name}:{step}")
+
+
+# ---------------------------------------------------------------------------
+# The steps
+# ---------------------------------------------------------------------------
+
+
+def build_demo(
+    *,
+    size: str | Size = "default",
+    slug: str | None = None,
+    seed: int = DEFAULT_SEED,
+    today: datetime.date | None = None,
+    login_prefix: str | None = None,
+) -> DemoSchool:
+    """Build the demo school `slug` (by default the size's) in one transaction."""
+    size = get_size(size)
+    today = today or datetime.date.today()
+    slug = slug or size.slug
+    prefix = size.login_prefix if login_prefix is None else login_prefix
+    if School.objects.filter(slug=slug).exists():
+        raise DemoError(f"school {slug!r} already exists")
+    with transaction.atomic():
+        school = build_school(size, slug)
+        ctx = Ctx(school, size, seed, today, prefix)
+        calendar = build_calendar(ctx)
+        structure = build_structure(ctx, calendar)
+        staff = build_staff(ctx, structure)
+        courses = build_courses(ctx, calendar, structure, staff)
+        pupils = build_pupils(ctx, calendar, structure, courses)
+        logins = build_logins(ctx, staff, courses, pupils)
+        demo = DemoSchool(school, size, calendar, structure, staff, courses, pupils, logins)
+        demo.counts = count_rows(school)
+    return demo
+
+
+def build_school(size: Size, slug: str) -> School:
+    return School.objects.create(
+        name=size.school_name,
+        short_name=size.school_short,
+        slug=slug,
+        address=size.address,
+        require_staff_2fa=False,
+    )
+
+
+def build_calendar(ctx: Ctx) -> Calendar:
+    """The academic year of `today`: quarters for grades 1–9, half-years for 10–11, holidays."""
+    school, y = ctx.school, academic_start_year(ctx.today)
+    d = datetime.date
+    year = AcademicYear.objects.create(
+        school=school, name=f"{y}/{y + 1}", starts=d(y, 9, 1), ends=d(y + 1, 5, 31)
+    )
+    quarters = PeriodScheme(
+        school=school, year=year, kind=PeriodScheme.Kind.QUARTERS, grades=list(range(1, 10))
+    )
+    halves = PeriodScheme(school=school, year=year, kind=PeriodScheme.Kind.HALVES, grades=[10, 11])
+    PeriodScheme.objects.bulk_create([quarters, halves])
+    spans = {
+        quarters: [
+            ("1 четверть", d(y, 9, 1), d(y, 10, 24)),
+            ("2 четверть", d(y, 11, 5), d(y, 12, 28)),
+            ("3 четверть", d(y + 1, 1, 12), d(y + 1, 3, 20)),
+            ("4 четверть", d(y + 1, 3, 30), d(y + 1, 5, 31)),
+        ],
+        halves: [
+            ("1 полугодие", d(y, 9, 1), d(y, 12, 28)),
+            ("2 полугодие", d(y + 1, 1, 12), d(y + 1, 5, 31)),
+        ],
+    }
+    periods = ReportingPeriod.objects.bulk_create(
+        [
+            ReportingPeriod(school=school, scheme=scheme, number=n, name=name, starts=a, ends=b)
+            for scheme, rows in spans.items()
+            for n, (name, a, b) in enumerate(rows, start=1)
+        ]
+    )
+    february = monday_on_or_after(d(y + 1, 2, 9))
+    holidays = Holiday.objects.bulk_create(
+        [
+            Holiday(school=school, year=year, name="Осенние каникулы", starts=d(y, 10, 25), ends=d(y, 11, 4)),
+            Holiday(
+                school=school, year=year, name="Зимние каникулы", starts=d(y, 12, 29), ends=d(y + 1, 1, 11)
+            ),
+            Holiday(
+                school=school,
+                year=year,
+                name="Дополнительные каникулы для первых классов",
+                starts=february,
+                ends=february + datetime.timedelta(days=6),
+                grades=[1],
+            ),
+            Holiday(
+                school=school,
+                year=year,
+                name="Весенние каникулы",
+                starts=d(y + 1, 3, 21),
+                ends=d(y + 1, 3, 29),
+            ),
+        ]
+    )
+    return Calendar(year, {"quarters": quarters, "halves": halves}, periods, holidays)
+
+
+def build_structure(ctx: Ctx, calendar: Calendar) -> Structure:
+    """Building, rooms (with their subjects), subjects, classes, whole-class groups, English subgroups."""
+    school, size, year = ctx.school, ctx.size, calendar.year
+    subjects = Subject.objects.bulk_create(
+        [
+            Subject(
+                school=school, name=name, short_name=short, no_final_assessment=nfa, position=(i + 1) * 10
+            )
+            for i, (name, short, _h, nfa) in enumerate(SUBJECTS)
+        ]
+    )
+    subjects = {s.name: s for s in subjects}
+
+    classes = SchoolClass.objects.bulk_create(
+        [
+            SchoolClass(school=school, year=year, grade=grade, letter=LETTERS[i])
+            for grade, count in enumerate(size.classes_per_grade, start=1)
+            for i in range(count)
+        ]
+    )
+    whole = StudyGroup.objects.bulk_create(
+        [
+            StudyGroup(
+                school=school,
+                year=year,
+                kind=StudyGroup.Kind.WHOLE_CLASS,
+                name=c.name,
+                grade=c.grade,
+                school_class=c,
+            )
+            for c in classes
+        ]
+    )
+    split = StudyGroup.objects.bulk_create(
+        [
+            StudyGroup(
+                school=school,
+                year=year,
+                kind=StudyGroup.Kind.SUBGROUP,
+                name=f"{c.name} англ. яз., {n} гр.",
+                grade=c.grade,
+                school_class=c,
+            )
+            for c in classes
+            if c.grade >= ENGLISH_SPLIT_FROM_GRADE
+            for n in (1, 2)
+        ]
+    )
+    subgroups = defaultdict(list)
+    for g in split:
+        subgroups[g.school_class_id].append(g)
+
+    building = Building.objects.create(school=school, name="Главный корпус", address=size.address)
+    rooms, room_subjects = plan_rooms(size, sum(1 for c in classes if c.grade <= 4))
+    rooms = Room.objects.bulk_create(
+        [Room(school=school, building=building, name=name, capacity=cap) for name, cap, _s in rooms]
+    )
+    Through = Room.subjects.through
+    Through.objects.bulk_create(
+        [
+            Through(room_id=room.id, subject_id=subjects[s].id)
+            for room, names in zip(rooms, room_subjects, strict=True)
+            for s in names
+        ]
+    )
+    return Structure(
+        building, rooms, subjects, classes, {g.school_class_id: g for g in whole}, dict(subgroups)
+    )
+
+
+def plan_rooms(size: Size, primary_classes: int) -> tuple[list[tuple[str, int, tuple]], list[tuple]]:
+    """Room names, seats and subjects: primary homerooms on floor 1, subject rooms and labs above."""
+    floors = defaultdict(int)
+
+    def number(floor):
+        floors[floor] += 1
+        return f"{floor}{floors[floor]:02d}"
+
+    rooms = [
+        ("Спортивный зал", 60, ("Физическая культура",)),
+        ("Малый спортивный зал", 30, ("Физическая культура",)),
+        ("Мастерская", 16, ("Труд (технология)",)),
+    ]
+    rooms += [(number(1), 28, ()) for _ in range(primary_classes)]
+    rooms += [
+        (number(1), 30, ("Музыка",)),
+        (number(1), 26, ("Изобразительное искусство",)),
+        (number(1), 16, ("Труд (технология)",)),
+        (number(1), 30, ("Основы безопасности и защиты Родины",)),
+        (number(3), 28, ("Физика",)),
+        (number(3), 28, ("Химия",)),
+        (number(3), 28, ("Биология",)),
+        (number(3), 15, ("Информатика",)),
+        (number(3), 15, ("Информатика",)),
+    ]
+    rooms += [(number(3), 15, (ENGLISH,)) for _ in range(size.english_rooms)]
+    cycle = [
+        ("Русский язык", "Литература"),
+        ("Алгебра", "Геометрия", "Математика"),
+        ("История", "Обществознание"),
+        ("Русский язык", "Литература"),
+        ("Алгебра", "Геометрия", "Математика"),
+        ("География",),
+        (),
+    ]
+    i = 0
+    while len(rooms) < size.rooms:
+        rooms.append((number(2 if floors[2] < 25 else 4), 30, cycle[i % len(cycle)]))
+        i += 1
+    return rooms, [r[2] for r in rooms]
+
+
+def class_bundles(structure: Structure) -> list[tuple[SchoolClass, StudyGroup, str, list[str]]]:
+    """What one teacher takes in one class: (class, group, specialism, subjects).
+
+    Grades 1–4: the class's primary teacher takes the core subjects; English,
+    music and PE go to specialists. «Разговоры о важном» is left for the class
+    teacher and is not in any bundle.
+    """
+    bundles = []
+    for c in structure.classes:
+        by_profile = defaultdict(list)
+        for name, _short, h, _n in SUBJECTS:
+            if not h[c.grade - 1] or name == TALKS:
+                continue
+            profile = PRIMARY if c.grade <= 4 and name in PRIMARY_CORE else PROFILE_OF_SUBJECT[name]
+            by_profile[profile].append(name)
+        for profile, names in by_profile.items():
+            if profile == "english" and c.id in structure.subgroups:
+                bundles += [(c, g, profile, names) for g in structure.subgroups[c.id]]
+            else:
+                bundles.append((c, structure.whole_groups[c.id], profile, names))
+    return bundles
+
+
+def bundle_hours(bundle) -> int:
+    c, _g, _p, names = bundle
+    return sum(hours(n, c.grade) for n in names)
+
+
+class People:
+    """Creates Person rows in memory with names of the right gender and generation."""
+
+    def __init__(self, school: School, rng: random.Random):
+        self.school = school
+        self.rng = rng
+        self.rows: list[Person] = []
+
+    def add(self, last, first, patr, born=None, email="", tel="") -> Person:
+        person = Person(
+            school=self.school,
+            last_name=last,
+            first_name=first,
+            patronymic=patr,
+            birth_date=born,
+            email=email,
+            phone=tel,
+        )
+        self.rows.append(person)
+        return person
+
+    def adult(self, gender: str, born_from: int, born_to: int, family: str | None = None, email_domain=""):
+        rng = self.rng
+        family = family or rng.choice(SURNAMES)
+        first = rng.choice(MEN if gender == "m" else WOMEN)
+        last = surname_for(family, gender)
+        patr = patronymic(rng.choice(GRANDFATHERS), gender)
+        born = random_date(rng, datetime.date(born_from, 1, 1), datetime.date(born_to, 12, 31))
+        email = (
+            f"{translit(last)}.{translit(first[0])}{translit(patr[0])}@{email_domain}" if email_domain else ""
+        )
+        return self.add(last, first, patr, born, email, phone(rng))
+
+    def save(self) -> list[Person]:
+        return Person.objects.bulk_create(self.rows, batch_size=BATCH)
+
+
+def build_staff(ctx: Ctx, structure: Structure) -> Staff:
+    """Admin, director, deputies and as many teachers of each specialism as the hours need."""
+    rng = ctx.rng("staff")
+    school, size = ctx.school, ctx.size
+    domain = f"{school.slug}.school.example"
+    people = People(school, rng)
+    admin = people.adult(rng.choice("ff"), 1980, 1992, email_domain=domain)
+    director = people.adult(rng.choice("fm"), 1966, 1976, email_domain=domain)
+    deputies = [people.adult("f", 1970, 1985, email_domain=domain) for _ in range(size.deputies)]
+
+    load = defaultdict(int)
+    for bundle in class_bundles(structure):
+        load[bundle[2]] += bundle_hours(bundle)
+    plan: list[str] = []
+    for profile in [PRIMARY, *PROFILES]:
+        if profile == PRIMARY:
+            n = sum(1 for c in structure.classes if c.grade <= 4)
+        else:
+            n = max(1, math.ceil(load[profile] / size.max_load))
+            if profile == "english":
+                n = max(2, n)  # two subgroups of a class have two different teachers
+        plan += [profile] * n
+    teachers, profile = [], {}
+    for p in plan:
+        gender = "f" if p == PRIMARY or rng.random() < 0.8 else "m"
+        teachers.append((people.adult(gender, 1962, 2001, email_domain=domain), p))
+    people.save()
+
+    roles = [
+        StaffRole(
+            school=school, person=admin, role=Role.ADMIN, position="Администратор электронного журнала"
+        ),
+        StaffRole(school=school, person=director, role=Role.DIRECTOR, position="Директор"),
+        *[
+            StaffRole(
+                school=school,
+                person=d,
+                role=Role.DEPUTY,
+                position="Заместитель директора по учебно-воспитательной работе",
+            )
+            for d in deputies
+        ],
+        *[
+            StaffRole(
+                school=school,
+                person=t,
+                role=Role.TEACHER,
+                position=PRIMARY_POSITION if p == PRIMARY else PROFILES[p][0],
+            )
+            for t, p in teachers
+        ],
+    ]
+    StaffRole.objects.bulk_create(roles)
+    for t, p in teachers:
+        profile[t.id] = p
+    return Staff(admin, director, deputies, [t for t, _p in teachers], profile)
+
+
+def build_courses(ctx: Ctx, calendar: Calendar, structure: Structure, staff: Staff) -> Courses:
+    """Courses of every class and subgroup with one teacher each; class teachers; Subject.teachers.
+
+    Teachers of a specialism share its classes by load. Each secondary class
+    gets as class teacher one of the teachers who teach it (at most one class
+    each); the class teacher also leads «Разговоры о важном» in the class. The
+    demo class is 5А: its Russian teacher leads it, its maths teacher leads no
+    class (the `teacher` demo login).
+    """
+    rng = ctx.rng("courses")
+    school, year = ctx.school, calendar.year
+    bundles = class_bundles(structure)
+    by_profile = defaultdict(list)
+    for t in staff.teachers:
+        by_profile[staff.profile[t.id]].append(t)
+    for group in by_profile.values():
+        rng.shuffle(group)
+
+    # Who takes each bundle: least-loaded teacher of the specialism, in class order.
+    load = defaultdict(int)
+    taker: dict[int, Person] = {}  # bundle index → teacher
+    primary_teachers = iter(by_profile[PRIMARY])
+    in_class = defaultdict(dict)  # class id → teacher id → hours
+    here = defaultdict(set)  # (class id, specialism) → teachers already there (the other English subgroup)
+    for i, b in enumerate(bundles):
+        c, g, p, _names = b
+        if p == PRIMARY:
+            t = next(primary_teachers)
+        else:
+            t = min(by_profile[p], key=lambda t: (t.id in here[c.id, p], load[t.id]))
+        here[c.id, p].add(t.id)
+        taker[i] = t
+        load[t.id] += bundle_hours(b)
+        in_class[c.id][t.id] = in_class[c.id].get(t.id, 0) + bundle_hours(b)
+
+    teachers_by_id = {t.id: t for t in staff.teachers}
+    demo_class = next(c for c in structure.classes if c.grade == 5 and c.letter == LETTERS[0])
+    demo_bundles = [(bundles[i][2], taker[i]) for i in taker if bundles[i][0] is demo_class]
+    russian = next((t for p, t in demo_bundles if p == "russian"), None)
+    maths = next((t for p, t in demo_bundles if p == "math"), None)
+
+    # Class teachers: primary classes keep their primary teacher; secondary ones by matching.
+    class_teacher: dict[int, Person] = {}
+    for i, b in enumerate(bundles):
+        if b[2] == PRIMARY:
+            class_teacher[b[0].id] = taker[i]
+    leads: dict[int, int] = {t.id: c for c, t in class_teacher.items()}  # teacher id → class id
+    if russian is not None:
+        class_teacher[demo_class.id] = russian
+        leads[russian.id] = demo_class.id
+    reserved = {maths.id} if maths is not None else set()
+
+    def candidates(c):
+        ids = [t for t in in_class[c.id] if t not in reserved and staff.profile[t] != PRIMARY]
+        rng.shuffle(ids)
+        return sorted(ids, key=lambda t: -in_class[c.id][t])
+
+    def augment(c, seen) -> bool:
+        for t in candidates(c):
+            if t in seen:
+                continue
+            seen.add(t)
+            other = leads.get(t)
+            if other is None or (other != demo_class.id and augment(by_class_id[other], seen)):
+                leads[t] = c.id
+                return True
+        return False
+
+    by_class_id = {c.id: c for c in structure.classes}
+    for c in structure.classes:
+        if c.id not in class_teacher and c.grade > 4 and c.id not in leads.values():
+            augment(c, set())
+    for t, c in leads.items():
+        class_teacher[c] = teachers_by_id[t]
+    for c in structure.classes:
+        if c.id not in class_teacher:  # no free teacher of the class: the one with most hours there
+            class_teacher[c.id] = teachers_by_id[max(in_class[c.id], key=in_class[c.id].get)]
+    SchoolClass.objects.bulk_update(
+        [_set(c, class_teacher=class_teacher[c.id]) for c in structure.classes], ["class_teacher"]
+    )
+
+    # Courses: one per subject of a bundle, plus «Разговоры о важном» for the class teacher.
+    courses, teacher_of = [], []
+    subjects = structure.subjects
+    for i, (c, g, _p, names) in enumerate(bundles):
+        for name in names:
+            courses.append(
+                Course(
+                    school=school,
+                    year=year,
+                    subject=subjects[name],
+                    group=g,
+                    hours_per_week=Decimal(hours(name, c.grade)),
+                )
+            )
+            teacher_of.append(taker[i])
+    for c in structure.classes:
+        courses.append(
+            Course(
+                school=school,
+                year=year,
+                subject=subjects[TALKS],
+                group=structure.whole_groups[c.id],
+                hours_per_week=Decimal(hours(TALKS, c.grade)),
+            )
+        )
+        teacher_of.append(class_teacher[c.id])
+    courses = Course.objects.bulk_create(courses, batch_size=BATCH)
+    CourseTeacher.objects.bulk_create(
+        [
+            CourseTeacher(school=school, course=course, teacher=t, starts=year.starts)
+            for course, t in zip(courses, teacher_of, strict=True)
+        ],
+        batch_size=BATCH,
+    )
+    Through = Subject.teachers.through
+    pairs = sorted({(course.subject_id, t.id) for course, t in zip(courses, teacher_of, strict=True)})
+    Through.objects.bulk_create([Through(subject_id=s, person_id=p) for s, p in pairs], batch_size=BATCH)
+
+    demo_class_teacher = class_teacher[demo_class.id]
+    leaders = {t.id for t in class_teacher.values()}
+    here_free = [
+        teachers_by_id[t]
+        for t in sorted(in_class[demo_class.id], key=lambda t: -in_class[demo_class.id][t])
+        if t not in leaders
+    ]
+    anywhere_free = [t for t in staff.teachers if t.id not in leaders]
+    if maths is not None and maths.id not in leaders:
+        demo_teacher = maths
+    elif here_free or anywhere_free:
+        demo_teacher = (here_free or anywhere_free)[0]
+    else:
+        raise DemoError("every teacher leads a class: no subject teacher for the `teacher` demo login")
+    return Courses(
+        courses=courses,
+        teacher={course.id: t for course, t in zip(courses, teacher_of, strict=True)},
+        class_teacher=class_teacher,
+        demo_class=demo_class,
+        demo_class_teacher=demo_class_teacher,
+        demo_teacher=demo_teacher,
+    )
+
+
+def _set(obj, **values):
+    for k, v in values.items():
+        setattr(obj, k, v)
+    return obj
+
+
+ARRIVED_FROM = [
+    "МБОУ «СОШ № 7», г. Кострома",
+    "МАОУ «Гимназия № 2», г. Вологда",
+    "ГБОУ Школа № 1357, г. Москва",
+    "МБОУ «СОШ № 24», г. Иваново",
+    "МОУ «Лицей № 1», г. Тверь",
+    "МБОУ «СОШ № 5», г. Рыбинск",
+]
+LEFT_FOR = [
+    "МОУ «СОШ № 43», г. Ярославль (переезд)",
+    "ГБОУ «Лицей № 239», г. Санкт-Петербург",
+    "МАОУ «СОШ № 12», г. Казань",
+    "семейное обучение",
+    "МБОУ «Гимназия № 3», г. Владимир",
+]
+
+
+def student_birth_range(grade: int, start_year: int) -> tuple[datetime.date, datetime.date]:
+    """Born so as to be 6½–7½ on 1 September of the first grade."""
+    return datetime.date(start_year - 6 - grade, 3, 1), datetime.date(start_year - 5 - grade, 2, 28)
+
+
+def build_pupils(ctx: Ctx, calendar: Calendar, structure: Structure, courses: Courses) -> Pupils:
+    """Families (one or two parents, one or two children in different classes), enrollments, subgroups, movement."""
+    rng = ctx.rng("pupils")
+    school, size, year = ctx.school, ctx.size, calendar.year
+    start_year = year.starts.year
+    people = People(school, rng)
+    classes = structure.classes
+    seats = {
+        c.id: rng.randint(*(size.senior_class_size if c.grade >= 10 else size.class_size)) for c in classes
+    }
+    names_in_class = defaultdict(set)
+    # Each child: (person, class, starts, arrival note); each family: (parents [(person, relation)], children)
+    families = []
+
+    def child(family, father, c, gender=None):
+        gender = gender or rng.choice("mf")
+        for _attempt in range(20):
+            first = rng.choice(BOYS if gender == "m" else GIRLS)
+            last = surname_for(family, gender)
+            if (last, first) not in names_in_class[c.id]:
+                break
+        names_in_class[c.id].add((last, first))
+        born = random_date(rng, *student_birth_range(c.grade, start_year))
+        if rng.random() < 0.03:  # started school a year later
+            born -= datetime.timedelta(days=365)
+        return people.add(last, first, patronymic(father, gender), born)
+
+    def family(c, second=None, both=None, arrival=None):
+        surname = rng.choice(SURNAMES)
+        father = rng.choice(MEN)
+        kids = [(child(surname, father, c), c)]
+        seats[c.id] -= 1
+        if second is not None:
+            kids.append((child(surname, father, second), second))
+            seats[second.id] -= 1
+        oldest = min(k.birth_date.year for k, _c in kids)
+        mother_born = oldest - rng.randint(22, 38)
+        r = rng.random() if both is None else 0.0
+        parents = []
+        if r < 0.93:  # a mother, who now and then kept her own surname
+            last = female_surname(surname if rng.random() < 0.9 else rng.choice(SURNAMES))
+            m = people.add(
+                last,
+                rng.choice(WOMEN),
+                patronymic(rng.choice(GRANDFATHERS), "f"),
+                random_date(rng, datetime.date(mother_born, 1, 1), datetime.date(mother_born, 12, 31)),
+                _email(rng, last),
+                phone(rng),
+            )
+            parents.append((m, ParentLink.Relation.MOTHER))
+        if r < 0.6 or r >= 0.93:  # a father: with the mother in most families, alone in a few
+            fb = mother_born - rng.randint(-2, 6)
+            f = people.add(
+                surname,
+                father,
+                patronymic(rng.choice(GRANDFATHERS), "m"),
+                random_date(rng, datetime.date(fb, 1, 1), datetime.date(fb, 12, 31)),
+                _email(rng, surname),
+                phone(rng),
+            )
+            parents.append((f, ParentLink.Relation.FATHER))
+        families.append((parents, [(k, kc, arrival) for k, kc in kids]))
+        return parents, kids
+
+    # The demo family: mother and father, a child in 5А (the demo student) and a younger one in 2nd grade.
+    sibling_class = [c for c in classes if c.grade == 2][-1]
+    demo_parents, demo_kids = family(courses.demo_class, sibling_class, both=True)
+    demo_parent = demo_parents[0][0]
+    demo_student = demo_kids[0][0]
+
+    order = list(classes)
+    rng.shuffle(order)
+    for c in order:
+        while seats[c.id] > 0:
+            second = None
+            if rng.random() < size.sibling_rate:
+                others = [o for o in classes if o.grade != c.grade and seats[o.id] > 0]
+                second = rng.choice(others) if others else None
+            family(c, second)
+
+    # Movement: a few arrive after 1 September.
+    movements = []
+    d = datetime.date
+    arrival_days = [
+        monday_on_or_after(x) for x in (d(start_year, 9, 21), d(start_year, 10, 12), d(start_year, 11, 9))
+    ]
+    for i in range(size.arrivals):
+        c = rng.choice([x for x in classes if x.grade > 1])
+        day = arrival_days[i % len(arrival_days)]
+        _p, kids = family(c, arrival=(day, rng.choice(ARRIVED_FROM)))
+        movements.append(f"{kids[0][0].full_name}: прибыл(а) в {c.name} с {day:%d.%m.%Y}")
+    people.save()
+
+    students = Student.objects.bulk_create(
+        [Student(school=school, person=k) for _p, kids in families for k, _c, _a in kids], batch_size=BATCH
+    )
+    student_of = {s.person_id: s for s in students}
+    parents = Parent.objects.bulk_create(
+        [Parent(school=school, person=p) for ps, _k in families for p, _r in ps], batch_size=BATCH
+    )
+    parent_of = {p.person_id: p for p in parents}
+    links = ParentLink.objects.bulk_create(
+        [
+            ParentLink(school=school, parent=parent_of[p.id], student=student_of[k.id], relation=rel)
+            for ps, kids in families
+            for p, rel in ps
+            for k, _c, _a in kids
+        ],
+        batch_size=BATCH,
+    )
+
+    # Enrollments: (student, class, starts, ends, arrival note, departure note)
+    stays = []
+    for _ps, kids in families:
+        for k, c, arrival in kids:
+            starts, note = arrival or (year.starts, "")
+            stays.append([student_of[k.id], c, starts, None, note, ""])
+
+    untouchable = {demo_student.id, *(k.id for k, _c in demo_kids)}
+    regular = [s for s in stays if s[2] == year.starts and s[0].person_id not in untouchable]
+    leave_days = [d(start_year, 10, 24), d(start_year, 11, 13), d(start_year, 10, 9)]
+    for i, stay in enumerate(rng.sample(regular, size.departures)):
+        stay[3] = leave_days[i % len(leave_days)]
+        stay[5] = rng.choice(LEFT_FOR)
+        movements.append(f"{stay[0].person.full_name}: выбыл(а) из {stay[1].name} после {stay[3]:%d.%m.%Y}")
+    # One transfer between two classes of a grade, from the second quarter.
+    for grade in (6, 7, 5, 8, 9, 3, 4, 2, 10, 11):
+        pair = [c for c in classes if c.grade == grade][:2]
+        movers = [s for s in regular if s[1] is pair[0] and s[3] is None] if len(pair) == 2 else []
+        if movers:
+            stay = rng.choice(movers)
+            moved_on = calendar.periods[1].starts  # first day of the 2nd quarter
+            stay[3] = moved_on - datetime.timedelta(days=1)
+            stay[5] = f"перевод в {pair[1].name}"
+            stays.append([stay[0], pair[1], moved_on, None, f"перевод из {pair[0].name}", ""])
+            movements.append(
+                f"{stay[0].person.full_name}: переведён(а) из {pair[0].name} в {pair[1].name} "
+                f"с {moved_on:%d.%m.%Y}"
+            )
+            break
+
+    enrollments = Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                school=school, student=s, school_class=c, starts=a, ends=b, arrival_note=an, departure_note=dn
+            )
+            for s, c, a, b, an, dn in stays
+        ],
+        batch_size=BATCH,
+    )
+
+    # English subgroups: the class list split in two halves by name; late arrivals join the smaller half.
+    memberships = []
+    by_class = defaultdict(list)
+    for e in enrollments:
+        by_class[e.school_class_id].append(e)
+    for class_id, groups in structure.subgroups.items():
+        stays_here = by_class[class_id]
+        first = sorted(
+            (e for e in stays_here if e.starts == year.starts),
+            key=lambda e: (e.student.person.last_name, e.student.person.first_name),
+        )
+        half = (len(first) + 1) // 2
+        sizes = [0, 0]
+        for n, e in enumerate(first):
+            k = 0 if n < half else 1
+            sizes[k] += 1
+            memberships.append(
+                GroupMembership(
+                    school=school, student=e.student, group=groups[k], starts=e.starts, ends=e.ends
+                )
+            )
+        for e in sorted(stays_here, key=lambda e: (e.starts, e.student.person.last_name)):
+            if e.starts == year.starts:
+                continue
+            k = 0 if sizes[0] <= sizes[1] else 1
+            sizes[k] += 1
+            memberships.append(
+                GroupMembership(
+                    school=school, student=e.student, group=groups[k], starts=e.starts, ends=e.ends
+                )
+            )
+    memberships = GroupMembership.objects.bulk_create(memberships, batch_size=BATCH)
+    return Pupils(students, parents, links, enrollments, memberships, demo_student, demo_parent, movements)
+
+
+def _email(rng: random.Random, last_name: str) -> str:
+    """Most parents leave an e-mail (on reserved .example domains)."""
+    if rng.random() < 0.4:
+        return ""
+    return f"{translit(last_name)}{rng.randint(1, 99)}@{rng.choice(['mail.example', 'post.example', 'inbox.example'])}"
+
+
+def build_logins(ctx: Ctx, staff: Staff, courses: Courses, pupils: Pupils) -> list[DemoLogin]:
+    """Logins for all staff and the demo student and parent; one password hash shared by all."""
+    User = get_user_model()
+    password = make_password(DEMO_PASSWORD)
+    prefix = ctx.login_prefix
+    fixed = {
+        "admin": staff.admin,
+        "director": staff.director,
+        "deputy": staff.deputies[0],
+        "class_teacher": courses.demo_class_teacher,
+        "teacher": courses.demo_teacher,
+        "student": pupils.demo_student,
+        "parent": pupils.demo_parent,
+    }
+    wanted: dict[int, tuple[Person, str]] = {p.id: (p, prefix + USERNAMES[r]) for r, p in fixed.items()}
+    others = [p for p in [*staff.deputies[1:], *staff.teachers] if p.id not in wanted]
+
+    # Fixed names must be free, or belong to an orphan login left behind by --reset (reused).
+    fixed_names = [u for _p, u in wanted.values()]
+    existing = {
+        u.username.lower(): u for u in User.objects.annotate(l=Lower("username")).filter(l__in=fixed_names)
+    }
+    for name, user in existing.items():
+        if user.people.exists():
+            raise DemoError(f"the login {name!r} already belongs to someone; use another --slug or size")
+
+    taken = set()
+    candidates = {}
+    for p in others:
+        base = f"{prefix}{translit(p.last_name)}.{translit(p.first_name[0])}{translit(p.patronymic[:1])}"
+        candidates[p.id] = base
+    taken |= {
+        u.lower()
+        for u in User.objects.annotate(l=Lower("username"))
+        .filter(
+            l__in=list(candidates.values()) + [f"{b}{n}" for b in candidates.values() for n in range(2, 4)]
+        )
+        .values_list("username", flat=True)
+    }
+    taken |= {u.lower() for u in fixed_names}
+    for p in others:
+        name, n = candidates[p.id], 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{candidates[p.id]}{n}"
+        taken.add(name.lower())
+        wanted[p.id] = (p, name)
+
+    def fill(user, person, username):
+        user.username = username
+        user.password = password
+        user.first_name, user.last_name, user.patronymic = (
+            person.first_name,
+            person.last_name,
+            person.patronymic,
+        )
+        user.email = person.email
+        user.last_school = ctx.school
+        user.is_active = True
+        return user
+
+    reuse = [fill(existing[u.lower()], p, u) for p, u in wanted.values() if u.lower() in existing]
+    if reuse:
+        User.objects.bulk_update(
+            reuse, ["password", "first_name", "last_name", "patronymic", "email", "last_school", "is_active"]
+        )
+    new = User.objects.bulk_create(
+        [fill(User(), p, u) for p, u in wanted.values() if u.lower() not in existing], batch_size=BATCH
+    )
+    user_of = {u.username: u for u in [*reuse, *new]}
+    linked = []
+    for p, username in wanted.values():
+        p.user = user_of[username]
+        linked.append(p)
+    Person.objects.bulk_update(linked, ["user"], batch_size=BATCH)
+
+    notes = {
+        "class_teacher": f"классный руководитель {courses.demo_class.name}",
+        "teacher": "учитель-предметник без классного руководства",
+        "student": f"ученик(ца) {courses.demo_class.name}",
+        "parent": "родитель двоих детей",
+    }
+    return [
+        DemoLogin(role, prefix + USERNAMES[role], DEMO_PASSWORD, fixed[role], notes.get(role, ""))
+        for role in LOGIN_ROLES
+    ]
+
+
+SEEDED_MODELS = (
+    School,
+    Person,
+    StaffRole,
+    Student,
+    Parent,
+    ParentLink,
+    get_user_model(),
+    AcademicYear,
+    PeriodScheme,
+    ReportingPeriod,
+    Holiday,
+    Building,
+    Room,
+    Subject,
+    SchoolClass,
+    StudyGroup,
+    Enrollment,
+    GroupMembership,
+    Course,
+    CourseTeacher,
+)
+
+
+def analyze_tables() -> None:
+    """ANALYZE the tables the builder fills: a freshly seeded table has no planner statistics until
+    autovacuum gets to it, and until then the planner picks slow plans (10× on the home pages)."""
+    tables = {m._meta.db_table for m in SEEDED_MODELS}
+    tables |= {Room.subjects.through._meta.db_table, Subject.teachers.through._meta.db_table}
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in sorted(tables)))
+
+
+def count_rows(school: School) -> dict[str, int]:
+    """Figures for the summary: what the school holds now."""
+    year = AcademicYear.objects.filter(school=school).order_by("-starts").first()
+    today_ = datetime.date.today()
+    on = min(max(today_, year.starts), year.ends) if year else today_
+    current = Enrollment.objects.filter(school=school, starts__lte=on).filter(
+        models.Q(ends__isnull=True) | models.Q(ends__gte=on)
+    )
+    parents_with_two = (
+        ParentLink.objects.filter(school=school)
+        .values("parent")
+        .annotate(n=models.Count("student"))
+        .filter(n__gte=2)
+        .count()
+    )
+    return {
+        "classes": SchoolClass.objects.filter(school=school).count(),
+        "students": Student.objects.filter(school=school).count(),
+        "students_now": current.count(),
+        "enrollments": Enrollment.objects.filter(school=school).count(),
+        "parents": Parent.objects.filter(school=school).count(),
+        "parents_with_two_children": parents_with_two,
+        "teachers": StaffRole.objects.filter(school=school, role=Role.TEACHER).count(),
+        "deputies": StaffRole.objects.filter(school=school, role=Role.DEPUTY).count(),
+        "subjects": Subject.objects.filter(school=school).count(),
+        "rooms": Room.objects.filter(school=school).count(),
+        "subgroups": StudyGroup.objects.filter(school=school, kind=StudyGroup.Kind.SUBGROUP).count(),
+        "group_memberships": GroupMembership.objects.filter(school=school).count(),
+        "courses": Course.objects.filter(school=school).count(),
+        "logins": Person.objects.filter(school=school, user__isnull=False).count(),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Reset
+# ---------------------------------------------------------------------------
+
+
+def _school_fk(model) -> models.ForeignKey | None:
+    """The FK by which rows of `model` belong to a school (CASCADE/PROTECT to School), if any."""
+    for f in model._meta.concrete_fields:
+        if (
+            isinstance(f, models.ForeignKey)
+            and f.related_model is School
+            and f.remote_field.on_delete in (models.CASCADE, models.PROTECT)
+        ):
+            return f
+    return None
+
+
+def _user_triggers(table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", [table]
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+def purge_school(school: School) -> dict[str, int]:
+    """Delete every row of `school`, the school itself, and the logins only its people used.
+
+    Deletes table by table with plain DELETEs (no TRUNCATE, no ORM collector):
+    first rows of tables without a school column that point at the school's
+    rows (many-to-many tables), then every table whose rows belong to the
+    school. Foreign keys are deferred to the end of the transaction, so the
+    order within a step does not matter. Append-only tables (the audit trail,
+    whose trigger refuses DELETE) have their user triggers disabled for the
+    DELETE and enabled again, inside the same transaction; only `seed_demo
+    --reset` calls this, and only for demo schools.
+    """
+    User = get_user_model()
+    deleted: dict[str, int] = {}
+    with transaction.atomic():
+        owned = {m: _school_fk(m) for m in apps.get_models(include_auto_created=True)}
+        owned = {m: f for m, f in owned.items() if f is not None and m is not School}
+        querysets = {m: m._base_manager.filter(**{f.name: school}) for m, f in owned.items()}
+
+        user_ids = set(
+            Person.objects.filter(school=school, user__isnull=False).values_list("user_id", flat=True)
+        )
+        User.objects.filter(last_school=school).update(last_school=None)
+
+        # Tables that point at the school's rows without a school column of their own.
+        dependents = []
+        for m in apps.get_models(include_auto_created=True):
+            if m in owned or m is School or m is User:
+                continue
+            for f in m._meta.concrete_fields:
+                if isinstance(f, models.ForeignKey) and f.related_model in owned:
+                    qs = m._base_manager.filter(**{f"{f.name}__in": querysets[f.related_model].values("pk")})
+                    if f.remote_field.on_delete is models.SET_NULL:
+                        qs.update(**{f.name: None})
+                    else:
+                        dependents.append((m, qs))
+        for m, qs in dependents:
+            deleted[m._meta.label] = deleted.get(m._meta.label, 0) + qs._raw_delete(qs.db)
+
+        # ALTER TABLE refuses while deferred checks of the table are pending: run them first.
+        triggers = [(m._meta.db_table, t) for m in querysets for t in _user_triggers(m._meta.db_table)]
+        connection.check_constraints()
+        with connection.cursor() as cursor:
+            for table, t in triggers:
+                cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER "{t}"')
+        for m, qs in querysets.items():
+            n = qs._raw_delete(qs.db)
+            if n:
+                deleted[m._meta.label] = n
+        School.objects.filter(pk=school.pk)._raw_delete(connection.alias)
+        connection.check_constraints()  # deferred foreign keys: fail here, not at some later commit
+        with connection.cursor() as cursor:
+            for table, t in triggers:
+                cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{t}"')
+
+        # Logins used only by this school's people, unless the audit trail of elsewhere names them.
+        still_used = set(Person.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
+        audited = set(AuditEvent.objects.filter(actor_id__in=user_ids).values_list("actor_id", flat=True))
+        n, _detail = User.objects.filter(id__in=user_ids - still_used - audited).delete()
+        deleted["logins"] = len(user_ids - still_used - audited)
+    return deleted

@@ -1,0 +1,275 @@
+"""Server-side timings of the portal's pages on the large demo school.
+
+    .venv/bin/python bench/run.py [--runs 30] [--only NAME ...]      (or `make bench`)
+
+Uses its own database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/ejournal_bench): creates it if missing,
+migrates it, seeds `seed_demo --size large` once, then times each registered
+benchmark in-process with django.test.Client (server time only, no network):
+a few warm-up runs, then N timed runs. Reports median and p95 in ms, SQL
+queries of one request and the peak Python memory of one request (tracemalloc),
+prints a table and writes bench/results.json (sorted by name; with --only the
+other entries of an existing file are kept).
+
+Adding a benchmark is one line at the bottom of the registry:
+
+    register("grid_5a_math", lambda b: b.get_as("teacher", reverse("journal:grid", args=[...])))
+
+A benchmark is a factory that receives the `Bench` context (demo logins,
+school) and returns a callable doing one request; setup in the factory is
+not timed. `b.get_as(role, url)` and `b.post(url, data)` check the status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results.json"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ejournal_bench"
+WARMUP = 3
+
+
+def ensure_database(url: str) -> None:
+    """CREATE DATABASE if it is missing (psycopg, autocommit, through the `postgres` database)."""
+    import dj_database_url
+    import psycopg
+
+    cfg = dj_database_url.parse(url)
+    params = {
+        "host": cfg.get("HOST") or "127.0.0.1",
+        "port": cfg.get("PORT") or 5432,
+        "user": cfg.get("USER") or "postgres",
+        "password": cfg.get("PASSWORD") or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=5, **params) as conn:
+        name = cfg["NAME"]
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"Created database {name}.")
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DEBUG"] = "1"
+    # django.test.Client sends Host: testserver.
+    hosts = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1")
+    os.environ["ALLOWED_HOSTS"] = f"{hosts},testserver"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ejournal.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+class BenchFailure(Exception):
+    pass
+
+
+class Bench:
+    """What benchmarks need: the demo school, its demo logins, clients signed in as them."""
+
+    def __init__(self, school, users: dict):
+        self.school = school
+        self.users = users  # role → User
+        self.passwords = {}
+
+    def client_as(self, role: str):
+        from django.test import Client
+
+        client = Client()
+        client.force_login(self.users[role])
+        session = client.session
+        session["school_id"] = self.school.id
+        session.save()
+        return client
+
+    def get_as(self, role: str, url: str, status: int = 200) -> Callable:
+        """One GET of `url` by the demo login of `role` (signed in once, outside the timing)."""
+        client = self.client_as(role)
+
+        def run():
+            return check(client.get(url), status, f"GET {url} as {role}")
+
+        return run
+
+    def post(self, url: str, data: dict, status: int = 302, new_client: bool = True) -> Callable:
+        """One POST of `data` to `url`, from a fresh anonymous client each time by default."""
+        from django.test import Client
+
+        shared = Client()
+
+        def run():
+            client = Client() if new_client else shared
+            return check(client.post(url, data), status, f"POST {url}")
+
+        return run
+
+
+def check(response, status: int, what: str):
+    if response.status_code != status:
+        raise BenchFailure(f"{what}: expected {status}, got {response.status_code}")
+    return response
+
+
+@dataclass
+class Benchmark:
+    name: str
+    factory: Callable[[Bench], Callable]
+    memory: bool = True
+
+
+BENCHMARKS: dict[str, Benchmark] = {}
+
+
+def register(name: str, factory: Callable[[Bench], Callable], *, memory: bool = True) -> None:
+    BENCHMARKS[name] = Benchmark(name, factory, memory)
+
+
+def _url(name: str, *args, **kwargs) -> str:
+    from django.urls import reverse
+
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+# ---------------------------------------------------------------------------
+# The registry: one line per benchmark.
+# ---------------------------------------------------------------------------
+
+register(
+    "login",
+    lambda b: b.post(
+        _url("accounts:login"), {"username": b.users["teacher"].username, "password": b.passwords["teacher"]}
+    ),
+)
+for _role in ("admin", "director", "deputy", "class_teacher", "teacher", "student", "parent"):
+    register(f"home_{_role}", lambda b, role=_role: b.get_as(role, _url("home")))
+
+
+# ---------------------------------------------------------------------------
+# The runner
+# ---------------------------------------------------------------------------
+
+
+def measure(bench: Benchmark, ctx: Bench, runs: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run = bench.factory(ctx)
+    for _ in range(WARMUP):
+        run()
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    queries = len(captured.captured_queries)
+    peak_mb = None
+    if bench.memory:
+        tracemalloc.start()
+        try:
+            run()
+            peak_mb = round(tracemalloc.get_traced_memory()[1] / 2**20, 2)
+        finally:
+            tracemalloc.stop()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "name": bench.name,
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[math.ceil(0.95 * len(times)) - 1], 2),
+        "queries": queries,
+        "peak_mb": peak_mb,
+    }
+
+
+def prepare() -> Bench:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import School
+    from archive import demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    size = demo.get_size("large")
+    if not School.objects.filter(slug=size.slug).exists():
+        print("Seeding the large demo school (once per bench database)…")
+        call_command("seed_demo", size="large", if_empty=True)
+    school = School.objects.get(slug=size.slug)
+    # Freshly seeded tables have no planner statistics yet; a live database has them.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    logins = demo.demo_logins(size)
+    User = get_user_model()
+    users = {x["role"]: User.objects.get(username=x["username"]) for x in logins}
+    ctx = Bench(school, users)
+    ctx.passwords = {x["role"]: x["password"] for x in logins}
+    return ctx
+
+
+def print_table(results: list[dict], failures: dict[str, str]) -> None:
+    def fmt(v):
+        return "—" if v is None else f"{v}"
+
+    header = ("benchmark", "median ms", "p95 ms", "queries", "peak MiB")
+    rows = [
+        (r["name"], fmt(r["median_ms"]), fmt(r["p95_ms"]), fmt(r["queries"]), fmt(r["peak_mb"]))
+        for r in results
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    line = "  ".join(f"{{:<{widths[0]}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    print(line.format(*header))
+    print(line.format(*("-" * w for w in widths)))
+    for row in rows:
+        print(line.format(*row))
+    for name, error in failures.items():
+        print(f"FAILED {name}: {error}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per benchmark (default 30)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benchmarks")
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS, help="results file (default bench/results.json)"
+    )
+    args = parser.parse_args(argv)
+
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    ensure_database(url)
+    setup_django(url)
+    ctx = prepare()
+
+    selected = [BENCHMARKS[n] for n in args.only] if args.only else list(BENCHMARKS.values())
+    results, failures = [], {}
+    for bench in selected:
+        try:
+            results.append(measure(bench, ctx, args.runs))
+        except Exception as exc:  # one broken page must not hide the others' figures
+            failures[bench.name] = f"{type(exc).__name__}: {exc}"
+    results.sort(key=lambda r: r["name"])
+    print_table(results, failures)
+
+    if args.only and args.output.exists():
+        fresh = {r["name"] for r in results} | set(failures)
+        kept = [r for r in json.loads(args.output.read_text()) if r["name"] not in fresh]
+        results = sorted(kept + results, key=lambda r: r["name"])
+    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"Wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}.")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
