@@ -174,6 +174,9 @@ class ParentLink(models.Model):
         verbose_name_plural = _("parent links")
         constraints = [models.UniqueConstraint(fields=["parent", "student"], name="parentlink_unique")]
 
+    def __str__(self):
+        return f"{self.parent} → {self.student} ({self.get_relation_display()})"
+
 
 def hash_code(code: str) -> str:
     """Codes are stored as SHA-256 of their normalised form; the plain code exists only on the slip."""
@@ -213,6 +216,9 @@ class InviteCode(models.Model):
         verbose_name_plural = _("invite codes")
         indexes = [models.Index(fields=["school", "person"])]
 
+    def __str__(self):
+        return f"{self.person} ({self.get_role_display()})"
+
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.used_at is None and self.revoked_at is None and self.expires_at > now
@@ -233,6 +239,9 @@ class Consent(models.Model):
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
         ordering = ["-signed_on"]
+
+    def __str__(self):
+        return f"{self.person}: {self.document}"
 
 
 class AuditEvent(models.Model):
@@ -256,3 +265,6 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["school", "-at"]), models.Index(fields=["actor", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"

@@ -13,7 +13,8 @@ The district operator (superuser) creates schools and their first admin and
 sees none of a school's people.
 """
 
-from .models import Role
+from . import selectors
+from .models import ParentLink, Role
 
 
 def manage_people(actor) -> bool:
@@ -51,3 +52,26 @@ def any_class_to_invite(actor) -> bool:
 
 def signed_in(actor) -> bool:
     return actor.is_authenticated
+
+
+def may_issue_invite_for(actor, person, role: str | None = None) -> bool:
+    """The admin issues codes for anyone; a class teacher for the students of their classes and their parents.
+
+    `role=None` asks "for any role at all".
+    """
+    if actor.school is None or person.school_id != actor.school.pk:
+        return False
+    if actor.has_role(Role.ADMIN):
+        return True
+    if role not in (None, Role.STUDENT, Role.PARENT):
+        return False
+    for school_class in selectors.invite_classes(actor):
+        students = selectors.class_students(school_class)
+        if role in (None, Role.STUDENT) and students.filter(pk=person.pk).exists():
+            return True
+        if (
+            role in (None, Role.PARENT)
+            and ParentLink.objects.filter(parent__person=person, student__person__in=students).exists()
+        ):
+            return True
+    return False

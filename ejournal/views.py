@@ -1,11 +1,13 @@
 """Project-level pages: the role-dispatching home page, health check and error pages."""
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 
 from accounts.access import school_view
+
 from . import home as home_pages
 
 
@@ -44,8 +46,4 @@ def not_found(request, exception=None):
 
 def server_error(request):
     # No context processors that could fail again: plain render with a minimal context.
-    from django.template import loader
-
-    from django.http import HttpResponseServerError
-
     return HttpResponseServerError(loader.get_template("errors/500.html").render({}))

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..access import deny
 from ..auth import register_failure
 from ..forms import LoginForm, SchoolChoiceForm, TokenForm
-from ..services import security
+from ..services import security as security_service
 
 
 def _signed_in(view):
@@ -68,7 +69,11 @@ def otp_verify(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"].strip().replace(" ", "").lower()
-        device = next((d for d in devices_for_user(user, confirmed=True) if d.verify_token(token)), None)
+        # Six digits go to the authenticator, anything else to the backup codes, so a typo
+        # throttles only the device it was meant for.
+        kind = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+        candidates = [d for d in devices_for_user(user, confirmed=True) if isinstance(d, kind)]
+        device = next((d for d in candidates if d.verify_token(token)), None)
         if device is not None:
             otp_login(request, device)
             return redirect(_safe_next(request))
@@ -85,11 +90,11 @@ def otp_verify(request):
 @_signed_in
 def otp_setup(request):
     """Connect an authenticator app: scan the QR code, type the code it shows."""
-    device = security.pending_totp_device(request.user)
+    device = security_service.pending_totp_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = security.confirm_totp(actor=request.actor, device=device, token=form.cleaned_data["token"])
+            codes = security_service.confirm_totp(actor=request.actor, device=device, token=form.cleaned_data["token"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -100,7 +105,7 @@ def otp_setup(request):
     return render(
         request,
         "accounts/otp_setup.html",
-        {"form": form, "qr_svg": qr_svg, "secret": security.totp_secret_base32(device)},
+        {"form": form, "qr_svg": qr_svg, "secret": security_service.totp_secret_base32(device)},
     )
 
 
@@ -109,7 +114,7 @@ def backup_codes(request):
     if not request.user.is_verified():
         return redirect("accounts:security")
     if request.method == "POST":
-        codes = security.regenerate_backup_codes(actor=request.actor, user=request.user)
+        codes = security_service.regenerate_backup_codes(actor=request.actor, user=request.user)
         return render(request, "accounts/backup_codes.html", {"codes": codes, "fresh": True})
     left = StaticToken.objects.filter(device__user=request.user).count()
     return render(request, "accounts/backup_codes.html", {"left": left})
@@ -119,7 +124,7 @@ def backup_codes(request):
 @require_POST
 def otp_disable(request):
     try:
-        security.disable_two_factor(actor=request.actor, user=request.user)
+        security_service.disable_two_factor(actor=request.actor, user=request.user)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -145,7 +150,7 @@ def security(request):
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        security.change_password(actor=request.actor, request=request, form=form)
+        security_service.change_password(actor=request.actor, request=request, form=form)
         messages.success(request, _("Your password has been changed."))
         return redirect("home")
     return render(request, "accounts/password_change.html", {"form": form})
@@ -157,6 +162,6 @@ def choose_school(request):
     if not form.fields["school"].choices:
         deny(request.actor, "no school to choose")
     if request.method == "POST" and form.is_valid():
-        security.choose_school(actor=request.actor, request=request, school_id=form.cleaned_data["school"])
+        security_service.choose_school(actor=request.actor, request=request, school_id=form.cleaned_data["school"])
         return redirect("home")
     return render(request, "accounts/choose_school.html", {"form": form})

@@ -94,7 +94,7 @@ def test_totp_setup_then_sign_in_with_code_and_backup_code(client, world):
     # Password alone opens nothing: every page leads to the second step.
     home = client.get(reverse("home"))
     assert home.status_code == 302 and reverse("accounts:otp_verify") in home["Location"]
-    wrong = client.post(reverse("accounts:otp_verify"), {"token": "12345"})
+    wrong = client.post(reverse("accounts:otp_verify"), {"token": "123456" if totp_now(device) != "123456" else "654321"})
     assert wrong.status_code == 200 and wrong.context["form"].errors["token"]
 
     device.refresh_from_db()

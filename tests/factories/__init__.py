@@ -1,7 +1,7 @@
 """factory_boy factories for the school world. Rows are created directly; services are tested on their own."""
 
 import datetime
-import itertools
+import uuid
 
 import factory
 from django.contrib.auth import get_user_model
@@ -22,7 +22,6 @@ from schedule.models import (
 )
 
 PASSWORD = "Secret-pass-123"
-_slugs = itertools.count(1)
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):
@@ -31,7 +30,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Муниципальная школа № {n}")
     short_name = factory.Sequence(lambda n: f"Школа № {n}")
-    slug = factory.LazyFunction(lambda: f"school-{next(_slugs)}")
+    slug = factory.LazyFunction(lambda: f"school-{uuid.uuid4().hex[:10]}")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

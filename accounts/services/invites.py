@@ -1,0 +1,298 @@
+"""Invite codes (R-ACC-1, R-ACC-2): issuing them, login slips for a class, and joining with one.
+
+A code binds to one person and role, is single-use and expires after
+settings.INVITE_CODE_DAYS days. Only its hash is stored: the plain code is
+returned once, to be shown or printed, and never again. Issuing a new code
+for a person revokes their earlier unused ones, so only the newest slip works.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import NamedTuple
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from schedule.models import AcademicYear
+
+from .. import audit, rules
+from ..actor import Actor
+from ..models import InviteCode, Person, Role, hash_code, new_code
+from ..rules import may_issue_invite_for
+from ..selectors import class_invite_rows, person_roles
+
+USERNAME_RE = re.compile(r"^[\w.\-]+\Z")
+# Spaces, hyphens and the dashes a word processor or phone keyboard substitutes.
+CODE_NOISE_RE = re.compile(r"[\s\-\u2010\u2011\u2012\u2013\u2014\u2212]+")
+
+
+class Slip(NamedTuple):
+    person: Person
+    role: str
+    code: str
+    label: str
+
+
+def code_expiry(now: datetime.datetime) -> datetime.datetime:
+    return now + datetime.timedelta(days=settings.INVITE_CODE_DAYS)
+
+
+def _issue(actor, person: Person, role: str, now: datetime.datetime) -> tuple[InviteCode, str]:
+    """Revoke the person's unused codes and create a new one; the caller holds the person's row lock."""
+    InviteCode.objects.filter(person=person, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    for attempt in range(3):
+        code = new_code()
+        try:
+            with transaction.atomic():
+                invite = InviteCode.objects.create(
+                    school=person.school,
+                    person=person,
+                    role=role,
+                    code_hash=hash_code(code),
+                    created_at=now,
+                    expires_at=code_expiry(now),
+                    issued_by=actor.user,
+                )
+            break
+        except IntegrityError:  # a hash collision: 31^12 codes make it all but impossible
+            if attempt == 2:
+                raise
+    audit.record(
+        actor,
+        "invite_issued",
+        invite,
+        summary=f"{person.short_name} ({role})",
+        data={"person": person.pk, "role": role, "expires_at": invite.expires_at.isoformat()},
+    )
+    return invite, code
+
+
+def _check_issuable(person: Person, role: str) -> None:
+    if person.user_id is not None:
+        raise ValidationError({"role": _("%(name)s already has a login.") % {"name": person.full_name}})
+    if role not in person_roles(person):
+        raise ValidationError({"role": _("This person does not hold this role.")})
+
+
+@transaction.atomic
+def issue_invite(
+    *, actor, person: Person, role: str, now: datetime.datetime | None = None
+) -> tuple[InviteCode, str]:
+    """A new code for one person and role; returns the row and the plain code (shown once)."""
+    if not may_issue_invite_for(actor, person, role):
+        raise PermissionDenied("accounts.rules.may_issue_invite_for")
+    # The row lock serialises two admins issuing for the same person at once.
+    person = Person.objects.select_for_update().select_related("school").get(pk=person.pk)
+    _check_issuable(person, role)
+    return _issue(actor, person, role, now or timezone.now())
+
+
+@transaction.atomic
+def issue_class_slips(*, actor, school_class, now: datetime.datetime | None = None) -> list[Slip]:
+    """Fresh codes for every student of the class and every parent of theirs who has no login yet."""
+    if school_class.school_id != actor.school.pk or not rules.issue_invites_for_class(actor, school_class):
+        raise PermissionDenied("accounts.rules.issue_invites_for_class")
+    if school_class.year.status != AcademicYear.Status.OPEN:
+        raise ValidationError(_("Login slips are printed only for classes of an open school year."))
+    now = now or timezone.now()
+    order, roles, children = [], {}, {}
+    for row in class_invite_rows(school_class):
+        if row.person.user_id is not None:
+            continue
+        if row.person.pk not in roles:
+            order.append(row.person.pk)
+            roles[row.person.pk] = row.role
+        if row.role == Role.PARENT:
+            # Surname and name: a slip has room for two or three children, not for patronymics.
+            children.setdefault(row.person.pk, []).append(f"{row.child.last_name} {row.child.first_name}")
+    # Locked in id order, so two printouts of one class at once wait for each other instead of deadlocking.
+    people = Person.objects.select_for_update().select_related("school").order_by("pk").in_bulk(order)
+    slips = []
+    for pk in order:
+        person, role = people[pk], roles[pk]
+        if person.user_id is not None:  # joined between the read and the lock
+            continue
+        if role == Role.PARENT:
+            label = _("parent of %(child)s") % {"child": ", ".join(children[pk])}
+        else:
+            label = _("student of class %(class)s") % {"class": school_class.name}
+        _invite, code = _issue(actor, person, role, now)
+        slips.append(Slip(person, role, code, label))
+    audit.record(
+        actor,
+        "invite_slips_issued",
+        school_class,
+        summary=school_class.name,
+        data={"class": school_class.pk, "count": len(slips)},
+    )
+    return slips
+
+
+# Joining with a code ------------------------------------------------------------------------------
+
+
+def normalise_code(code: str) -> str:
+    return CODE_NOISE_RE.sub("", code or "").upper()
+
+
+def check_invite(invite: InviteCode | None, now: datetime.datetime | None = None) -> InviteCode:
+    """The invite if it can still be used, else a ValidationError for the code field saying why."""
+    now = now or timezone.now()
+    if invite is None or not invite.school.is_active:
+        raise ValidationError(
+            {
+                "code": _(
+                    "There is no such code. Check it character by character, or ask the school for a new one."
+                )
+            },
+            code="unknown",
+        )
+    if invite.used_at is not None:
+        raise ValidationError(
+            {"code": _("This code has already been used. Sign in with the login created with it.")},
+            code="used",
+        )
+    if invite.revoked_at is not None:
+        raise ValidationError(
+            {"code": _("This code was replaced by a newer one. Use the latest slip the school gave you.")},
+            code="revoked",
+        )
+    if invite.expires_at <= now:
+        expired = formats.date_format(timezone.localtime(invite.expires_at), "SHORT_DATE_FORMAT")
+        raise ValidationError(
+            {"code": _("This code expired on %(date)s. Ask the school for a new one.") % {"date": expired}},
+            code="expired",
+        )
+    if invite.person.user_id is not None:
+        raise ValidationError({"code": _("This person already has a login. Sign in with it.")}, code="linked")
+    return invite
+
+
+def find_invite(code: str) -> InviteCode:
+    """The usable invite for a typed code (case, spaces and dashes do not matter)."""
+    normal = normalise_code(code)
+    if not normal:
+        raise ValidationError({"code": _("Enter the code from your slip.")}, code="required")
+    return invite_by_hash(hash_code(normal))
+
+
+def invite_by_hash(code_hash: str) -> InviteCode:
+    invite = InviteCode.objects.select_related("person", "school").filter(code_hash=code_hash).first()
+    return check_invite(invite)
+
+
+def _lock_invite(code_hash: str) -> InviteCode:
+    """Lock the person's row, then the code's, and check again: of two redemptions only one gets through.
+
+    Person first, as issuing does (it locks the person, then revokes their codes), so the two never deadlock.
+    """
+    person_id = InviteCode.objects.filter(code_hash=code_hash).values_list("person_id", flat=True).first()
+    if person_id is not None:
+        list(Person.objects.select_for_update().filter(pk=person_id))
+    invite = (
+        InviteCode.objects.select_for_update(of=("self",))
+        .select_related("person", "school")
+        .filter(code_hash=code_hash)
+        .first()
+    )
+    return check_invite(invite)
+
+
+def validate_username(username: str) -> str:
+    username = (username or "").strip()
+    if len(username) < 3:
+        raise ValidationError({"username": _("A login has at least 3 characters.")})
+    if len(username) > 150 or not USERNAME_RE.match(username):
+        raise ValidationError(
+            {
+                "username": _(
+                    "Use only letters, digits and the characters . _ - (at most 150), without spaces."
+                )
+            }
+        )
+    if get_user_model().objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This login is taken. Choose another one.")})
+    return username
+
+
+def _mark_used(invite: InviteCode, user, now) -> None:
+    invite.used_at = now
+    invite.used_by = user
+    invite.save(update_fields=["used_at", "used_by"])
+
+
+@transaction.atomic
+def redeem_invite(*, actor, code_hash: str, username: str, password: str) -> tuple[object, Person]:
+    """Create a login for the code's person; returns the new user and the person."""
+    invite = _lock_invite(code_hash)
+    person = invite.person
+    username = validate_username(username)
+    User = get_user_model()
+    user = User(
+        username=username,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        patronymic=person.patronymic,
+        email=person.email,
+        last_school=invite.school,
+    )
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same login taken a moment ago (case-insensitive unique index)
+        raise ValidationError({"username": _("This login is taken. Choose another one.")}) from exc
+    person.user = user
+    person.save(update_fields=["user"])
+    now = timezone.now()
+    _mark_used(invite, user, now)
+    audit.record(
+        Actor(user=user, school=invite.school, ip=getattr(actor, "ip", None)),
+        "invite_redeemed",
+        invite,
+        summary=f"{person.short_name} → {username}",
+        data={"person": person.pk, "role": invite.role, "user": user.pk},
+    )
+    return user, person
+
+
+@transaction.atomic
+def link_invite(*, actor, code_hash: str) -> Person:
+    """Link the code's person to the signed-in login (a second school or role for the same login)."""
+    user = actor.user
+    if not actor.is_authenticated:
+        raise PermissionDenied("sign-in required")
+    invite = _lock_invite(code_hash)
+    person = invite.person
+    if Person.objects.filter(school=invite.school, user=user).exists():
+        raise ValidationError(
+            {
+                "code": _(
+                    "Your login is already linked to a person in this school. Ask the school to add the role to it."
+                )
+            }
+        )
+    person.user = user
+    person.save(update_fields=["user"])
+    _mark_used(invite, user, timezone.now())
+    audit.record(
+        Actor(user=user, school=invite.school, ip=getattr(actor, "ip", None)),
+        "invite_linked",
+        invite,
+        summary=f"{person.short_name} → {user.username}",
+        data={"person": person.pk, "role": invite.role},
+    )
+    return person
