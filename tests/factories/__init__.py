@@ -54,7 +54,10 @@ class PersonFactory(factory.django.DjangoModelFactory):
     school = factory.SubFactory(SchoolFactory)
     last_name = factory.Iterator(["Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов"])
     first_name = factory.Iterator(["Иван", "Пётр", "Алексей", "Дмитрий", "Сергей"])
-    patronymic = factory.Iterator(["Иванович", "Петрович", "Сергеевич"])
+    # Women's surnames end in -а/-я here: their patronymics must too (Сергеевна, not Сергеевич).
+    patronymic = factory.LazyAttributeSequence(
+        lambda o, n: ["Иванов", "Петров", "Сергеев"][n % 3] + ("на" if o.last_name.endswith(("а", "я")) else "ич")
+    )
     user = None
 
 
