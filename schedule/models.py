@@ -288,6 +288,9 @@ class Enrollment(models.Model):
         ]
         indexes = [models.Index(fields=["school_class", "starts"])]
 
+    def __str__(self):
+        return f"{self.student} — {self.school_class} ({self.starts} – {self.ends or '…'})"
+
     def clean(self):
         if self.ends and self.ends < self.starts:
             raise ValidationError({"ends": _("The end date is before the start date.")})
@@ -316,6 +319,9 @@ class GroupMembership(models.Model):
                 ],
             ),
         ]
+
+    def __str__(self):
+        return f"{self.student} — {self.group} ({self.starts} – {self.ends or '…'})"
 
 
 class Course(models.Model):
@@ -358,3 +364,6 @@ class CourseTeacher(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["school", "teacher"])]
+
+    def __str__(self):
+        return f"{self.teacher} — {self.course} ({self.starts} – {self.ends or '…'})"

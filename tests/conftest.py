@@ -152,3 +152,7 @@ def login(client):
 @pytest.fixture
 def operator(db):
     return f.UserFactory(is_superuser=True, is_staff=True, username="operator")
+
+
+# Chromium fixtures (one browser per test process, shared by every browser test).
+from tests.browser_fixtures import browser, page, phone_page  # noqa: E402, F401

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import InviteCode, Role, hash_code, new_code
 from tests import factories as f
-from tests.browser.conftest import shot
+from tests.browser_fixtures import shot
 from tests.conftest import build_world
 from tests.factories import PASSWORD
 

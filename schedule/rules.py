@@ -1,0 +1,57 @@
+"""Who may do what with the school structure (years, periods, classes, groups, courses…).
+
+| rule              | admin | director | deputy | class teacher  | teacher | student | parent |
+|-------------------|-------|----------|--------|----------------|---------|---------|--------|
+| manage_structure  | yes   | –        | –      | –              | –       | –       | –      |
+| manage_periods    | yes   | –        | yes    | –              | –       | –       | –      |
+| view_structure    | yes   | yes      | yes    | –              | –       | –       | –      |
+| view_class (obj)  | yes   | yes      | yes    | own class only | –       | –       | –      |
+
+- `manage_structure`: years, holidays, buildings, rooms, subjects, classes,
+  groups, enrollments, group memberships, courses.
+- `manage_periods`: reporting-period schemes, periods and which grade uses
+  which scheme (SPEC §1: the deputy changes reporting periods).
+- `view_class`: a class page (students with their movement history, groups,
+  courses). `classes_visible_to` is its queryset twin.
+- `may_open_class_pages` lets a request reach the class loader at all; the
+  object rule then answers 403 for a class that is not the teacher's own.
+
+Objects of another school answer 404 whatever the role (`get_in_school`).
+"""
+
+from django.db.models import QuerySet
+
+from accounts.models import Role
+from accounts.rules import is_class_teacher_of
+
+from .models import SchoolClass
+
+
+def manage_structure(actor) -> bool:
+    return actor.has_role(Role.ADMIN)
+
+
+def manage_periods(actor) -> bool:
+    return actor.has_role(Role.ADMIN, Role.DEPUTY)
+
+
+def view_structure(actor) -> bool:
+    return actor.has_role(Role.ADMIN, Role.DIRECTOR, Role.DEPUTY)
+
+
+def may_open_class_pages(actor) -> bool:
+    return view_structure(actor) or actor.has_role(Role.TEACHER)
+
+
+def view_class(actor, school_class) -> bool:
+    return view_structure(actor) or is_class_teacher_of(actor, school_class)
+
+
+def classes_visible_to(actor) -> QuerySet[SchoolClass]:
+    """The classes `view_class` allows, as a queryset (all years)."""
+    classes = SchoolClass.objects.filter(school=actor.school)
+    if view_structure(actor):
+        return classes
+    if actor.person is not None and actor.has_role(Role.TEACHER):
+        return classes.filter(class_teacher=actor.person)
+    return classes.none()

@@ -1,0 +1,309 @@
+"""Classes, student movement (arrival, departure, transfer) and groups with their members."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.access import get_in_school, require, school_view
+
+from .. import rules, selectors, services
+from ..forms import (
+    ClassForm,
+    EndEnrollmentForm,
+    EndMembershipForm,
+    EnrollForm,
+    GroupForm,
+    GroupRenameForm,
+    MemberForm,
+    TransferForm,
+)
+from ..models import Enrollment, GroupMembership, SchoolClass, StudyGroup
+from .common import (
+    bound,
+    date_from_request,
+    may,
+    posted,
+    require_for_post,
+    submit,
+    url_with,
+    year_from_request,
+)
+
+CLASSES = SchoolClass.objects.select_related("year", "class_teacher")
+
+
+@school_view(rules.view_structure)
+def class_list(request):
+    year = year_from_request(request)
+    classes = selectors.classes_of_year(year, on=date_from_request(request)) if year else []
+    return render(
+        request,
+        "schedule/class_list.html",
+        {
+            "year": year,
+            "years": selectors.years_of_school(request.actor.school),
+            "classes": classes,
+            "on": selectors.day_in_year(year, date_from_request(request)) if year else None,
+            "may_manage": may(request, rules.manage_structure),
+        },
+    )
+
+
+@school_view(rules.manage_structure)
+def class_create(request):
+    year = year_from_request(request)
+    form = ClassForm(bound(request), school=request.actor.school)
+    if (
+        posted(request, form)
+        and year
+        and (school_class := submit(form, services.create_class, actor=request.actor, year=year))
+    ):
+        messages.success(request, _("Class %(name)s is created.") % {"name": school_class.name})
+        return redirect("schedule:class_detail", pk=school_class.pk)
+    return render(
+        request,
+        "schedule/form_page.html",
+        {
+            "title": _("New class for %(year)s") % {"year": year.name} if year else _("New class"),
+            "form": form if year else None,
+            "year": year,
+            "back": url_with("schedule:class_list", year=year),
+        },
+    )
+
+
+@school_view(rules.may_open_class_pages)
+def class_detail(request, pk):
+    school_class = get_in_school(request.actor, CLASSES, pk=pk)
+    require(request.actor, rules.view_class, school_class)
+    page = selectors.class_page(school_class, on=date_from_request(request))
+    return render(
+        request,
+        "schedule/class_detail.html",
+        {
+            "page": page,
+            "school_class": school_class,
+            "year": school_class.year,
+            "may_manage": may(request, rules.manage_structure) and not school_class.year.is_read_only,
+            "may_view_structure": may(request, rules.view_structure),
+        },
+    )
+
+
+@school_view(rules.manage_structure)
+def class_edit(request, pk):
+    school_class = get_in_school(request.actor, CLASSES, pk=pk)
+    initial = {
+        "grade": school_class.grade,
+        "letter": school_class.letter,
+        "shift": school_class.shift,
+        "class_teacher": school_class.class_teacher,
+    }
+    form = ClassForm(bound(request), school=request.actor.school, initial=initial)
+    if posted(request, form) and submit(
+        form, services.update_class, actor=request.actor, school_class=school_class
+    ):
+        messages.success(request, _("The class is saved."))
+        return redirect("schedule:class_detail", pk=school_class.pk)
+    return render(
+        request,
+        "schedule/form_page.html",
+        {
+            "title": _("Class %(name)s") % {"name": school_class.name},
+            "form": form,
+            "year": school_class.year,
+            "back": url_with("schedule:class_detail", pk=school_class.pk),
+        },
+    )
+
+
+@school_view(rules.manage_structure)
+def class_enroll(request, pk):
+    school_class = get_in_school(request.actor, CLASSES, pk=pk)
+    initial = {"starts": selectors.day_in_year(school_class.year)}
+    form = EnrollForm(bound(request), school=request.actor.school, initial=initial)
+    if posted(request, form) and submit(
+        form, services.enroll_student, actor=request.actor, school_class=school_class
+    ):
+        messages.success(request, _("The student is enrolled."))
+        return redirect("schedule:class_detail", pk=school_class.pk)
+    return render(
+        request,
+        "schedule/form_page.html",
+        {
+            "title": _("Enroll a student in %(name)s") % {"name": school_class.name},
+            "form": form,
+            "year": school_class.year,
+            "back": url_with("schedule:class_detail", pk=school_class.pk),
+        },
+    )
+
+
+ENROLLMENTS = Enrollment.objects.select_related("school_class__year", "student__person")
+
+
+@school_view(rules.manage_structure)
+def enrollment_end(request, pk):
+    enrollment = get_in_school(request.actor, ENROLLMENTS, pk=pk)
+    initial = {
+        "ends": enrollment.ends or selectors.day_in_year(enrollment.school_class.year),
+        "departure_note": enrollment.departure_note,
+    }
+    form = EndEnrollmentForm(bound(request), initial=initial)
+    if posted(request, form) and submit(
+        form, services.end_enrollment, actor=request.actor, enrollment=enrollment
+    ):
+        messages.success(request, _("The departure is recorded."))
+        return redirect("schedule:class_detail", pk=enrollment.school_class_id)
+    return render(
+        request,
+        "schedule/form_page.html",
+        {
+            "title": _("%(student)s leaves %(class)s")
+            % {"student": enrollment.student.person.full_name, "class": enrollment.school_class.name},
+            "form": form,
+            "year": enrollment.school_class.year,
+            "back": url_with("schedule:class_detail", pk=enrollment.school_class_id),
+        },
+    )
+
+
+@school_view(rules.manage_structure)
+def enrollment_transfer(request, pk):
+    enrollment = get_in_school(request.actor, ENROLLMENTS, pk=pk)
+    year = enrollment.school_class.year
+    form = TransferForm(
+        bound(request),
+        year=year,
+        exclude=enrollment.school_class,
+        initial={"on_date": selectors.day_in_year(year)},
+    )
+    if posted(request, form) and submit(
+        form, services.transfer_student, actor=request.actor, student=enrollment.student
+    ):
+        messages.success(request, _("The transfer is recorded."))
+        return redirect("schedule:class_detail", pk=enrollment.school_class_id)
+    return render(
+        request,
+        "schedule/form_page.html",
+        {
+            "title": _("Transfer %(student)s from %(class)s")
+            % {"student": enrollment.student.person.full_name, "class": enrollment.school_class.name},
+            "form": form,
+            "year": year,
+            "back": url_with("schedule:class_detail", pk=enrollment.school_class_id),
+        },
+    )
+
+
+GROUPS = StudyGroup.objects.select_related("year", "school_class")
+
+
+@school_view(rules.view_structure)
+def group_list(request):
+    require_for_post(request, rules.manage_structure)
+    year = year_from_request(request)
+    form = GroupForm(bound(request), year=year)
+    if (
+        posted(request, form)
+        and year
+        and (group := submit(form, services.create_group, actor=request.actor, year=year))
+    ):
+        messages.success(request, _("The group %(name)s is created.") % {"name": group.name})
+        return redirect("schedule:group_detail", pk=group.pk)
+    return render(
+        request,
+        "schedule/group_list.html",
+        {
+            "year": year,
+            "years": selectors.years_of_school(request.actor.school),
+            "form": form,
+            "groups": selectors.groups_of_year(year) if year else [],
+            "may_manage": may(request, rules.manage_structure) and year and not year.is_read_only,
+        },
+    )
+
+
+@school_view(rules.view_structure)
+def group_detail(request, pk):
+    group = get_in_school(request.actor, GROUPS, pk=pk)
+    if group.kind == StudyGroup.Kind.WHOLE_CLASS:
+        return redirect("schedule:class_detail", pk=group.school_class_id)
+    on = selectors.day_in_year(group.year, date_from_request(request))
+    return render(
+        request,
+        "schedule/group_detail.html",
+        {
+            "group": group,
+            "year": group.year,
+            "on": on,
+            "members": selectors.students_of_group(group, on),
+            "history": selectors.group_history(group),
+            "courses": selectors.courses_of_group(group),
+            "form": MemberForm(group=group, initial={"starts": on}),
+            "may_manage": may(request, rules.manage_structure) and not group.year.is_read_only,
+        },
+    )
+
+
+@school_view(rules.manage_structure)
+def group_edit(request, pk):
+    group = get_in_school(request.actor, GROUPS, pk=pk)
+    form = GroupRenameForm(bound(request), initial={"name": group.name})
+    if posted(request, form) and submit(form, services.rename_group, actor=request.actor, group=group):
+        messages.success(request, _("The group is saved."))
+        return redirect("schedule:group_detail", pk=group.pk)
+    return render(
+        request,
+        "schedule/form_page.html",
+        {
+            "title": _("Group %(name)s") % {"name": group.name},
+            "form": form,
+            "year": group.year,
+            "back": url_with("schedule:group_detail", pk=group.pk),
+        },
+    )
+
+
+@school_view(rules.manage_structure)
+def group_member_add(request, pk):
+    group = get_in_school(request.actor, GROUPS, pk=pk)
+    form = MemberForm(bound(request), group=group, initial={"starts": selectors.day_in_year(group.year)})
+    if posted(request, form) and submit(form, services.add_group_member, actor=request.actor, group=group):
+        messages.success(request, _("The student is added to the group."))
+        return redirect("schedule:group_detail", pk=group.pk)
+    return render(
+        request,
+        "schedule/form_page.html",
+        {
+            "title": _("Add a student to %(name)s") % {"name": group.name},
+            "form": form,
+            "year": group.year,
+            "back": url_with("schedule:group_detail", pk=group.pk),
+        },
+    )
+
+
+@school_view(rules.manage_structure)
+def membership_end(request, pk):
+    membership = get_in_school(
+        request.actor, GroupMembership.objects.select_related("group__year", "student__person"), pk=pk
+    )
+    initial = {"ends": membership.ends or selectors.day_in_year(membership.group.year)}
+    form = EndMembershipForm(bound(request), initial=initial)
+    if posted(request, form) and submit(
+        form, services.end_group_membership, actor=request.actor, membership=membership
+    ):
+        messages.success(request, _("The student's last day in the group is recorded."))
+        return redirect("schedule:group_detail", pk=membership.group_id)
+    return render(
+        request,
+        "schedule/form_page.html",
+        {
+            "title": _("%(student)s leaves %(group)s")
+            % {"student": membership.student.person.full_name, "group": membership.group.name},
+            "form": form,
+            "year": membership.group.year,
+            "back": url_with("schedule:group_detail", pk=membership.group_id),
+        },
+    )
