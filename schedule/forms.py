@@ -221,6 +221,14 @@ class ClassForm(forms.Form):
         self.fields["class_teacher"].queryset = teachers_of_school(school)
 
 
+class ClassAccessForm(forms.Form):
+    person = PersonChoiceField(label=_("Teacher"), queryset=teachers_of_school(None))
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = teachers_of_school(school).filter(user__isnull=False)
+
+
 class GroupForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),

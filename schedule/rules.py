@@ -5,7 +5,7 @@
 | manage_structure  | yes   | –        | –      | –              | –       | –       | –      |
 | manage_periods    | yes   | –        | yes    | –              | –       | –       | –      |
 | view_structure    | yes   | yes      | yes    | –              | –       | –       | –      |
-| view_class (obj)  | yes   | yes      | yes    | own class only | –       | –       | –      |
+| view_class (obj)  | yes   | yes      | yes    | own class only | granted | –       | –      |
 
 - `manage_structure`: years, holidays, buildings, rooms, subjects, classes,
   groups, enrollments, group memberships, courses.
@@ -15,11 +15,16 @@
   courses). `classes_visible_to` is its queryset twin.
 - `may_open_class_pages` lets a request reach the class loader at all; the
   object rule then answers 403 for a class that is not the teacher's own.
+- "granted": the exceptions no role expresses (a school psychologist or social
+  pedagogue who follows one class) are django-guardian object permissions
+  `schedule.view_schoolclass` that the admin grants and revokes on the class
+  page (`services.grant_class_access`).
 
 Objects of another school answer 404 whatever the role (`get_in_school`).
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import Role
 from accounts.rules import is_class_teacher_of
@@ -43,8 +48,31 @@ def may_open_class_pages(actor) -> bool:
     return view_structure(actor) or actor.has_role(Role.TEACHER)
 
 
+CLASS_GRANT = "schedule.view_schoolclass"
+
+
+def has_class_grant(actor, school_class) -> bool:
+    """A guardian grant on this class (never the superuser shortcut: operators see no classes)."""
+    if actor.is_operator or not actor.has_role(Role.TEACHER):
+        return False
+    return school_class.pk in granted_class_ids(actor)
+
+
+def granted_class_ids(actor) -> set[int]:
+    cache = getattr(actor, "_granted_class_ids", None)
+    if cache is None:
+        cache = set(
+            get_objects_for_user(
+                actor.user, CLASS_GRANT, klass=SchoolClass.objects.filter(school=actor.school),
+                accept_global_perms=False, with_superuser=False,
+            ).values_list("pk", flat=True)
+        )
+        actor._granted_class_ids = cache
+    return cache
+
+
 def view_class(actor, school_class) -> bool:
-    return view_structure(actor) or is_class_teacher_of(actor, school_class)
+    return view_structure(actor) or is_class_teacher_of(actor, school_class) or has_class_grant(actor, school_class)
 
 
 def classes_visible_to(actor) -> QuerySet[SchoolClass]:
@@ -52,6 +80,6 @@ def classes_visible_to(actor) -> QuerySet[SchoolClass]:
     classes = SchoolClass.objects.filter(school=actor.school)
     if view_structure(actor):
         return classes
-    if actor.person is not None and actor.has_role(Role.TEACHER):
-        return classes.filter(class_teacher=actor.person)
+    if actor.person is not None and actor.has_role(Role.TEACHER) and not actor.is_operator:
+        return classes.filter(Q(class_teacher=actor.person) | Q(pk__in=granted_class_ids(actor)))
     return classes.none()

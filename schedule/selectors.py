@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from guardian.shortcuts import get_users_with_perms
 
 from accounts.models import ParentLink, Person, Role, Student
 
@@ -341,3 +342,9 @@ def setup_counts(school, year: AcademicYear | None) -> dict[str, int]:
         "ungraded": len(set(range(1, 12)) - covered),
     }
     return counts
+
+
+def class_access_grants(school_class: SchoolClass) -> list[Person]:
+    """People granted read access to the class beyond their roles (guardian object permissions)."""
+    users = get_users_with_perms(school_class, only_with_perms_in=["view_schoolclass"], with_superusers=False)
+    return list(Person.objects.filter(school=school_class.school_id, user__in=users).order_by("last_name", "first_name"))

@@ -25,6 +25,7 @@ from django.db.models import F, Max, Min, ProtectedError, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts import audit
 from accounts.models import Person, Role, StaffRole, Student
@@ -44,6 +45,7 @@ from .models import (
     StudyGroup,
     Subject,
 )
+from .rules import CLASS_GRANT
 
 GRADES = range(1, 12)
 DAY = datetime.timedelta(days=1)
@@ -1291,3 +1293,26 @@ def update_course(
         data={"hours_per_week": {"old": old_hours, "new": str(hours_per_week)}, "teachers": change},
     )
     return course
+
+
+# Read access to a class beyond the roles (django-guardian object permissions)
+
+
+@transaction.atomic
+def grant_class_access(*, actor, school_class: SchoolClass, person: Person) -> None:
+    """Let a teacher who neither leads nor teaches the class read its page (a psychologist, say)."""
+    if (
+        person.school_id != school_class.school_id
+        or person.user_id is None
+        or not StaffRole.objects.filter(person=person, role=Role.TEACHER).exists()
+    ):
+        refuse("person", _("Choose a teacher of this school who has a login."))
+    assign_perm(CLASS_GRANT, person.user, school_class)
+    audit.record(actor, "class_access_granted", school_class, data={"person": person.pk, "user": person.user_id})
+
+
+@transaction.atomic
+def revoke_class_access(*, actor, school_class: SchoolClass, person: Person) -> None:
+    if person.user_id is not None:
+        remove_perm(CLASS_GRANT, person.user, school_class)
+    audit.record(actor, "class_access_revoked", school_class, data={"person": person.pk, "user": person.user_id})

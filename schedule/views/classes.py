@@ -3,11 +3,14 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.access import get_in_school, require, school_view
+from accounts.models import Person
 
 from .. import rules, selectors, services
 from ..forms import (
+    ClassAccessForm,
     ClassForm,
     EndEnrollmentForm,
     EndMembershipForm,
@@ -86,8 +89,33 @@ def class_detail(request, pk):
             "year": school_class.year,
             "may_manage": may(request, rules.manage_structure) and not school_class.year.is_read_only,
             "may_view_structure": may(request, rules.view_structure),
+            "grants": selectors.class_access_grants(school_class) if may(request, rules.manage_structure) else None,
+            "access_form": ClassAccessForm(school=request.actor.school),
         },
     )
+
+
+@school_view(rules.manage_structure)
+@require_POST
+def class_access_grant(request, pk):
+    """Read access to this class for one more teacher (a django-guardian object permission)."""
+    school_class = get_in_school(request.actor, CLASSES, pk=pk)
+    form = ClassAccessForm(request.POST, school=request.actor.school)
+    if form.is_valid() and submit(form, services.grant_class_access, actor=request.actor, school_class=school_class):
+        messages.success(request, _("Access granted."))
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("schedule:class_detail", pk=school_class.pk)
+
+
+@school_view(rules.manage_structure)
+@require_POST
+def class_access_revoke(request, pk, person_pk):
+    school_class = get_in_school(request.actor, CLASSES, pk=pk)
+    person = get_in_school(request.actor, Person.objects, pk=person_pk)
+    services.revoke_class_access(actor=request.actor, school_class=school_class, person=person)
+    messages.success(request, _("Access withdrawn."))
+    return redirect("schedule:class_detail", pk=school_class.pk)
 
 
 @school_view(rules.manage_structure)
