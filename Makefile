@@ -39,7 +39,7 @@ run: check-db
 
 test: venv services
 	@$(PY) manage.py compilemessages -v0 2>/dev/null || true
-	$(PY) -m pytest -n 2 -p no:randomly $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --create-db $(PYTEST_ARGS)
 
 bench: check-db
 	$(PY) bench/run.py
