@@ -9,7 +9,7 @@ PostgreSQL exclusion constraints forbid overlaps that make no sense.
 import datetime
 
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateRangeField, DateTimeRangeField, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q, Value
@@ -367,3 +367,253 @@ class CourseTeacher(models.Model):
 
     def __str__(self):
         return f"{self.teacher} — {self.course} ({self.starts} – {self.ends or '…'})"
+
+
+# Timetable (SPEC §3): bell schedules, the weekly timetable, concrete lessons, substitutions.
+
+
+class TimeRange(Func):
+    """tsrange of two times on a fixed day, so PostgreSQL can compare time-of-day intervals."""
+
+    function = "TSRANGE"
+    template = "TSRANGE('2000-01-01'::date + %(expressions)s)"
+    arg_joiner = ", '2000-01-01'::date + "
+    output_field = DateTimeRangeField()
+
+
+class DayTimeRange(Func):
+    """tsrange(date + starts, date + ends): a lesson's real interval."""
+
+    template = "TSRANGE(%(expressions)s)"
+    output_field = DateTimeRangeField()
+
+    def __init__(self, day, starts, ends):
+        super().__init__(Func(F(day), F(starts), arg_joiner=" + ", template="(%(expressions)s)"),
+                         Func(F(day), F(ends), arg_joiner=" + ", template="(%(expressions)s)"))
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 1, _("Monday")
+    TUESDAY = 2, _("Tuesday")
+    WEDNESDAY = 3, _("Wednesday")
+    THURSDAY = 4, _("Thursday")
+    FRIDAY = 5, _("Friday")
+    SATURDAY = 6, _("Saturday")
+
+
+class BellSchedule(models.Model):
+    """Numbered lesson slots of one shift; one default per shift, others for special days (R-TT-1)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    shift = models.PositiveSmallIntegerField(_("shift"), default=1)
+    is_default = models.BooleanField(_("used by default"), default=False)
+
+    class Meta:
+        verbose_name = _("bell schedule")
+        verbose_name_plural = _("bell schedules")
+        ordering = ["shift", "-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="bells_name_unique"),
+            models.UniqueConstraint(
+                fields=["school", "shift"], condition=Q(is_default=True), name="bells_one_default_per_shift"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class BellSlot(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    schedule = models.ForeignKey(BellSchedule, on_delete=models.CASCADE, related_name="slots")
+    number = models.PositiveSmallIntegerField(_("lesson number"))
+    starts = models.TimeField(_("starts"))
+    ends = models.TimeField(_("ends"))
+
+    class Meta:
+        verbose_name = _("lesson slot")
+        verbose_name_plural = _("lesson slots")
+        ordering = ["schedule", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "number"], name="bellslot_number_unique"),
+            models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="bellslot_ends_after_start"),
+            ExclusionConstraint(
+                name="bellslot_no_overlap",
+                expressions=[("schedule", RangeOperators.EQUAL), (TimeRange("starts", "ends"), RangeOperators.OVERLAPS)],
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class BellDay(models.Model):
+    """On this date the shift follows another bell schedule (a shortened day, say)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    shift = models.PositiveSmallIntegerField(_("shift"), default=1)
+    schedule = models.ForeignKey(BellSchedule, on_delete=models.CASCADE, related_name="days")
+
+    class Meta:
+        verbose_name = _("special bell day")
+        verbose_name_plural = _("special bell days")
+        constraints = [models.UniqueConstraint(fields=["school", "date", "shift"], name="bellday_unique")]
+
+    def __str__(self):
+        return f"{self.date:%d.%m.%Y}: {self.schedule}"
+
+
+class TimetableEntry(models.Model):
+    """One line of the weekly timetable: on this weekday, in this slot, this course meets (R-TT-2).
+
+    Valid for [starts, ends] (inclusive, ends empty = to the end of the year), so a new
+    timetable can start mid-period. `group` and `teacher` are copied from the course so
+    PostgreSQL itself refuses teacher, room and group double-bookings.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="timetable_entries")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="timetable_entries")
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
+    teacher = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="timetable_entries")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="timetable_entries")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    shift = models.PositiveSmallIntegerField(_("shift"), default=1)
+    slot = models.PositiveSmallIntegerField(_("lesson number"))
+    starts = models.DateField(_("from"))
+    ends = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("timetable entry")
+        verbose_name_plural = _("timetable entries")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends__isnull=True) | Q(ends__gte=F("starts")), name="ttentry_dates"),
+            ExclusionConstraint(
+                name="ttentry_teacher_free",
+                expressions=[
+                    ("teacher", RangeOperators.EQUAL), ("weekday", RangeOperators.EQUAL),
+                    ("shift", RangeOperators.EQUAL), ("slot", RangeOperators.EQUAL),
+                    (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message=_("The teacher already has a lesson at that time."),
+            ),
+            ExclusionConstraint(
+                name="ttentry_room_free",
+                expressions=[
+                    ("room", RangeOperators.EQUAL), ("weekday", RangeOperators.EQUAL),
+                    ("shift", RangeOperators.EQUAL), ("slot", RangeOperators.EQUAL),
+                    (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(room__isnull=False),
+                violation_error_message=_("The room is already taken at that time."),
+            ),
+            ExclusionConstraint(
+                name="ttentry_group_free",
+                expressions=[
+                    ("group", RangeOperators.EQUAL), ("weekday", RangeOperators.EQUAL),
+                    ("shift", RangeOperators.EQUAL), ("slot", RangeOperators.EQUAL),
+                    (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message=_("The class or group already has a lesson at that time."),
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "weekday", "slot"])]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.slot}: {self.course}"
+
+
+class Lesson(models.Model):
+    """A concrete lesson on a date: the row marks, attendance, topic and homework hang on (R-TT-3).
+
+    Generated from the timetable; cancelled lessons stay as rows (their data, if any,
+    is kept). `starts`/`ends` are copied from the bell schedule of that date, so the
+    database refuses a teacher, room or group in two lessons whose times overlap.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class Origin(models.TextChoices):
+        TIMETABLE = "timetable", _("from the timetable")
+        EXTRA = "extra", _("extra lesson")
+        MOVED = "moved", _("moved")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="lessons")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="lessons")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
+    teacher = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="lessons")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="lessons")
+    entry = models.ForeignKey(TimetableEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="lessons")
+    date = models.DateField(_("date"))
+    shift = models.PositiveSmallIntegerField(_("shift"), default=1)
+    slot = models.PositiveSmallIntegerField(_("lesson number"))
+    starts = models.TimeField(_("starts"))
+    ends = models.TimeField(_("ends"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices, default=Origin.TIMETABLE)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        ordering = ["date", "starts"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="lesson_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["course", "date", "slot"], condition=Q(status="planned"), name="lesson_once_per_slot"
+            ),
+            ExclusionConstraint(
+                name="lesson_teacher_free",
+                expressions=[("teacher", RangeOperators.EQUAL), (DayTimeRange("date", "starts", "ends"), RangeOperators.OVERLAPS)],
+                condition=Q(status="planned"),
+                violation_error_message=_("The teacher already has a lesson at that time."),
+            ),
+            ExclusionConstraint(
+                name="lesson_room_free",
+                expressions=[("room", RangeOperators.EQUAL), (DayTimeRange("date", "starts", "ends"), RangeOperators.OVERLAPS)],
+                condition=Q(status="planned", room__isnull=False),
+                violation_error_message=_("The room is already taken at that time."),
+            ),
+            ExclusionConstraint(
+                name="lesson_group_free",
+                expressions=[("group", RangeOperators.EQUAL), (DayTimeRange("date", "starts", "ends"), RangeOperators.OVERLAPS)],
+                condition=Q(status="planned"),
+                violation_error_message=_("The class or group already has a lesson at that time."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school", "date"]),
+            models.Index(fields=["course", "date"]),
+            models.Index(fields=["teacher", "date"]),
+            models.Index(fields=["group", "date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%d.%m.%Y} {self.slot}: {self.course}"
+
+
+class Substitution(models.Model):
+    """Who replaces whom for one lesson (R-TT-4, R-ACC-6). Recorded after the start only by the admin: `late`."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="substitution")
+    absent_teacher = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("absent teacher"))
+    substitute = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="substitutions", verbose_name=_("substitute"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    late = models.BooleanField(_("recorded after the lesson began"), default=False)
+
+    class Meta:
+        verbose_name = _("substitution")
+        verbose_name_plural = _("substitutions")
+        indexes = [models.Index(fields=["substitute", "lesson"])]
+
+    def __str__(self):
+        return f"{self.lesson}: {self.substitute}"
