@@ -85,5 +85,10 @@ def load_actor(user, school_id: int | None, ip: str | None = None) -> Actor:
     if getattr(chosen, "parent", None) is not None:
         roles.add(Role.PARENT)
     return Actor(
-        user=user, school=chosen.school, person=chosen, roles=frozenset(roles), ip=ip, school_count=len(people)
+        user=user,
+        school=chosen.school,
+        person=chosen,
+        roles=frozenset(roles),
+        ip=ip,
+        school_count=len(people),
     )

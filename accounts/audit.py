@@ -3,11 +3,15 @@
 from .models import AuditEvent
 
 
-def record(actor, action: str, obj=None, *, summary: str = "", data: dict | None = None, school=None) -> AuditEvent:
+def record(
+    actor, action: str, obj=None, *, summary: str = "", data: dict | None = None, school=None
+) -> AuditEvent:
     """Append an audit event; `actor` is an Actor (or None for system jobs)."""
     user = getattr(actor, "user", None)
     return AuditEvent.objects.create(
-        school=school if school is not None else getattr(actor, "school", None) or getattr(obj, "school", None),
+        school=school
+        if school is not None
+        else getattr(actor, "school", None) or getattr(obj, "school", None),
         actor=user if getattr(user, "is_authenticated", False) else None,
         ip=getattr(actor, "ip", None),
         action=action,

@@ -44,7 +44,9 @@ def find_user(username: str):
 
 
 def _ip(request):
-    return getattr(getattr(request, "actor", None), "ip", None) or (request.META.get("REMOTE_ADDR") if request else None)
+    return getattr(getattr(request, "actor", None), "ip", None) or (
+        request.META.get("REMOTE_ADDR") if request else None
+    )
 
 
 @transaction.atomic
@@ -66,7 +68,11 @@ def register_failure(user, request=None, reason="password") -> None:
 def on_login_failed(sender, credentials, request=None, **kwargs):
     user = find_user(credentials.get("username", ""))
     if user is None:
-        audit.record(Actor(user=None, ip=_ip(request)), "login_failed", summary=f"unknown login {credentials.get('username', '')!r}"[:200])
+        audit.record(
+            Actor(user=None, ip=_ip(request)),
+            "login_failed",
+            summary=f"unknown login {credentials.get('username', '')!r}"[:200],
+        )
         return
     if user.is_locked():
         audit.record(Actor(user=None, ip=_ip(request)), "login_refused_locked", user, school=user.last_school)

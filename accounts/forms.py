@@ -18,7 +18,9 @@ class LoginForm(AuthenticationForm):
         user = find_user(self.cleaned_data.get("username", ""))
         if user is not None and user.is_locked():
             local = timezone.localtime(user.locked_until)
-            raise forms.ValidationError(self.error_messages["locked"], code="locked", params={"time": time_format(local, "H:i")})
+            raise forms.ValidationError(
+                self.error_messages["locked"], code="locked", params={"time": time_format(local, "H:i")}
+            )
         return super().clean()
 
 
@@ -27,7 +29,9 @@ class TokenForm(forms.Form):
         label=_("Code"),
         max_length=16,
         help_text=_("Six digits from the authenticator app, or one of your backup codes."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
     )
 
 
@@ -37,5 +41,6 @@ class SchoolChoiceForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].choices = [
-            (p.school_id, p.school.short_name) for p in user.people.select_related("school").filter(school__is_active=True)
+            (p.school_id, p.school.short_name)
+            for p in user.people.select_related("school").filter(school__is_active=True)
         ]

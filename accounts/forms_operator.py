@@ -7,7 +7,9 @@ from .models import School
 class NewSchoolForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=300)
     short_name = forms.CharField(label=_("Short name"), max_length=100)
-    slug = forms.SlugField(label=_("Code"), max_length=50, help_text=_("Latin letters, digits and dashes, e.g. school-17"))
+    slug = forms.SlugField(
+        label=_("Code"), max_length=50, help_text=_("Latin letters, digits and dashes, e.g. school-17")
+    )
     timezone = forms.CharField(label=_("Time zone"), max_length=64, initial="Europe/Moscow")
     admin_last_name = forms.CharField(label=_("Admin's surname"), max_length=150)
     admin_first_name = forms.CharField(label=_("Admin's name"), max_length=150)

@@ -28,14 +28,20 @@ class SchoolMiddleware:
     def __call__(self, request):
         user = request.user
         request.actor = load_actor(user, request.session.get("school_id"), client_ip(request))
-        if user.is_authenticated and not user.is_verified() and not request.path.startswith(OTP_EXEMPT_PREFIXES):
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(OTP_EXEMPT_PREFIXES)
+        ):
             if user_has_device(user, confirmed=True):
                 return redirect(f"{reverse('accounts:otp_verify')}?next={request.get_full_path()}")
             actor = request.actor
             if actor.school and actor.school.require_staff_2fa and actor.is_staff_member:
                 return redirect("accounts:otp_setup")
-        if user.is_authenticated and user.must_change_password and not request.path.startswith(
-            OTP_EXEMPT_PREFIXES + ("/accounts/password/",)
+        if (
+            user.is_authenticated
+            and user.must_change_password
+            and not request.path.startswith(OTP_EXEMPT_PREFIXES + ("/accounts/password/",))
         ):
             return redirect("accounts:password_change")
         return self.get_response(request)

@@ -23,9 +23,7 @@ class School(models.Model):
     slug = models.SlugField(_("code"), max_length=50, unique=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
     address = models.CharField(_("address"), max_length=300, blank=True)
-    require_staff_2fa = models.BooleanField(
-        _("two-factor sign-in is mandatory for staff"), default=False
-    )
+    require_staff_2fa = models.BooleanField(_("two-factor sign-in is mandatory for staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -45,7 +43,9 @@ class User(AbstractUser):
     failed_login_count = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     must_change_password = models.BooleanField(default=False)
-    last_school = models.ForeignKey(School, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("login")
@@ -80,7 +80,9 @@ class Person(models.Model):
         ordering = ["last_name", "first_name", "patronymic", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "user"], condition=Q(user__isnull=False), name="person_one_per_user_per_school"
+                fields=["school", "user"],
+                condition=Q(user__isnull=False),
+                name="person_one_per_user_per_school",
             )
         ]
         indexes = [models.Index(fields=["school", "last_name", "first_name"])]
@@ -231,7 +233,9 @@ class Consent(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
     document = models.CharField(_("document"), max_length=300)
     signed_on = models.DateField(_("signed on"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
 
@@ -253,7 +257,9 @@ class AuditEvent(models.Model):
 
     school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     ip = models.GenericIPAddressField(null=True, blank=True)
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64, blank=True)

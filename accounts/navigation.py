@@ -21,8 +21,4 @@ def menu_for(actor) -> list[tuple[str, str]]:
         return []
     if actor.school is None:
         return [(_("Schools"), reverse("accounts:operator_schools"))] if actor.is_operator else []
-    return [
-        (label, reverse(name))
-        for label, name, roles in MENU
-        if roles is None or actor.roles & roles
-    ]
+    return [(label, reverse(name)) for label, name, roles in MENU if roles is None or actor.roles & roles]

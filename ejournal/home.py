@@ -55,7 +55,9 @@ def courses_of_student(student, year, on=None) -> list[Course]:
     school_class = ss.class_of_student(student, on=day)
     groups = Q(group__in=GroupMembership.objects.filter(ss.covering(day), student=student).values("group_id"))
     if school_class is not None:
-        groups |= Q(group__in=StudyGroup.objects.filter(school_class=school_class, kind="whole_class").values("pk"))
+        groups |= Q(
+            group__in=StudyGroup.objects.filter(school_class=school_class, kind="whole_class").values("pk")
+        )
     return list(ss.courses_of_year(year).filter(groups)), school_class
 
 

@@ -160,7 +160,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # django-celery-beat has no release for Django 6.1 (STACK.md): the schedule lives here.
 CELERY_BEAT_SCHEDULE = {
-    "purge-stale-invite-codes": {"task": "accounts.tasks.purge_stale_invite_codes_task", "schedule": crontab(minute=15)},
+    "purge-stale-invite-codes": {
+        "task": "accounts.tasks.purge_stale_invite_codes_task",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # Django 6.1 mailers: one "default" mailer (SMTP unless EMAIL_BACKEND names another backend);

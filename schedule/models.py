@@ -50,7 +50,10 @@ class AcademicYear(models.Model):
             models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="year_ends_after_start"),
             ExclusionConstraint(
                 name="year_no_overlap",
-                expressions=[("school", RangeOperators.EQUAL), (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS)],
+                expressions=[
+                    ("school", RangeOperators.EQUAL),
+                    (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS),
+                ],
             ),
         ]
 
@@ -107,7 +110,10 @@ class ReportingPeriod(models.Model):
             models.CheckConstraint(condition=Q(ends__gte=F("starts")), name="period_ends_after_start"),
             ExclusionConstraint(
                 name="period_no_overlap",
-                expressions=[("scheme", RangeOperators.EQUAL), (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS)],
+                expressions=[
+                    ("scheme", RangeOperators.EQUAL),
+                    (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS),
+                ],
             ),
         ]
 
@@ -133,7 +139,9 @@ class Holiday(models.Model):
         verbose_name = _("holiday")
         verbose_name_plural = _("holidays")
         ordering = ["starts"]
-        constraints = [models.CheckConstraint(condition=Q(ends__gte=F("starts")), name="holiday_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends__gte=F("starts")), name="holiday_ends_after_start")
+        ]
 
     def __str__(self):
         return self.name
@@ -182,7 +190,9 @@ class Subject(models.Model):
         _("no final assessment"), default=False, help_text=_("«без аттестации»: no period or year marks")
     )
     position = models.PositiveSmallIntegerField(_("order"), default=0)
-    teachers = models.ManyToManyField(Person, blank=True, related_name="subjects_taught", verbose_name=_("teachers"))
+    teachers = models.ManyToManyField(
+        Person, blank=True, related_name="subjects_taught", verbose_name=_("teachers")
+    )
 
     class Meta:
         verbose_name = _("subject")
@@ -202,7 +212,11 @@ class SchoolClass(models.Model):
     grade = models.PositiveSmallIntegerField(_("grade"))
     letter = models.CharField(_("letter"), max_length=5)
     class_teacher = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_classes",
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_classes",
         verbose_name=_("class teacher"),
     )
     shift = models.PositiveSmallIntegerField(_("shift"), default=1)
@@ -238,7 +252,12 @@ class StudyGroup(models.Model):
     name = models.CharField(_("name"), max_length=100)
     grade = models.PositiveSmallIntegerField(_("grade"))
     school_class = models.ForeignKey(
-        SchoolClass, null=True, blank=True, on_delete=models.CASCADE, related_name="groups", verbose_name=_("class")
+        SchoolClass,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="groups",
+        verbose_name=_("class"),
     )
 
     class Meta:
@@ -280,10 +299,15 @@ class Enrollment(models.Model):
         verbose_name = _("class enrollment")
         verbose_name_plural = _("class enrollments")
         constraints = [
-            models.CheckConstraint(condition=Q(ends__isnull=True) | Q(ends__gte=F("starts")), name="enrollment_dates"),
+            models.CheckConstraint(
+                condition=Q(ends__isnull=True) | Q(ends__gte=F("starts")), name="enrollment_dates"
+            ),
             ExclusionConstraint(
                 name="enrollment_one_class_at_a_time",
-                expressions=[("student", RangeOperators.EQUAL), (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS)],
+                expressions=[
+                    ("student", RangeOperators.EQUAL),
+                    (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS),
+                ],
             ),
         ]
         indexes = [models.Index(fields=["school_class", "starts"])]
@@ -309,7 +333,9 @@ class GroupMembership(models.Model):
         verbose_name = _("group membership")
         verbose_name_plural = _("group memberships")
         constraints = [
-            models.CheckConstraint(condition=Q(ends__isnull=True) | Q(ends__gte=F("starts")), name="membership_dates"),
+            models.CheckConstraint(
+                condition=Q(ends__isnull=True) | Q(ends__gte=F("starts")), name="membership_dates"
+            ),
             ExclusionConstraint(
                 name="membership_no_overlap",
                 expressions=[
@@ -329,8 +355,12 @@ class Course(models.Model):
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="courses")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="courses", verbose_name=_("subject"))
-    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="courses", verbose_name=_("group"))
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="courses", verbose_name=_("subject")
+    )
+    group = models.ForeignKey(
+        StudyGroup, on_delete=models.CASCADE, related_name="courses", verbose_name=_("group")
+    )
     hours_per_week = models.DecimalField(_("hours per week"), max_digits=3, decimal_places=1, default=1)
 
     class Meta:
@@ -353,7 +383,9 @@ class CourseTeacher(models.Model):
         verbose_name = _("course teacher")
         verbose_name_plural = _("course teachers")
         constraints = [
-            models.CheckConstraint(condition=Q(ends__isnull=True) | Q(ends__gte=F("starts")), name="courseteacher_dates"),
+            models.CheckConstraint(
+                condition=Q(ends__isnull=True) | Q(ends__gte=F("starts")), name="courseteacher_dates"
+            ),
             ExclusionConstraint(
                 name="courseteacher_no_overlap",
                 expressions=[
@@ -388,8 +420,10 @@ class DayTimeRange(Func):
     output_field = DateTimeRangeField()
 
     def __init__(self, day, starts, ends):
-        super().__init__(Func(F(day), F(starts), arg_joiner=" + ", template="(%(expressions)s)"),
-                         Func(F(day), F(ends), arg_joiner=" + ", template="(%(expressions)s)"))
+        super().__init__(
+            Func(F(day), F(starts), arg_joiner=" + ", template="(%(expressions)s)"),
+            Func(F(day), F(ends), arg_joiner=" + ", template="(%(expressions)s)"),
+        )
 
 
 class Weekday(models.IntegerChoices):
@@ -440,7 +474,10 @@ class BellSlot(models.Model):
             models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="bellslot_ends_after_start"),
             ExclusionConstraint(
                 name="bellslot_no_overlap",
-                expressions=[("schedule", RangeOperators.EQUAL), (TimeRange("starts", "ends"), RangeOperators.OVERLAPS)],
+                expressions=[
+                    ("schedule", RangeOperators.EQUAL),
+                    (TimeRange("starts", "ends"), RangeOperators.OVERLAPS),
+                ],
             ),
         ]
 
@@ -478,7 +515,9 @@ class TimetableEntry(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="timetable_entries")
     group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
     teacher = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="timetable_entries")
-    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="timetable_entries")
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="timetable_entries"
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     shift = models.PositiveSmallIntegerField(_("shift"), default=1)
     slot = models.PositiveSmallIntegerField(_("lesson number"))
@@ -489,12 +528,16 @@ class TimetableEntry(models.Model):
         verbose_name = _("timetable entry")
         verbose_name_plural = _("timetable entries")
         constraints = [
-            models.CheckConstraint(condition=Q(ends__isnull=True) | Q(ends__gte=F("starts")), name="ttentry_dates"),
+            models.CheckConstraint(
+                condition=Q(ends__isnull=True) | Q(ends__gte=F("starts")), name="ttentry_dates"
+            ),
             ExclusionConstraint(
                 name="ttentry_teacher_free",
                 expressions=[
-                    ("teacher", RangeOperators.EQUAL), ("weekday", RangeOperators.EQUAL),
-                    ("shift", RangeOperators.EQUAL), ("slot", RangeOperators.EQUAL),
+                    ("teacher", RangeOperators.EQUAL),
+                    ("weekday", RangeOperators.EQUAL),
+                    ("shift", RangeOperators.EQUAL),
+                    ("slot", RangeOperators.EQUAL),
                     (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS),
                 ],
                 violation_error_message=_("The teacher already has a lesson at that time."),
@@ -502,8 +545,10 @@ class TimetableEntry(models.Model):
             ExclusionConstraint(
                 name="ttentry_room_free",
                 expressions=[
-                    ("room", RangeOperators.EQUAL), ("weekday", RangeOperators.EQUAL),
-                    ("shift", RangeOperators.EQUAL), ("slot", RangeOperators.EQUAL),
+                    ("room", RangeOperators.EQUAL),
+                    ("weekday", RangeOperators.EQUAL),
+                    ("shift", RangeOperators.EQUAL),
+                    ("slot", RangeOperators.EQUAL),
                     (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS),
                 ],
                 condition=Q(room__isnull=False),
@@ -512,8 +557,10 @@ class TimetableEntry(models.Model):
             ExclusionConstraint(
                 name="ttentry_group_free",
                 expressions=[
-                    ("group", RangeOperators.EQUAL), ("weekday", RangeOperators.EQUAL),
-                    ("shift", RangeOperators.EQUAL), ("slot", RangeOperators.EQUAL),
+                    ("group", RangeOperators.EQUAL),
+                    ("weekday", RangeOperators.EQUAL),
+                    ("shift", RangeOperators.EQUAL),
+                    ("slot", RangeOperators.EQUAL),
                     (inclusive_range("starts", "ends"), RangeOperators.OVERLAPS),
                 ],
                 violation_error_message=_("The class or group already has a lesson at that time."),
@@ -549,7 +596,9 @@ class Lesson(models.Model):
     group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
     teacher = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="lessons")
     room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="lessons")
-    entry = models.ForeignKey(TimetableEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="lessons")
+    entry = models.ForeignKey(
+        TimetableEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="lessons"
+    )
     date = models.DateField(_("date"))
     shift = models.PositiveSmallIntegerField(_("shift"), default=1)
     slot = models.PositiveSmallIntegerField(_("lesson number"))
@@ -570,19 +619,28 @@ class Lesson(models.Model):
             ),
             ExclusionConstraint(
                 name="lesson_teacher_free",
-                expressions=[("teacher", RangeOperators.EQUAL), (DayTimeRange("date", "starts", "ends"), RangeOperators.OVERLAPS)],
+                expressions=[
+                    ("teacher", RangeOperators.EQUAL),
+                    (DayTimeRange("date", "starts", "ends"), RangeOperators.OVERLAPS),
+                ],
                 condition=Q(status="planned"),
                 violation_error_message=_("The teacher already has a lesson at that time."),
             ),
             ExclusionConstraint(
                 name="lesson_room_free",
-                expressions=[("room", RangeOperators.EQUAL), (DayTimeRange("date", "starts", "ends"), RangeOperators.OVERLAPS)],
+                expressions=[
+                    ("room", RangeOperators.EQUAL),
+                    (DayTimeRange("date", "starts", "ends"), RangeOperators.OVERLAPS),
+                ],
                 condition=Q(status="planned", room__isnull=False),
                 violation_error_message=_("The room is already taken at that time."),
             ),
             ExclusionConstraint(
                 name="lesson_group_free",
-                expressions=[("group", RangeOperators.EQUAL), (DayTimeRange("date", "starts", "ends"), RangeOperators.OVERLAPS)],
+                expressions=[
+                    ("group", RangeOperators.EQUAL),
+                    (DayTimeRange("date", "starts", "ends"), RangeOperators.OVERLAPS),
+                ],
                 condition=Q(status="planned"),
                 violation_error_message=_("The class or group already has a lesson at that time."),
             ),
@@ -603,8 +661,12 @@ class Substitution(models.Model):
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="substitution")
-    absent_teacher = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("absent teacher"))
-    substitute = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="substitutions", verbose_name=_("substitute"))
+    absent_teacher = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("absent teacher")
+    )
+    substitute = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="substitutions", verbose_name=_("substitute")
+    )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     recorded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)

@@ -63,8 +63,11 @@ def granted_class_ids(actor) -> set[int]:
     if cache is None:
         cache = set(
             get_objects_for_user(
-                actor.user, CLASS_GRANT, klass=SchoolClass.objects.filter(school=actor.school),
-                accept_global_perms=False, with_superuser=False,
+                actor.user,
+                CLASS_GRANT,
+                klass=SchoolClass.objects.filter(school=actor.school),
+                accept_global_perms=False,
+                with_superuser=False,
             ).values_list("pk", flat=True)
         )
         actor._granted_class_ids = cache
@@ -72,7 +75,11 @@ def granted_class_ids(actor) -> set[int]:
 
 
 def view_class(actor, school_class) -> bool:
-    return view_structure(actor) or is_class_teacher_of(actor, school_class) or has_class_grant(actor, school_class)
+    return (
+        view_structure(actor)
+        or is_class_teacher_of(actor, school_class)
+        or has_class_grant(actor, school_class)
+    )
 
 
 def classes_visible_to(actor) -> QuerySet[SchoolClass]:

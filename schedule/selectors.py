@@ -347,4 +347,8 @@ def setup_counts(school, year: AcademicYear | None) -> dict[str, int]:
 def class_access_grants(school_class: SchoolClass) -> list[Person]:
     """People granted read access to the class beyond their roles (guardian object permissions)."""
     users = get_users_with_perms(school_class, only_with_perms_in=["view_schoolclass"], with_superusers=False)
-    return list(Person.objects.filter(school=school_class.school_id, user__in=users).order_by("last_name", "first_name"))
+    return list(
+        Person.objects.filter(school=school_class.school_id, user__in=users).order_by(
+            "last_name", "first_name"
+        )
+    )

@@ -1308,11 +1308,15 @@ def grant_class_access(*, actor, school_class: SchoolClass, person: Person) -> N
     ):
         refuse("person", _("Choose a teacher of this school who has a login."))
     assign_perm(CLASS_GRANT, person.user, school_class)
-    audit.record(actor, "class_access_granted", school_class, data={"person": person.pk, "user": person.user_id})
+    audit.record(
+        actor, "class_access_granted", school_class, data={"person": person.pk, "user": person.user_id}
+    )
 
 
 @transaction.atomic
 def revoke_class_access(*, actor, school_class: SchoolClass, person: Person) -> None:
     if person.user_id is not None:
         remove_perm(CLASS_GRANT, person.user, school_class)
-    audit.record(actor, "class_access_revoked", school_class, data={"person": person.pk, "user": person.user_id})
+    audit.record(
+        actor, "class_access_revoked", school_class, data={"person": person.pk, "user": person.user_id}
+    )

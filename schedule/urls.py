@@ -29,7 +29,11 @@ urlpatterns = [
     path("classes/<int:pk>/", classes.class_detail, name="class_detail"),
     path("classes/<int:pk>/edit/", classes.class_edit, name="class_edit"),
     path("classes/<int:pk>/access/", classes.class_access_grant, name="class_access_grant"),
-    path("classes/<int:pk>/access/<int:person_pk>/revoke/", classes.class_access_revoke, name="class_access_revoke"),
+    path(
+        "classes/<int:pk>/access/<int:person_pk>/revoke/",
+        classes.class_access_revoke,
+        name="class_access_revoke",
+    ),
     path("classes/<int:pk>/enroll/", classes.class_enroll, name="class_enroll"),
     path("enrollments/<int:pk>/end/", classes.enrollment_end, name="enrollment_end"),
     path("enrollments/<int:pk>/transfer/", classes.enrollment_transfer, name="enrollment_transfer"),

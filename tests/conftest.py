@@ -39,7 +39,9 @@ class World:
 def build_world(school=None) -> World:
     school = school or f.SchoolFactory()
     year = f.make_year(school)
-    admin = f.make_person(school, roles=[Role.ADMIN], last_name="Админова", first_name="Анна", patronymic="Петровна")
+    admin = f.make_person(
+        school, roles=[Role.ADMIN], last_name="Админова", first_name="Анна", patronymic="Петровна"
+    )
     director = f.make_person(school, roles=[Role.DIRECTOR], last_name="Директоров", first_name="Борис")
     deputy = f.make_person(school, roles=[Role.DEPUTY], last_name="Завучева", first_name="Вера")
     teacher = f.make_person(school, roles=[Role.TEACHER], last_name="Математикова", first_name="Галина")
@@ -62,10 +64,24 @@ def build_world(school=None) -> World:
     f.link_parent(parent, student, "mother")
     f.link_parent(other_parent, other_student, "mother")
     return World(
-        school=school, year=year, class_5a=class_5a, class_6b=class_6b, math_5a=math_5a,
-        russian_5a=russian_5a, math_6b=math_6b, admin=admin, director=director, deputy=deputy,
-        teacher=teacher, other_teacher=other_teacher, substitute=substitute, class_teacher=class_teacher,
-        student=student, other_student=other_student, parent=parent, other_parent=other_parent,
+        school=school,
+        year=year,
+        class_5a=class_5a,
+        class_6b=class_6b,
+        math_5a=math_5a,
+        russian_5a=russian_5a,
+        math_6b=math_6b,
+        admin=admin,
+        director=director,
+        deputy=deputy,
+        teacher=teacher,
+        other_teacher=other_teacher,
+        substitute=substitute,
+        class_teacher=class_teacher,
+        student=student,
+        other_student=other_student,
+        parent=parent,
+        other_parent=other_parent,
     )
 
 

@@ -62,7 +62,15 @@ def test_parent_switches_between_children_and_only_their_own(client, world):
 
 
 # The exact counts, so a change that adds a query to a home page is noticed in review.
-PINNED = {"admin": 23, "director": 8, "deputy": 8, "teacher": 9, "class_teacher": 9, "student": 9, "parent": 11}
+PINNED = {
+    "admin": 23,
+    "director": 8,
+    "deputy": 8,
+    "teacher": 9,
+    "class_teacher": 9,
+    "student": 9,
+    "parent": 11,
+}
 
 
 @pytest.mark.parametrize("role", list(PINNED))

@@ -41,10 +41,18 @@ def test_other_schools_admin_sees_nothing_of_this_school(row, marked_world, othe
 
 def test_check_deploy_is_silent_with_debug_off():
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    env.update(DEBUG="0", SECRET_KEY="x" * 20 + "-production-like-secret-key-with-entropy-8f3a9c1d", ALLOWED_HOSTS="journal.example.ru")
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="x" * 20 + "-production-like-secret-key-with-entropy-8f3a9c1d",
+        ALLOWED_HOSTS="journal.example.ru",
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, timeout=60,
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -16,8 +16,16 @@ from ..models import InviteCode, Person, Role, School, StaffRole, hash_code, new
 
 @transaction.atomic
 def create_school(
-    *, actor, name, short_name, slug, timezone: str = "Europe/Moscow",
-    admin_last_name, admin_first_name, admin_patronymic="", admin_email="",
+    *,
+    actor,
+    name,
+    short_name,
+    slug,
+    timezone: str = "Europe/Moscow",
+    admin_last_name,
+    admin_first_name,
+    admin_patronymic="",
+    admin_email="",
 ) -> tuple[School, Person, str]:
     """A new school, its first admin as a person, and the admin's invite code (returned in plain once)."""
     if not actor.is_operator:
@@ -28,14 +36,21 @@ def create_school(
     except IntegrityError as exc:
         raise ValidationError({"slug": _("A school with this code already exists.")}) from exc
     person = Person.objects.create(
-        school=school, last_name=admin_last_name, first_name=admin_first_name,
-        patronymic=admin_patronymic, email=admin_email,
+        school=school,
+        last_name=admin_last_name,
+        first_name=admin_first_name,
+        patronymic=admin_patronymic,
+        email=admin_email,
     )
     StaffRole.objects.create(school=school, person=person, role=Role.ADMIN)
     code = new_code()
     InviteCode.objects.create(
-        school=school, person=person, role=Role.ADMIN, code_hash=hash_code(code),
-        expires_at=_now() + datetime.timedelta(days=settings.INVITE_CODE_DAYS), issued_by=actor.user,
+        school=school,
+        person=person,
+        role=Role.ADMIN,
+        code_hash=hash_code(code),
+        expires_at=_now() + datetime.timedelta(days=settings.INVITE_CODE_DAYS),
+        issued_by=actor.user,
     )
     audit.record(actor, "school_created", school, school=school, data={"admin_person": person.pk})
     return school, person, code

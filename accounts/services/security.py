@@ -30,7 +30,9 @@ def totp_secret_base32(device: TOTPDevice) -> str:
 def confirm_totp(*, actor, device: TOTPDevice, token: str) -> list[str]:
     """Confirm the authenticator with a code from it; replaces older ones and issues backup codes."""
     if not device.verify_token(token.strip().replace(" ", "")):
-        raise ValidationError({"token": _("The code does not match. Check the time on your phone and try again.")})
+        raise ValidationError(
+            {"token": _("The code does not match. Check the time on your phone and try again.")}
+        )
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -42,7 +44,9 @@ def confirm_totp(*, actor, device: TOTPDevice, token: str) -> list[str]:
 @transaction.atomic
 def regenerate_backup_codes(*, actor, user, audit_it=True) -> list[str]:
     """A fresh set of one-time backup codes; the old ones stop working."""
-    device, _created = StaticDevice.objects.get_or_create(user=user, name="backup", defaults={"confirmed": True})
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="backup", defaults={"confirmed": True}
+    )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _i in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
@@ -54,7 +58,9 @@ def regenerate_backup_codes(*, actor, user, audit_it=True) -> list[str]:
 @transaction.atomic
 def disable_two_factor(*, actor, user) -> None:
     if actor.school and actor.school.require_staff_2fa and actor.is_staff_member:
-        raise ValidationError(_("Your school requires two-factor sign-in for staff; it cannot be turned off."))
+        raise ValidationError(
+            _("Your school requires two-factor sign-in for staff; it cannot be turned off.")
+        )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit.record(actor, "2fa_disabled", user)

@@ -81,9 +81,13 @@ def otp_verify(request):
         user.refresh_from_db(fields=["locked_until"])
         if user.is_locked():
             logout(request)
-            messages.error(request, _("Too many failed attempts: sign-in for this login is paused for a while."))
+            messages.error(
+                request, _("Too many failed attempts: sign-in for this login is paused for a while.")
+            )
             return redirect("accounts:login")
-        form.add_error("token", _("The code does not match. Try the current code from the app, or a backup code."))
+        form.add_error(
+            "token", _("The code does not match. Try the current code from the app, or a backup code.")
+        )
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _safe_next(request, "")})
 
 
@@ -94,7 +98,9 @@ def otp_setup(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = security_service.confirm_totp(actor=request.actor, device=device, token=form.cleaned_data["token"])
+            codes = security_service.confirm_totp(
+                actor=request.actor, device=device, token=form.cleaned_data["token"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -141,7 +147,11 @@ def security(request):
         {
             "has_totp": user_has_device(user, confirmed=True),
             "backup_left": StaticToken.objects.filter(device__user=user).count(),
-            "required": bool(request.actor.school and request.actor.school.require_staff_2fa and request.actor.is_staff_member),
+            "required": bool(
+                request.actor.school
+                and request.actor.school.require_staff_2fa
+                and request.actor.is_staff_member
+            ),
         },
     )
 
@@ -162,6 +172,8 @@ def choose_school(request):
     if not form.fields["school"].choices:
         deny(request.actor, "no school to choose")
     if request.method == "POST" and form.is_valid():
-        security_service.choose_school(actor=request.actor, request=request, school_id=form.cleaned_data["school"])
+        security_service.choose_school(
+            actor=request.actor, request=request, school_id=form.cleaned_data["school"]
+        )
         return redirect("home")
     return render(request, "accounts/choose_school.html", {"form": form})

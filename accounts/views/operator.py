@@ -26,6 +26,8 @@ def school_create(request):
         else:
             messages.success(request, school.short_name)
             return render(
-                request, "accounts/operator/school_created.html", {"school": school, "admin": admin_person, "code": code}
+                request,
+                "accounts/operator/school_created.html",
+                {"school": school, "admin": admin_person, "code": code},
             )
     return render(request, "accounts/operator/school_form.html", {"form": form})

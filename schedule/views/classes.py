@@ -89,7 +89,9 @@ def class_detail(request, pk):
             "year": school_class.year,
             "may_manage": may(request, rules.manage_structure) and not school_class.year.is_read_only,
             "may_view_structure": may(request, rules.view_structure),
-            "grants": selectors.class_access_grants(school_class) if may(request, rules.manage_structure) else None,
+            "grants": selectors.class_access_grants(school_class)
+            if may(request, rules.manage_structure)
+            else None,
             "access_form": ClassAccessForm(school=request.actor.school),
         },
     )
@@ -101,7 +103,9 @@ def class_access_grant(request, pk):
     """Read access to this class for one more teacher (a django-guardian object permission)."""
     school_class = get_in_school(request.actor, CLASSES, pk=pk)
     form = ClassAccessForm(request.POST, school=request.actor.school)
-    if form.is_valid() and submit(form, services.grant_class_access, actor=request.actor, school_class=school_class):
+    if form.is_valid() and submit(
+        form, services.grant_class_access, actor=request.actor, school_class=school_class
+    ):
         messages.success(request, _("Access granted."))
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))

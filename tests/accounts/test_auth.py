@@ -38,7 +38,10 @@ def test_sign_in_lands_on_home_and_is_logged(client, world):
 def test_wrong_password_message_and_count(client, world):
     response = sign_in(client, world.teacher.user.username, "wrong-password")
     assert response.status_code == 200
-    assert "Wrong login or password" in response.content.decode() or "Неверный логин" in response.content.decode()
+    assert (
+        "Wrong login or password" in response.content.decode()
+        or "Неверный логин" in response.content.decode()
+    )
     world.teacher.user.refresh_from_db()
     assert world.teacher.user.failed_login_count == 1
 
@@ -77,7 +80,9 @@ def test_totp_setup_then_sign_in_with_code_and_backup_code(client, world):
     assert setup.status_code == 200 and "<svg" in setup.content.decode()
     device = TOTPDevice.objects.get(user=user, confirmed=False)
 
-    bad = client.post(reverse("accounts:otp_setup"), {"token": "000000" if totp_now(device) != "000000" else "111111"})
+    bad = client.post(
+        reverse("accounts:otp_setup"), {"token": "000000" if totp_now(device) != "000000" else "111111"}
+    )
     assert bad.status_code == 200 and bad.context["form"].errors
     device.refresh_from_db()
     assert not device.confirmed
@@ -94,11 +99,15 @@ def test_totp_setup_then_sign_in_with_code_and_backup_code(client, world):
     # Password alone opens nothing: every page leads to the second step.
     home = client.get(reverse("home"))
     assert home.status_code == 302 and reverse("accounts:otp_verify") in home["Location"]
-    wrong = client.post(reverse("accounts:otp_verify"), {"token": "123456" if totp_now(device) != "123456" else "654321"})
+    wrong = client.post(
+        reverse("accounts:otp_verify"), {"token": "123456" if totp_now(device) != "123456" else "654321"}
+    )
     assert wrong.status_code == 200 and wrong.context["form"].errors["token"]
 
     device.refresh_from_db()
-    type(device).objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    type(device).objects.filter(pk=device.pk).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
     ok = client.post(reverse("accounts:otp_verify"), {"token": totp_now(device, offset_steps=1)})
     assert ok.status_code == 302
     assert client.get(reverse("home")).status_code == 200
@@ -149,7 +158,10 @@ def test_password_change_clears_the_forced_change(client, world):
     user.save()
     client.force_login(user)
     assert client.get(reverse("home"))["Location"] == reverse("accounts:password_change")
-    weak = client.post(reverse("accounts:password_change"), {"old_password": PASSWORD, "new_password1": "12345", "new_password2": "12345"})
+    weak = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": "12345", "new_password2": "12345"},
+    )
     assert weak.status_code == 200 and weak.context["form"].errors["new_password2"]
     ok = client.post(
         reverse("accounts:password_change"),

@@ -36,7 +36,12 @@ def test_operator_creates_school_with_first_admin_code(client, operator):
 
 @pytest.mark.parametrize(
     "field,value",
-    [("slug", "не латиница"), ("timezone", "Mars/Olympus"), ("admin_last_name", ""), ("admin_email", "not-an-email")],
+    [
+        ("slug", "не латиница"),
+        ("timezone", "Mars/Olympus"),
+        ("admin_last_name", ""),
+        ("admin_email", "not-an-email"),
+    ],
 )
 def test_bad_input_is_refused_next_to_the_field(client, operator, field, value):
     client.force_login(operator)

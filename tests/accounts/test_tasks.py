@@ -18,10 +18,20 @@ def test_purge_task_runs_on_a_real_worker_through_redis():
     school = f.SchoolFactory()
     person = f.make_person(school, roles=[Role.PARENT], login=False)
     now = timezone.now()
-    stale = InviteCode.objects.create(school=school, person=person, role=Role.PARENT, code_hash=hash_code(new_code()),
-                                      expires_at=now - datetime.timedelta(days=120))
-    fresh = InviteCode.objects.create(school=school, person=person, role=Role.PARENT, code_hash=hash_code(new_code()),
-                                      expires_at=now + datetime.timedelta(days=5))
+    stale = InviteCode.objects.create(
+        school=school,
+        person=person,
+        role=Role.PARENT,
+        code_hash=hash_code(new_code()),
+        expires_at=now - datetime.timedelta(days=120),
+    )
+    fresh = InviteCode.objects.create(
+        school=school,
+        person=person,
+        role=Role.PARENT,
+        code_hash=hash_code(new_code()),
+        expires_at=now + datetime.timedelta(days=5),
+    )
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=10):
         purge_stale_invite_codes_task.delay()
         deadline = time.monotonic() + 20

@@ -19,12 +19,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_parent_joins_with_invite_code_and_sees_the_child(page):
     world = build_world()
-    mother = f.make_person(world.school, roles=[Role.PARENT], login=False,
-                           last_name="Сидорова", first_name="Мария", patronymic="Ивановна")
+    mother = f.make_person(
+        world.school,
+        roles=[Role.PARENT],
+        login=False,
+        last_name="Сидорова",
+        first_name="Мария",
+        patronymic="Ивановна",
+    )
     f.link_parent(mother, world.student, "mother")
     code = new_code()
     InviteCode.objects.create(
-        school=world.school, person=mother, role=Role.PARENT, code_hash=hash_code(code),
+        school=world.school,
+        person=mother,
+        role=Role.PARENT,
+        code_hash=hash_code(code),
         expires_at=timezone.now() + datetime.timedelta(days=7),
     )
 

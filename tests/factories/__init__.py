@@ -56,7 +56,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
     first_name = factory.Iterator(["Иван", "Пётр", "Алексей", "Дмитрий", "Сергей"])
     # Women's surnames end in -а/-я here: their patronymics must too (Сергеевна, not Сергеевич).
     patronymic = factory.LazyAttributeSequence(
-        lambda o, n: ["Иванов", "Петров", "Сергеев"][n % 3] + ("на" if o.last_name.endswith(("а", "я")) else "ич")
+        lambda o, n: (
+            ["Иванов", "Петров", "Сергеев"][n % 3] + ("на" if o.last_name.endswith(("а", "я")) else "ич")
+        )
     )
     user = None
 
@@ -83,21 +85,36 @@ def make_year(school, start_year=2026) -> AcademicYear:
         starts=datetime.date(start_year, 9, 1),
         ends=datetime.date(start_year + 1, 5, 31),
     )
-    quarters = PeriodScheme.objects.create(school=school, year=year, kind="quarters", grades=list(range(1, 10)))
+    quarters = PeriodScheme.objects.create(
+        school=school, year=year, kind="quarters", grades=list(range(1, 10))
+    )
     halves = PeriodScheme.objects.create(school=school, year=year, kind="halves", grades=[10, 11])
     y = start_year
     for n, (a, b) in enumerate(
-        [((y, 9, 1), (y, 10, 24)), ((y, 11, 5), (y, 12, 28)), ((y + 1, 1, 12), (y + 1, 3, 20)), ((y + 1, 3, 30), (y + 1, 5, 31))],
+        [
+            ((y, 9, 1), (y, 10, 24)),
+            ((y, 11, 5), (y, 12, 28)),
+            ((y + 1, 1, 12), (y + 1, 3, 20)),
+            ((y + 1, 3, 30), (y + 1, 5, 31)),
+        ],
         start=1,
     ):
         ReportingPeriod.objects.create(
-            school=school, scheme=quarters, number=n, name=f"{n} четверть",
-            starts=datetime.date(*a), ends=datetime.date(*b),
+            school=school,
+            scheme=quarters,
+            number=n,
+            name=f"{n} четверть",
+            starts=datetime.date(*a),
+            ends=datetime.date(*b),
         )
     for n, (a, b) in enumerate([((y, 9, 1), (y, 12, 28)), ((y + 1, 1, 12), (y + 1, 5, 31))], start=1):
         ReportingPeriod.objects.create(
-            school=school, scheme=halves, number=n, name=f"{n} полугодие",
-            starts=datetime.date(*a), ends=datetime.date(*b),
+            school=school,
+            scheme=halves,
+            number=n,
+            name=f"{n} полугодие",
+            starts=datetime.date(*a),
+            ends=datetime.date(*b),
         )
     return year
 
@@ -107,7 +124,11 @@ def make_class(year, grade, letter, class_teacher=None) -> SchoolClass:
         school=year.school, year=year, grade=grade, letter=letter, class_teacher=class_teacher
     )
     StudyGroup.objects.create(
-        school=year.school, year=year, kind="whole_class", name=school_class.name, grade=grade,
+        school=year.school,
+        year=year,
+        kind="whole_class",
+        name=school_class.name,
+        grade=grade,
         school_class=school_class,
     )
     return school_class
@@ -119,20 +140,28 @@ def whole_group(school_class) -> StudyGroup:
 
 def enroll(student_person, school_class, starts=None, ends=None) -> Enrollment:
     return Enrollment.objects.create(
-        school=school_class.school, student=student_person.student, school_class=school_class,
-        starts=starts or school_class.year.starts, ends=ends,
+        school=school_class.school,
+        student=student_person.student,
+        school_class=school_class,
+        starts=starts or school_class.year.starts,
+        ends=ends,
     )
 
 
 def make_course(group, subject, teacher) -> Course:
     course = Course.objects.create(school=group.school, year=group.year, subject=subject, group=group)
-    CourseTeacher.objects.create(school=group.school, course=course, teacher=teacher, starts=group.year.starts)
+    CourseTeacher.objects.create(
+        school=group.school, course=course, teacher=teacher, starts=group.year.starts
+    )
     return course
 
 
 def link_parent(parent_person, student_person, relation="mother") -> ParentLink:
     return ParentLink.objects.create(
-        school=parent_person.school, parent=parent_person.parent, student=student_person.student, relation=relation
+        school=parent_person.school,
+        parent=parent_person.parent,
+        student=student_person.student,
+        relation=relation,
     )
 
 

@@ -18,8 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ROLES = [
-    "anonymous", "admin", "director", "deputy", "teacher", "class_teacher",
-    "student", "parent", "outsider", "operator",
+    "anonymous",
+    "admin",
+    "director",
+    "deputy",
+    "teacher",
+    "class_teacher",
+    "student",
+    "parent",
+    "outsider",
+    "operator",
 ]
 STAFF_READ = {"admin": 200, "director": 200, "deputy": 200}
 

@@ -238,8 +238,12 @@ ROWS = [
         expect={**ADMIN_POST, **FOREIGN},
         data=lambda w: {"person": w.substitute.pk},
     ),
-    Row("schedule:class_access_grant", kwargs=lambda w: {"pk": w.class_6b.pk}, expect={"admin": 405, "outsider": 405, **OPERATOR},
-        note="POST only: a GET is refused before any object is looked up"),
+    Row(
+        "schedule:class_access_grant",
+        kwargs=lambda w: {"pk": w.class_6b.pk},
+        expect={"admin": 405, "outsider": 405, **OPERATOR},
+        note="POST only: a GET is refused before any object is looked up",
+    ),
     Row(
         "schedule:class_access_revoke",
         kwargs=lambda w: {"pk": w.class_6b.pk, "person_pk": w.substitute.pk},

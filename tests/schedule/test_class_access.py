@@ -16,7 +16,9 @@ def test_grant_then_revoke_read_access_to_a_class(client, world):
     assert client.get(page).status_code == 403
 
     client.force_login(world.admin.user)
-    client.post(reverse("schedule:class_access_grant", args=[world.class_6b.pk]), {"person": world.substitute.pk})
+    client.post(
+        reverse("schedule:class_access_grant", args=[world.class_6b.pk]), {"person": world.substitute.pk}
+    )
     assert world.substitute.full_name in client.get(page).content.decode()
 
     client.force_login(world.substitute.user)
@@ -40,7 +42,20 @@ def test_only_teachers_with_a_login_of_this_school_can_be_granted(client, world,
     assert not AuditEvent.objects.filter(action="class_access_granted").exists()
 
 
-@pytest.mark.parametrize("persona", ["admin", "director", "deputy", "teacher", "class_teacher", "other_teacher", "substitute", "student", "parent"])
+@pytest.mark.parametrize(
+    "persona",
+    [
+        "admin",
+        "director",
+        "deputy",
+        "teacher",
+        "class_teacher",
+        "other_teacher",
+        "substitute",
+        "student",
+        "parent",
+    ],
+)
 def test_view_class_and_its_queryset_twin_agree(world, persona):
     actor = load_actor(getattr(world, persona).user, world.school.pk)
     visible = set(rules.classes_visible_to(actor))
