@@ -20,16 +20,36 @@
   `schedule.view_schoolclass` that the admin grants and revokes on the class
   page (`services.grant_class_access`).
 
+Timetable (SPEC §3):
+
+| rule                          | admin | director | deputy | class teacher | teacher | student  | parent      |
+|-------------------------------|-------|----------|--------|---------------|---------|----------|-------------|
+| manage_timetable              | yes   | –        | yes    | –             | –       | –        | –           |
+| view_timetables (any week)    | yes   | yes      | yes    | yes           | yes     | –        | –           |
+| view_student_week (obj)       | yes   | yes      | yes    | yes           | yes     | own      | own children|
+| record_substitution (obj)     | before the lesson starts: admin, deputy; afterwards: admin only (marked late)          |
+| may_fill_lesson (obj)         | the course's teacher on that date, or the lesson's substitute                            |
+
+- `manage_timetable`: bell schedules, the weekly timetable, generating the
+  lesson calendar, one-off changes (cancel, move, extra lesson).
+- Staff read every class, teacher and room week (the timetable hangs on the
+  staff-room wall); students and parents read only their own / their
+  children's week (R-ACC-4).
+
 Objects of another school answer 404 whatever the role (`get_in_school`).
 """
 
+import datetime
+import zoneinfo
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import Role
 from accounts.rules import is_class_teacher_of
 
-from .models import SchoolClass
+from .models import CourseTeacher, Lesson, SchoolClass, Substitution
 
 
 def manage_structure(actor) -> bool:
@@ -90,3 +110,55 @@ def classes_visible_to(actor) -> QuerySet[SchoolClass]:
     if actor.person is not None and actor.has_role(Role.TEACHER) and not actor.is_operator:
         return classes.filter(Q(class_teacher=actor.person) | Q(pk__in=granted_class_ids(actor)))
     return classes.none()
+
+
+# Timetable
+
+
+def manage_timetable(actor) -> bool:
+    return actor.has_role(Role.ADMIN, Role.DEPUTY)
+
+
+def view_timetables(actor) -> bool:
+    return actor.is_staff_member
+
+
+def view_student_week(actor, student) -> bool:
+    """`student` is an accounts.Student."""
+    if actor.is_staff_member:
+        return True
+    if actor.student is not None and actor.student.pk == student.pk:
+        return True
+    if actor.parent is not None:
+        return actor.parent.links.filter(student=student).exists()
+    return False
+
+
+def record_substitution(actor, lesson: Lesson, now=None) -> bool:
+    """Before the lesson begins the deputy or admin; afterwards only the admin (the service marks it late)."""
+    if actor.has_role(Role.ADMIN):
+        return True
+    return actor.has_role(Role.DEPUTY) and not lesson_has_begun(lesson, now)
+
+
+def lesson_has_begun(lesson: Lesson, now=None) -> bool:
+    """Whether the lesson's start (in its school's time zone) has passed."""
+    begins = datetime.datetime.combine(
+        lesson.date, lesson.starts, tzinfo=zoneinfo.ZoneInfo(lesson.school.timezone)
+    )
+    return (now or timezone.now()) >= begins
+
+
+def may_fill_lesson(actor, lesson: Lesson) -> bool:
+    """The course's teacher on the lesson's date, or the substitute recorded for this very lesson (R-ACC-6)."""
+    person = actor.person
+    if person is None or not actor.has_role(Role.TEACHER):
+        return False
+    if Substitution.objects.filter(lesson=lesson, substitute=person).exists():
+        return True
+    return CourseTeacher.objects.filter(
+        Q(ends__isnull=True) | Q(ends__gte=lesson.date),
+        course_id=lesson.course_id,
+        teacher=person,
+        starts__lte=lesson.date,
+    ).exists()

@@ -2,6 +2,10 @@
 
 from django.urls import path
 
+from .urls_bells import urlpatterns as bell_urlpatterns
+from .urls_calendar import urlpatterns as calendar_urlpatterns
+from .urls_timetable import urlpatterns as timetable_urlpatterns
+from .urls_weeks import urlpatterns as week_urlpatterns
 from .views import classes, courses, places, years
 
 app_name = "schedule"
@@ -44,4 +48,8 @@ urlpatterns = [
     path("memberships/<int:pk>/end/", classes.membership_end, name="membership_end"),
     path("courses/", courses.course_list, name="course_list"),
     path("courses/<int:pk>/", courses.course_edit, name="course_edit"),
+    *bell_urlpatterns,
+    *timetable_urlpatterns,
+    *calendar_urlpatterns,
+    *week_urlpatterns,
 ]

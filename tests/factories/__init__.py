@@ -172,3 +172,61 @@ def make_subject(school, name, short_name=None, **kw) -> Subject:
 def make_room(school, name, building=None) -> Room:
     building = building or Building.objects.get_or_create(school=school, name="Главный корпус")[0]
     return Room.objects.create(school=school, building=building, name=name)
+
+
+# Timetable
+
+BELLS = [
+    ("08:30", "09:15"),
+    ("09:25", "10:10"),
+    ("10:30", "11:15"),
+    ("11:35", "12:20"),
+    ("12:30", "13:15"),
+    ("13:25", "14:10"),
+    ("14:20", "15:05"),
+    ("15:15", "16:00"),
+]
+
+
+def make_bells(school, shift=1, name=None, slots=BELLS, is_default=True):
+    """A bell schedule with numbered slots 1…n (the usual 45-minute lessons)."""
+    from schedule.models import BellSchedule, BellSlot
+
+    schedule = BellSchedule.objects.create(
+        school=school, name=name or f"Основное расписание, смена {shift}", shift=shift, is_default=is_default
+    )
+    for number, (a, b) in enumerate(slots, start=1):
+        BellSlot.objects.create(
+            school=school,
+            schedule=schedule,
+            number=number,
+            starts=datetime.time.fromisoformat(a),
+            ends=datetime.time.fromisoformat(b),
+        )
+    return schedule
+
+
+def make_lesson(course, date, slot=1, *, teacher=None, room=None, bells=BELLS, **kw):
+    """A concrete lesson of `course` on `date` in `slot` (times from the usual bells)."""
+    from schedule.models import Lesson
+
+    year = course.year
+    grade = course.group.grade
+    period = ReportingPeriod.objects.get(
+        scheme__year=year, scheme__grades__contains=[grade], starts__lte=date, ends__gte=date
+    )
+    a, b = bells[slot - 1]
+    return Lesson.objects.create(
+        school=course.school,
+        year=year,
+        period=period,
+        course=course,
+        group=course.group,
+        teacher=teacher or course.teachers.first().teacher,
+        room=room,
+        date=date,
+        slot=slot,
+        starts=datetime.time.fromisoformat(a),
+        ends=datetime.time.fromisoformat(b),
+        **kw,
+    )

@@ -1,0 +1,3 @@
+"""Bells pages (namespace "schedule"); included by schedule/urls.py."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Calendar pages (namespace "schedule"); included by schedule/urls.py."""
+
+urlpatterns = []

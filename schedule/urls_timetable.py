@@ -1,0 +1,3 @@
+"""Timetable pages (namespace "schedule"); included by schedule/urls.py."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Weeks pages (namespace "schedule"); included by schedule/urls.py."""
+
+urlpatterns = []
