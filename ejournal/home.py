@@ -1,4 +1,4 @@
-"""What each role sees on its home page. Later issues add today's lessons, marks and deadlines."""
+"""What each role sees on its home page; teachers see today's lessons. Later issues add marks and deadlines."""
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -6,7 +6,9 @@ from django.utils import timezone
 
 from accounts.models import Consent, InviteCode, Person, Role
 from schedule import selectors as ss
+from schedule import weeks
 from schedule.models import Course, GroupMembership, StudyGroup
+from schedule.views.weeks import LessonHtml
 
 
 def context_for(actor, role, child_id=None) -> dict:
@@ -46,7 +48,11 @@ def _leadership(actor, year, _child):
 def _teacher(actor, year, _child):
     courses = list(ss.courses_of_teacher(actor.person, year))
     led = list(ss.classes_of_year(year).filter(class_teacher=actor.person))
-    return {"courses": courses, "led_classes": led}
+    today = ss.local_today(actor.school)
+    # Today's lessons include those the teacher substitutes (R-ACC-6): one query.
+    html = LessonHtml(kind="teacher", person_id=actor.person.pk, links=True, qdate=today.isoformat())
+    lessons = [html.item(lesson) for lesson in weeks.teacher_day(actor.person, today)]
+    return {"courses": courses, "led_classes": led, "today": today, "today_lessons": lessons}
 
 
 def courses_of_student(student, year, on=None) -> list[Course]:

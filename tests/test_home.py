@@ -66,8 +66,8 @@ PINNED = {
     "admin": 23,
     "director": 8,
     "deputy": 8,
-    "teacher": 9,
-    "class_teacher": 9,
+    "teacher": 10,
+    "class_teacher": 10,
     "student": 9,
     "parent": 11,
 }
