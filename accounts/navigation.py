@@ -13,6 +13,7 @@ MENU = [
     (_("My timetable"), "schedule:week_mine", {Role.TEACHER, Role.STUDENT, Role.PARENT}),
     (_("Timetable"), "schedule:timetable_index", {Role.ADMIN, Role.DEPUTY}),
     (_("Substitutions"), "schedule:substitution_day", {Role.ADMIN, Role.DEPUTY}),
+    (_("Lesson calendar"), "schedule:calendar_generate", {Role.ADMIN, Role.DEPUTY}),
     (_("People"), "accounts:people", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY}),
     (_("Invite codes"), "accounts:invites", {Role.ADMIN, Role.TEACHER}),
     (_("Settings"), "accounts:school_settings", {Role.ADMIN}),

@@ -127,13 +127,23 @@ class Benchmark:
     name: str
     factory: Callable[[Bench], Callable]
     memory: bool = True
+    runs: int | None = None  # timed runs (default: --runs), fewer for slow jobs
+    warmup: int = WARMUP
 
 
 BENCHMARKS: dict[str, Benchmark] = {}
 
 
-def register(name: str, factory: Callable[[Bench], Callable], *, memory: bool = True) -> None:
-    BENCHMARKS[name] = Benchmark(name, factory, memory)
+def register(
+    name: str,
+    factory: Callable[[Bench], Callable],
+    *,
+    memory: bool = True,
+    runs: int | None = None,
+    warmup: int = WARMUP,
+) -> None:
+    """Add a benchmark. If the callable has a `before` attribute, it runs untimed before every run."""
+    BENCHMARKS[name] = Benchmark(name, factory, memory, runs, warmup)
 
 
 def _url(name: str, *args, **kwargs) -> str:
@@ -156,6 +166,68 @@ for _role in ("admin", "director", "deputy", "class_teacher", "teacher", "studen
     register(f"home_{_role}", lambda b, role=_role: b.get_as(role, _url("home")))
 
 
+def week_view(b: Bench, kind: str) -> Callable:
+    """The week of 5А (as the deputy) or of the demo teacher (as that teacher): the next week with lessons."""
+    from accounts.models import Person
+    from schedule import selectors
+    from schedule.models import Lesson, SchoolClass
+
+    year = selectors.current_year(b.school)
+    today = selectors.local_today(b.school)
+    lessons = Lesson.objects.filter(year=year)
+    lesson = lessons.filter(date__gte=today).order_by("date").first() or lessons.order_by("-date").first()
+    day = lesson.date if lesson else today
+    if kind == "class":
+        pk = SchoolClass.objects.get(year=year, grade=5, letter="А").pk
+        return b.get_as("deputy", f"{_url('schedule:week_class', pk)}?date={day}")
+    person = Person.objects.get(user=b.users["teacher"], school=b.school)
+    return b.get_as("teacher", f"{_url('schedule:week_teacher', person.pk)}?date={day}")
+
+
+register("week_view_class", lambda b: week_view(b, "class"))
+register("week_view_teacher", lambda b: week_view(b, "teacher"))
+
+
+def calendar_generation(b: Bench, size: str) -> Callable:
+    """A fresh generation of a whole year's lessons (schedule.calendar.generate_lessons), committed.
+
+    Before each run (untimed) the year's lessons without data are deleted and the
+    table vacuumed, as a school that generates its calendar for the first time; the
+    run leaves the calendar complete again, so the week views measure a full year.
+    """
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import School
+    from archive import demo
+    from schedule import calendar, selectors
+    from schedule.models import Lesson
+
+    slug = demo.get_size(size).slug
+    if not School.objects.filter(slug=slug).exists():
+        print(f"Seeding the {size} demo school (once per bench database)…")
+        call_command("seed_demo", size=size, if_empty=True)
+    year = selectors.current_year(School.objects.get(slug=slug))
+
+    def before():
+        lessons = Lesson.objects.filter(year=year)
+        keep = calendar.lessons_with_data(lessons.values_list("pk", flat=True))
+        doomed = lessons.exclude(pk__in=list(keep))
+        doomed._raw_delete(doomed.db)
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(Lesson._meta.db_table)}")
+
+    def run():
+        return calendar.generate_lessons(actor=None, year=year)
+
+    run.before = before
+    return run
+
+
+register("calendar_generate_year", lambda b: calendar_generation(b, "default"), runs=3, warmup=1)
+register("calendar_generate_year_large", lambda b: calendar_generation(b, "large"), runs=3, warmup=1)
+
+
 # ---------------------------------------------------------------------------
 # The runner
 # ---------------------------------------------------------------------------
@@ -166,13 +238,18 @@ def measure(bench: Benchmark, ctx: Bench, runs: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     run = bench.factory(ctx)
-    for _ in range(WARMUP):
+    before = getattr(run, "before", lambda: None)
+    runs = bench.runs or runs
+    for _ in range(bench.warmup):
+        before()
         run()
+    before()
     with CaptureQueriesContext(connection) as captured:
         run()
     queries = len(captured.captured_queries)
     peak_mb = None
     if bench.memory:
+        before()
         tracemalloc.start()
         try:
             run()
@@ -181,6 +258,7 @@ def measure(bench: Benchmark, ctx: Bench, runs: int) -> dict:
             tracemalloc.stop()
     times = []
     for _ in range(runs):
+        before()
         started = time.perf_counter()
         run()
         times.append((time.perf_counter() - started) * 1000)

@@ -14,7 +14,8 @@ from archive import demo
 class Command(BaseCommand):
     help = (
         "Build a deterministic, realistic demo school (people, year, periods, holidays, rooms, subjects, "
-        "classes, subgroups, courses) with demo logins. Password of every demo login: "
+        "classes, subgroups, courses, bells, a clash-free weekly timetable and the year's lessons) with demo "
+        "logins. Password of every demo login: "
         f"{demo.DEMO_PASSWORD}."
     )
     # URL and template checks belong to `check`; seeding works while pages are being written.
@@ -92,6 +93,16 @@ class Command(BaseCommand):
         width = max(len(k) for k in built.counts)
         for key, value in built.counts.items():
             out.write(f"  {key.replace('_', ' '):<{width}}  {value:>6}")
+        timetable = built.timetable
+        if timetable is not None:
+            out.write(
+                f"Timetable: {len(timetable.entries)} weekly entries; lessons generated: "
+                f"{timetable.lessons.created}."
+            )
+            for name, missing in sorted(timetable.shortfall.items()):
+                out.write(self.style.WARNING(f"  {name}: {missing} weekly lesson(s) found no free slot"))
+            for message in timetable.lessons.messages:
+                out.write(self.style.WARNING(f"  {message}"))
         if built.pupils.movements:
             out.write("Movement:")
             for line in built.pupils.movements:
