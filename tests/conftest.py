@@ -172,3 +172,12 @@ def operator(db):
 
 # Chromium fixtures (one browser per test process, shared by every browser test).
 from tests.browser_fixtures import browser, page, phone_page  # noqa: E402, F401
+
+
+@pytest.fixture
+def english():
+    """Service messages in English for tests that match their wording (pages stay Russian by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -293,6 +293,7 @@ def test_the_command_prints_the_report(world, bells):
         call_command("generate_lessons", school="nope", stdout=StringIO())
 
 
+@pytest.mark.usefixtures("english")
 def test_a_clash_slipping_past_the_checks_becomes_a_validation_error(world, bells):
     lesson = f.make_lesson(world.math_5a, d(9, 7), 1)
     with pytest.raises(calendar.ValidationError) as info, calendar.lesson_constraints():

@@ -12,7 +12,7 @@ from tests import factories as f
 
 from .conftest import d
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from schedule.substitutions import assign_substitute, cancel_substitution
 from tests import factories as f
 from tests.schedule.conftest import d
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 MONDAY = d(10, 12)
 MOSCOW = zoneinfo.ZoneInfo("Europe/Moscow")
