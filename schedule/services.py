@@ -1205,6 +1205,13 @@ def _set_teachers(course: Course, teachers: list[Person], on_date: datetime.date
     return {"on_date": iso(on_date), "ended": ended, "added": added}
 
 
+def _follow_in_timetable(actor, course: Course, on_date: datetime.date) -> None:
+    """The weekly timetable follows the new teacher from `on_date` (refused if they are busy then)."""
+    from .timetable import follow_course_teachers  # timetable builds on this module
+
+    follow_course_teachers(actor=actor, course=course, on_date=on_date)
+
+
 @transaction.atomic
 def create_course(
     *,
@@ -1266,6 +1273,7 @@ def set_course_teachers(
     check_dates(errors, year, on_date, None, start_field="on_date")
     errors.raise_if_any()
     change = _set_teachers(course, teachers, on_date)
+    _follow_in_timetable(actor, course, on_date)
     audit.record(actor, "set_course_teachers", course, data=change)
     return course
 
@@ -1286,6 +1294,7 @@ def update_course(
     course.hours_per_week = hours_per_week
     save(course)
     change = _set_teachers(course, teachers, on_date)
+    _follow_in_timetable(actor, course, on_date)
     audit.record(
         actor,
         "update_course",

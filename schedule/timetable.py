@@ -897,3 +897,33 @@ def overview(year: AcademicYear, on: datetime.date | None = None) -> Overview:
         else:
             cross.append(hours)
     return Overview(on=day, classes=[ClassHours(c, by_class[c.pk]) for c in classes], cross=cross)
+
+
+# Following a course's change of teacher
+
+
+@transaction.atomic
+def follow_course_teachers(*, actor, course: Course, on_date: datetime.date) -> list[TimetableEntry]:
+    """Timetable entries of `course` from `on_date` on pass to the course's teacher(s) of that date.
+
+    An entry whose teacher still teaches the course stays; others are replaced from
+    `on_date` (or corrected, if they start later) with the course's first teacher —
+    refused, like any placement, when that teacher is busy at that time.
+    """
+    teaching = list(
+        CourseTeacher.objects.filter(covering(on_date), course=course)
+        .order_by("starts", "pk")
+        .values_list("teacher_id", flat=True)
+    )
+    if not teaching:
+        return []
+    stale = (
+        TimetableEntry.objects.filter(course=course)
+        .filter(Q(ends__isnull=True) | Q(ends__gte=on_date))
+        .exclude(teacher_id__in=teaching)
+    )
+    new_teacher = Person.objects.get(pk=teaching[0])
+    return [
+        replace_from(actor=actor, entry=entry, on_date=max(on_date, entry.starts), teacher=new_teacher)
+        for entry in stale.order_by("starts", "pk")
+    ]

@@ -421,3 +421,36 @@ def test_remove_entry_ends_it_the_day_before_or_deletes_it_if_it_never_applied(t
     assert timetable.remove_entry(actor=tt.actor, entry=later, on_date=d(12, 1)) is None
     assert not TimetableEntry.objects.filter(pk=later.pk).exists()
     assert AuditEvent.objects.filter(action="remove_timetable_entry").count() == 2
+
+
+# A course changes teacher mid-year
+
+
+def test_the_timetable_follows_a_course_to_its_new_teacher(tt):
+    from schedule import services
+
+    entry = place(tt, tt.math_5a, weekday=MON, slot=1)
+    successor = teacher(tt, "Преемникова")
+    services.set_course_teachers(actor=tt.actor, course=tt.math_5a, teachers=[successor], on_date=d(1, 12))
+    entry.refresh_from_db()
+    assert entry.ends == d(1, 11) and entry.teacher == tt.teacher
+    new = TimetableEntry.objects.get(course=tt.math_5a, starts=d(1, 12))
+    assert new.teacher == successor and (new.weekday, new.slot) == (MON, 1)
+
+
+def test_a_new_teacher_busy_at_that_time_is_refused_and_nothing_changes(tt):
+    from schedule import services
+    from schedule.models import CourseTeacher
+
+    place(tt, tt.math_5a, weekday=MON, slot=1)
+    place(tt, tt.math_6b, weekday=MON, slot=1)  # other_teacher teaches 6Б then
+    messages = refused(
+        lambda: services.set_course_teachers(
+            actor=tt.actor, course=tt.math_5a, teachers=[tt.other_teacher], on_date=d(1, 12)
+        )
+    )
+    assert any("6Б" in m for m in messages)
+    assert list(CourseTeacher.objects.filter(course=tt.math_5a).values_list("teacher_id", flat=True)) == [
+        tt.teacher.pk
+    ]
+    assert TimetableEntry.objects.filter(course=tt.math_5a).count() == 1
