@@ -36,9 +36,9 @@ class World:
     other_parent: Person
 
 
-def build_world(school=None) -> World:
+def build_world(school=None, start_year=2026) -> World:
     school = school or f.SchoolFactory()
-    year = f.make_year(school)
+    year = f.make_year(school, start_year)
     admin = f.make_person(
         school, roles=[Role.ADMIN], last_name="Админова", first_name="Анна", patronymic="Петровна"
     )

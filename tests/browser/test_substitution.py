@@ -39,7 +39,13 @@ def next_school_day(world) -> datetime.date:
         if day.weekday() < 5 and in_period:
             return day
         day += datetime.timedelta(days=1)
-    pytest.skip("the test world's academic year (2026/2027) is over: no lesson can lie ahead")
+    raise AssertionError("the world's year has no school day ahead: build it with coming_year()")
+
+
+def coming_year() -> int:
+    """The start year of the academic year now running, or of the next one during the summer."""
+    today = datetime.date.today()
+    return today.year if today.month >= 6 else today.year - 1
 
 
 def fill_the_week(world, day):
@@ -111,7 +117,7 @@ def fill_the_week(world, day):
 
 
 def test_deputy_records_a_substitution_and_the_substitute_sees_it(browser, live_server):
-    world = build_world()
+    world = build_world(start_year=coming_year())
     day = next_school_day(world)
     lesson = fill_the_week(world, day)
     assert lesson.teacher == world.teacher
