@@ -15,7 +15,7 @@ MENU = [
     (_("Substitutions"), "schedule:substitution_day", {Role.ADMIN, Role.DEPUTY}),
     (_("Lesson calendar"), "schedule:calendar_generate", {Role.ADMIN, Role.DEPUTY}),
     (_("People"), "accounts:people", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY}),
-    (_("Invite codes"), "accounts:invites", {Role.ADMIN, Role.TEACHER}),
+    (_("Invite codes"), "accounts:invites", {Role.ADMIN}),  # class teachers: from their class card at home
     (_("Settings"), "accounts:school_settings", {Role.ADMIN}),
 ]
 
