@@ -1,0 +1,168 @@
+"""The tamper-evident mark log (R-J-11, DESIGN.md decision 7): append in the caller's transaction, verify.
+
+Each school has its own chain. An entry's `hash` is SHA-256 of the previous
+entry's hash followed by the entry's canonical content (a JSON object with
+sorted keys), so editing, removing or reordering any row breaks the chain
+from that row on. The chain head (`MarkLogHead`, one row per school) is locked
+`FOR UPDATE` for the append, which serialises the writers of one school and
+makes `seq` gapless; the lock is held from the append to the commit, so
+services append after their own row writes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import MarkLogEntry, MarkLogHead
+
+GENESIS = "0" * 64
+CHUNK = 2000
+
+
+def canonical_content(
+    *, school_id, seq, at: datetime.datetime, actor_id, ip, kind, lesson_id, student_id, work_id, old, new
+) -> str:
+    """The bytes (as text) an entry's hash covers: sorted-key JSON, `at` as ISO UTC with microseconds."""
+    return json.dumps(
+        {
+            "school": school_id,
+            "seq": seq,
+            "at": at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+            "actor": actor_id,
+            "ip": ip or None,
+            "kind": kind,
+            "lesson": lesson_id,
+            "student": student_id,
+            "work": work_id,
+            "old": old,
+            "new": new,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def chain_hash(prev_hash: str, content: str) -> str:
+    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
+
+
+def entry_hash(entry: MarkLogEntry) -> str:
+    """Recompute the hash a stored entry should carry."""
+    return chain_hash(
+        entry.prev_hash,
+        canonical_content(
+            school_id=entry.school_id,
+            seq=entry.seq,
+            at=entry.at,
+            actor_id=entry.actor_id,
+            ip=entry.ip,
+            kind=entry.kind,
+            lesson_id=entry.lesson_id,
+            student_id=entry.student_id,
+            work_id=entry.work_id,
+            old=entry.old,
+            new=entry.new,
+        ),
+    )
+
+
+def lock_head(school) -> MarkLogHead:
+    """The school's chain head under a row lock; created on first use without a race."""
+    head = MarkLogHead.objects.select_for_update().filter(school=school).first()
+    if head is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO journal_markloghead (school_id, seq, hash) VALUES (%s, 0, %s) "
+                "ON CONFLICT (school_id) DO NOTHING",
+                [school.pk, GENESIS],
+            )
+        head = MarkLogHead.objects.select_for_update().get(school=school)
+    return head
+
+
+def normalise_ip(ip: str | None) -> str | None:
+    """The address as the database gives it back (the hash must match what verify reads)."""
+    if not ip:
+        return None
+    return MarkLogEntry._meta.get_field("ip").to_python(str(ip))
+
+
+def _user_id(actor):
+    """An Actor's login, a User, or None for system jobs."""
+    user = getattr(actor, "user", actor)
+    return user.pk if getattr(user, "is_authenticated", False) else None
+
+
+def append(*, school, actor, ip, kind: str, lesson, student, work=None, old: str, new: str) -> MarkLogEntry:
+    """Append one entry to the school's chain; call inside the transaction that made the change."""
+    head = lock_head(school)
+    seq = head.seq + 1
+    at = timezone.now()
+    actor_id = _user_id(actor)
+    ip = normalise_ip(ip)
+    content = canonical_content(
+        school_id=school.pk,
+        seq=seq,
+        at=at,
+        actor_id=actor_id,
+        ip=ip,
+        kind=kind,
+        lesson_id=lesson.pk,
+        student_id=student.pk,
+        work_id=work.pk if work is not None else None,
+        old=old,
+        new=new,
+    )
+    digest = chain_hash(head.hash, content)
+    entry = MarkLogEntry.objects.create(
+        school=school,
+        seq=seq,
+        at=at,
+        actor_id=actor_id,
+        ip=ip,
+        kind=kind,
+        lesson=lesson,
+        student=student,
+        work=work,
+        old=old,
+        new=new,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    MarkLogHead.objects.filter(pk=head.pk).update(seq=seq, hash=digest)
+    return entry
+
+
+def verify(school) -> tuple[bool, int | None, str]:
+    """Walk the school's chain in `seq` order: (intact?, the first broken seq or None, a message)."""
+    expected_seq, prev = 1, GENESIS
+    entries = MarkLogEntry.objects.filter(school=school).order_by("seq").iterator(chunk_size=CHUNK)
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return False, expected_seq, _("entry %(seq)d is missing") % {"seq": expected_seq}
+        if entry.prev_hash != prev:
+            return (
+                False,
+                entry.seq,
+                _("entry %(seq)d does not follow the previous entry") % {"seq": entry.seq},
+            )
+        if entry_hash(entry) != entry.hash:
+            return False, entry.seq, _("entry %(seq)d was altered") % {"seq": entry.seq}
+        prev = entry.hash
+        expected_seq += 1
+    count = expected_seq - 1
+    head = MarkLogHead.objects.filter(school=school).first()
+    if head is not None and (head.seq != count or head.hash != prev):
+        if head.seq > count:
+            return False, count + 1, _("entry %(seq)d is missing") % {"seq": count + 1}
+        return False, head.seq, _("the chain head does not match entry %(seq)d") % {"seq": head.seq}
+    if head is None and count:
+        return False, 1, _("the chain head is missing")
+    return True, None, _("intact: %(count)d entries") % {"count": count}

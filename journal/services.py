@@ -1,0 +1,384 @@
+"""Every write to the journal's marks and attendance (DESIGN.md "The write path of a mark").
+
+Each service is keyword-only, takes the acting `Actor`, runs in one transaction
+and asks `journal.policy` first, so a page, an import, a task and the admin pass
+the same checks at write time (R-CTL-5). Values are parsed by `journal.values`
+only. Writes are compare-and-set on the row's `version` (R-J-12): a client
+sends the version it saw, and a stale one raises `Conflict` carrying the
+current value instead of overwriting it. Every real change appends one entry
+per changed row to the mark log in the same transaction, after the row
+writes (the log head stays locked until commit); an unchanged value writes
+and logs nothing. Clearing keeps the row (and its version): marks become [],
+attendance status "".
+
+A mark cell's raw value may carry the lesson's attendance token too ("Н/5",
+"ОП"): the marks go to the `Cell`, the token to the lesson's `Attendance`.
+Attendance is touched when the value has a token, or when the client passes
+the `attendance_version` it saw (then no token means "clear it"); a client that
+saw no attendance and types only marks leaves attendance as it is.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from accounts import audit
+from accounts.models import Student
+from schedule.models import Lesson
+from schedule.selectors import students_of_group
+
+from . import marklog
+from .models import Attendance, Cell, Work, WorkType
+from .policy import ensure_can_mark, ensure_can_write
+from .values import ATTENDANCE_DISPLAY, format_cell, parse_cell
+
+MARKS = "marks"
+ATTENDANCE = "attendance"
+
+# (code, name, weight, default): the usual work types of a Russian school (R-J-3).
+DEFAULT_WORK_TYPES = [
+    ("У", pgettext_lazy("work type", "oral answer"), "1", True),
+    ("ДЗ", pgettext_lazy("work type", "homework"), "1", False),
+    ("СР", pgettext_lazy("work type", "independent work"), "1.5", False),
+    ("ПР", pgettext_lazy("work type", "practical work"), "1.5", False),
+    ("ЛР", pgettext_lazy("work type", "laboratory work"), "1.5", False),
+    ("Д", pgettext_lazy("work type", "dictation"), "2", False),
+    ("С", pgettext_lazy("work type", "essay"), "2", False),
+    ("КР", pgettext_lazy("work type", "test"), "2", False),
+]
+
+
+class Conflict(Exception):
+    """Someone else changed the row since the client read it; carries the current value and versions.
+
+    `current_version` is the current value of the `version` the caller passed (the cell's for
+    `record_cell`, the attendance row's for `record_attendance`); `attendance_version` is always
+    the attendance row's; `kind` says which row was stale ("marks" or "attendance").
+    """
+
+    def __init__(
+        self,
+        current_display: str,
+        current_version: int | None,
+        *,
+        kind: str = MARKS,
+        attendance_version: int | None = None,
+    ):
+        self.current_display = current_display
+        self.current_version = current_version
+        self.kind = kind
+        self.attendance_version = attendance_version
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        if self.current_display:
+            return _(
+                "Someone else changed this cell meanwhile: it now holds %(value)s. "
+                "Check it and enter your value again."
+            ) % {"value": self.current_display}
+        return _(
+            "Someone else changed this cell meanwhile: it is now empty. Check it and enter your value again."
+        )
+
+
+@dataclass(frozen=True)
+class CellResult:
+    display: str
+    marks: tuple[int, ...]
+    attendance: str | None
+    cell_version: int | None
+    attendance_version: int | None
+
+
+# Work types and columns
+
+
+@transaction.atomic
+def ensure_default_work_types(school) -> list[WorkType]:
+    """The school's work types, creating the usual list (У default, ДЗ, СР, ПР, ЛР, Д, С, КР) if it has none."""
+    existing = list(WorkType.objects.filter(school=school))
+    if existing:
+        return existing
+    WorkType.objects.bulk_create(
+        [
+            WorkType(
+                school=school,
+                code=code,
+                name=str(name),
+                weight=Decimal(weight),
+                position=n,
+                is_default=default,
+            )
+            for n, (code, name, weight, default) in enumerate(DEFAULT_WORK_TYPES, start=1)
+        ],
+        ignore_conflicts=True,  # a concurrent first use created them: keep theirs
+    )
+    return list(WorkType.objects.filter(school=school))
+
+
+def _lesson_for_write(lesson: Lesson, *, lock: bool = False) -> Lesson:
+    """A fresh copy of the lesson with what the policy reads (year, group, school)."""
+    rows = Lesson.objects.select_related("year", "group__year", "school")
+    if lock:
+        rows = rows.select_for_update(no_key=True, of=("self",))
+    return rows.get(pk=lesson.pk)
+
+
+@transaction.atomic
+def add_work(*, actor, lesson: Lesson, work_type: WorkType | None = None, title: str = "", now=None) -> Work:
+    """Add a mark column to a lesson after its last one (default work type unless one is given)."""
+    lesson = _lesson_for_write(lesson, lock=True)  # serialises positions of concurrent additions
+    override = ensure_can_mark(actor, lesson, now=now)
+    if work_type is None:
+        types = ensure_default_work_types(lesson.school)
+        work_type = next((t for t in types if t.is_default), None) or min(types, key=lambda t: t.position)
+    elif work_type.school_id != lesson.school_id:
+        raise ValidationError({"work_type": _("This work type does not belong to your school.")})
+    last = Work.objects.filter(lesson=lesson).aggregate(last=Max("position"))["last"] or 0
+    work = Work.objects.create(
+        school_id=lesson.school_id, lesson=lesson, work_type=work_type, position=last + 1, title=title.strip()
+    )
+    audit.record(
+        actor,
+        "journal.work_added",
+        work,
+        school=lesson.school,
+        data={
+            "lesson": lesson.pk,
+            "work_type": work_type.code,
+            "position": work.position,
+            "override": override,
+        },
+    )
+    return work
+
+
+# Cells and attendance
+
+
+def _ensure_in_group(lesson: Lesson, student: Student):
+    if not students_of_group(lesson.group, on=lesson.date).filter(pk=student.pk).exists():
+        raise ValidationError(
+            _("This student was not in the class or group on the lesson's date."), code="not_in_group"
+        )
+
+
+@dataclass
+class _Change:
+    kind: str
+    old: str
+    new: str
+    row: object
+
+
+def _attendance_text(status: str | None) -> str:
+    return ATTENDANCE_DISPLAY.get(status or "", "")
+
+
+def _write_marks(work: Work, student: Student, marks: tuple[int, ...], version: int | None, attendance_now):
+    """Compare-and-set the cell's marks; returns (cell or None, _Change or None)."""
+    rows = Cell.objects.select_for_update(of=("self",)).filter(work=work, student=student)
+    cell = rows.first()
+    if cell is None:
+        if not marks:
+            return None, None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO journal_cell (school_id, work_id, student_id, marks, version, updated_at) "
+                "VALUES (%s, %s, %s, %s::smallint[], 1, %s) "
+                "ON CONFLICT (work_id, student_id) DO NOTHING RETURNING id",
+                [work.school_id, work.pk, student.pk, list(marks), timezone.now()],
+            )
+            inserted = cursor.fetchone()
+        if inserted:
+            cell = Cell(
+                id=inserted[0], school_id=work.school_id, work=work, student=student, marks=list(marks)
+            )
+            return cell, _Change(MARKS, "", format_cell(marks), cell)
+        # Another first write committed in between: compare with the winner's value.
+        cell = rows.first()
+    current = tuple(cell.marks)
+    if current == marks:
+        return cell, None
+    if not (version == cell.version or (version is None and not current)):
+        raise Conflict(
+            format_cell(current, attendance_now.status if attendance_now else None),
+            cell.version,
+            kind=MARKS,
+            attendance_version=attendance_now.version if attendance_now else None,
+        )
+    updated = Cell.objects.filter(pk=cell.pk, version=cell.version).update(
+        marks=list(marks), version=F("version") + 1, updated_at=timezone.now()
+    )
+    if updated != 1:  # cannot happen under the row lock; refuse rather than overwrite
+        raise Conflict(format_cell(current), cell.version, kind=MARKS)
+    cell.marks, cell.version = list(marks), cell.version + 1
+    return cell, _Change(MARKS, format_cell(current), format_cell(marks), cell)
+
+
+def _write_attendance(
+    lesson: Lesson, student: Student, status: str, version: int | None, *, in_cell: bool, cell_now=None
+):
+    """Compare-and-set the lesson's attendance of the student ("" clears); returns (row or None, _Change or None)."""
+    rows = Attendance.objects.select_for_update(of=("self",)).filter(lesson=lesson, student=student)
+    row = rows.first()
+    if row is None:
+        if not status:
+            return None, None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO journal_attendance (school_id, lesson_id, student_id, status, reason, version, updated_at) "
+                "VALUES (%s, %s, %s, %s, '', 1, %s) "
+                "ON CONFLICT (lesson_id, student_id) DO NOTHING RETURNING id",
+                [lesson.school_id, lesson.pk, student.pk, status, timezone.now()],
+            )
+            inserted = cursor.fetchone()
+        if inserted:
+            row = Attendance(
+                id=inserted[0], school_id=lesson.school_id, lesson=lesson, student=student, status=status
+            )
+            return row, _Change(ATTENDANCE, "", _attendance_text(status), row)
+        row = rows.first()
+    if row.status == status:
+        return row, None
+    if not (version == row.version or (version is None and not row.status)):
+        raise Conflict(
+            format_cell(tuple(cell_now.marks) if cell_now else (), row.status or None),
+            (cell_now.version if cell_now else None) if in_cell else row.version,
+            kind=ATTENDANCE,
+            attendance_version=row.version,
+        )
+    changes = {"status": status, "version": F("version") + 1, "updated_at": timezone.now()}
+    if not status:
+        changes["reason"] = ""  # a reason belongs to an absence or lateness that no longer stands
+    if Attendance.objects.filter(pk=row.pk, version=row.version).update(**changes) != 1:
+        raise Conflict(
+            _attendance_text(row.status), row.version, kind=ATTENDANCE, attendance_version=row.version
+        )
+    old = _attendance_text(row.status)
+    row.status, row.version = status, row.version + 1
+    return row, _Change(ATTENDANCE, old, _attendance_text(status), row)
+
+
+def _log_changes(
+    actor, lesson: Lesson, student: Student, work: Work | None, changes: list[_Change], override: bool
+):
+    for change in changes:
+        marklog.append(
+            school=lesson.school,
+            actor=actor,
+            ip=getattr(actor, "ip", None),
+            kind=change.kind,
+            lesson=lesson,
+            student=student,
+            work=work if change.kind == MARKS else None,
+            old=change.old,
+            new=change.new,
+        )
+        if override:
+            audit.record(
+                actor,
+                "journal.admin_override",
+                change.row,
+                school=lesson.school,
+                summary=f"{lesson} · {change.old or '∅'} → {change.new or '∅'}",
+                data={
+                    "kind": change.kind,
+                    "lesson": lesson.pk,
+                    "student": student.pk,
+                    "old": change.old,
+                    "new": change.new,
+                },
+            )
+    # Notifications to parents (a later issue) go here: transaction.on_commit(...) after the log entries.
+
+
+@transaction.atomic
+def record_cell(
+    *,
+    actor,
+    work: Work,
+    student: Student,
+    raw: str,
+    version: int | None,
+    attendance_version: int | None = None,
+    now: datetime.datetime | None = None,
+) -> CellResult:
+    """Save what was typed into a mark cell: its marks and (if typed or seen) the lesson's attendance."""
+    parsed = parse_cell(raw)
+    columns = Work.objects.select_related("lesson__year", "lesson__group__year", "lesson__school")
+    work = columns.get(pk=work.pk)  # fresh: the policy reads the lesson's year, group and school
+    lesson = work.lesson
+    check = ensure_can_mark if parsed.marks else ensure_can_write
+    override = check(actor, lesson, now=now)
+    _ensure_in_group(lesson, student)
+
+    touch_attendance = parsed.attendance is not None or attendance_version is not None
+    attendance_now = Attendance.objects.filter(lesson=lesson, student=student).first()
+    cell, marks_change = _write_marks(work, student, parsed.marks, version, attendance_now)
+    if touch_attendance:
+        # A conflict here rolls the marks back too: show the cell as it stands without them.
+        before = cell
+        if marks_change is not None:
+            fresh = cell.version == 1  # inserted just now: there was no cell
+            before = (
+                None
+                if fresh
+                else Cell(marks=list(parse_cell(marks_change.old).marks), version=cell.version - 1)
+            )
+        attendance_now, attendance_change = _write_attendance(
+            lesson, student, parsed.attendance or "", attendance_version, in_cell=True, cell_now=before
+        )
+    else:
+        attendance_change = None
+    changes = [c for c in (marks_change, attendance_change) if c is not None]
+    _log_changes(actor, lesson, student, work, changes, override)
+
+    status = (attendance_now.status or None) if attendance_now else None
+    marks = tuple(cell.marks) if cell else ()
+    return CellResult(
+        display=format_cell(marks, status),
+        marks=marks,
+        attendance=status,
+        cell_version=cell.version if cell else None,
+        attendance_version=attendance_now.version if attendance_now else None,
+    )
+
+
+@transaction.atomic
+def record_attendance(
+    *,
+    actor,
+    lesson: Lesson,
+    student: Student,
+    raw: str,
+    version: int | None,
+    now: datetime.datetime | None = None,
+) -> CellResult:
+    """Save an attendance-only value ("Н", "ОП" or "" to clear) of a student at a lesson."""
+    parsed = parse_cell(raw)
+    if parsed.marks:
+        raise ValidationError(_("Only Н (absent) or ОП (late) can be entered here."), code="invalid_cell")
+    lesson = _lesson_for_write(lesson)
+    override = ensure_can_write(actor, lesson, now=now)
+    _ensure_in_group(lesson, student)
+    row, change = _write_attendance(lesson, student, parsed.attendance or "", version, in_cell=False)
+    _log_changes(actor, lesson, student, None, [change] if change else [], override)
+    status = (row.status or None) if row else None
+    return CellResult(
+        display=format_cell((), status),
+        marks=(),
+        attendance=status,
+        cell_version=None,
+        attendance_version=row.version if row else None,
+    )
