@@ -10,6 +10,7 @@ MENU = [
     (_("Home"), "home", None),
     (_("School setup"), "schedule:setup", {Role.ADMIN}),
     (_("Classes"), "schedule:class_list", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY}),
+    (_("Journal"), "journal:index", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER}),
     (_("My timetable"), "schedule:week_mine", {Role.TEACHER, Role.STUDENT, Role.PARENT}),
     (_("Timetable"), "schedule:timetable_index", {Role.ADMIN, Role.DEPUTY}),
     (_("Substitutions"), "schedule:substitution_day", {Role.ADMIN, Role.DEPUTY}),

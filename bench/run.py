@@ -142,7 +142,8 @@ def register(
     runs: int | None = None,
     warmup: int = WARMUP,
 ) -> None:
-    """Add a benchmark. If the callable has a `before` attribute, it runs untimed before every run."""
+    """Add a benchmark. If the callable has a `before` attribute, it runs untimed before every run;
+    an `after` attribute runs once when the benchmark ends, even when it fails."""
     BENCHMARKS[name] = Benchmark(name, factory, memory, runs, warmup)
 
 
@@ -228,16 +229,191 @@ register("calendar_generate_year", lambda b: calendar_generation(b, "default"), 
 register("calendar_generate_year_large", lambda b: calendar_generation(b, "large"), runs=3, warmup=1)
 
 
+def journal_course(b: Bench, lessons: int, students: int = 30):
+    """A dedicated 5th-grade class of `students` with a maths course of `lessons` marked lessons in one period.
+
+    Created inside a transaction that the benchmark's `after` rolls back, so the
+    bench database keeps no trace. Returns (course, period, lesson list, student list, teacher person,
+    the rollback callable).
+    """
+    import datetime
+    import random
+
+    from django.db import connection, transaction
+
+    from accounts.models import Person, Student
+    from journal import services as js
+    from journal.models import Attendance, Cell, EditWindow, JournalSettings, Work
+    from schedule import selectors
+    from schedule.models import (
+        Course,
+        CourseTeacher,
+        Enrollment,
+        Lesson,
+        ReportingPeriod,
+        SchoolClass,
+        StudyGroup,
+        Subject,
+    )
+
+    atomic = transaction.atomic()
+    atomic.__enter__()
+
+    def rollback():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+    try:
+        school = b.school
+        year = selectors.current_year(school)
+        today = selectors.local_today(school)
+        period = (
+            ReportingPeriod.objects.filter(scheme__year=year, scheme__grades__contains=[5], starts__lt=today)
+            .order_by("starts")
+            .first()
+        )
+        JournalSettings.objects.update_or_create(
+            school=school, defaults={"edit_window": EditWindow.NEVER_LOCKED}
+        )
+        types = js.ensure_default_work_types(school)
+        teacher = Person.objects.get(user=b.users["teacher"], school=school)
+        stand_in = Person.objects.create(school=school, last_name="Бенчев", first_name="Борис")
+        school_class = SchoolClass.objects.create(school=school, year=year, grade=5, letter=f"Б{lessons}")
+        group = StudyGroup.objects.create(
+            school=school,
+            year=year,
+            kind="whole_class",
+            name=school_class.name,
+            grade=5,
+            school_class=school_class,
+        )
+        subject = Subject.objects.create(school=school, name=f"Бенч {lessons}", short_name="Бенч")
+        course = Course.objects.create(school=school, year=year, subject=subject, group=group)
+        CourseTeacher.objects.create(school=school, course=course, teacher=teacher, starts=year.starts)
+        people = Person.objects.bulk_create(
+            [Person(school=school, last_name=f"Ученик{n:02d}", first_name="Иван") for n in range(students)]
+        )
+        pupils = Student.objects.bulk_create([Student(school=school, person=p) for p in people])
+        Enrollment.objects.bulk_create(
+            [
+                Enrollment(school=school, student=s, school_class=school_class, starts=year.starts)
+                for s in pupils
+            ]
+        )
+        days, day = [], period.starts
+        while day <= min(period.ends, today - datetime.timedelta(days=1)):
+            if day.weekday() < 5:
+                days.append(day)
+            day += datetime.timedelta(days=1)
+        per_day = -(-lessons // len(days))
+        rows = []
+        for i in range(lessons):
+            slot = 1 + i % per_day
+            starts = datetime.time(8 + slot, 0)
+            rows.append(
+                Lesson(
+                    school=school, year=year, period=period, course=course, group=group, teacher=stand_in,
+                    date=days[i // per_day], slot=slot, starts=starts, ends=datetime.time(8 + slot, 45),
+                )
+            )  # fmt: skip
+        made = Lesson.objects.bulk_create(rows)
+        default = next(t for t in types if t.is_default)
+        test = next((t for t in types if t.code == "КР"), default)
+        works = Work.objects.bulk_create(
+            [
+                Work(school=school, lesson=lesson, work_type=test if i % 7 == 6 else default, position=1)
+                for i, lesson in enumerate(made)
+            ]
+        )
+        rng = random.Random(lessons)
+        Cell.objects.bulk_create(
+            [
+                Cell(school=school, work=w, student=s, marks=[rng.choice([3, 4, 4, 5, 5])])
+                for w in works
+                for s in pupils
+                if rng.random() < 0.6
+            ]
+        )
+        Attendance.objects.bulk_create(
+            [
+                Attendance(school=school, lesson=lesson, student=s, status="absent")
+                for lesson in made
+                for s in rng.sample(pupils, 2)
+            ]
+        )
+        # A live database has planner statistics for these tables; ANALYZE is transactional, so it goes too.
+        with connection.cursor() as cursor:
+            for table in (
+                "journal_cell",
+                "journal_work",
+                "journal_attendance",
+                "schedule_lesson",
+                "schedule_enrollment",
+            ):
+                cursor.execute(f"ANALYZE {table}")
+    except BaseException:
+        rollback()
+        raise
+    return course, period, made, pupils, rollback
+
+
+def journal_grid(b: Bench, lessons: int) -> Callable:
+    """The grid of a 30-student course with `lessons` marked lessons in one period, as its teacher."""
+    course, period, _, _, rollback = journal_course(b, lessons)
+    run = b.get_as("teacher", _url("journal:grid", course.pk, period.pk))
+    run.after = rollback
+    return run
+
+
+def save_mark(b: Bench) -> Callable:
+    """One cell typed in the grid (journal:save_cell), alternating 5 and 4: lock check, CAS write, log entry."""
+    course, period, lessons, pupils, rollback = journal_course(b, 50)
+    lesson = lessons[-1]
+    work = lesson.works.get()
+    student = pupils[0]
+    client = b.client_as("teacher")
+    url = _url("journal:save_cell")
+    state = {"value": "5", "version": ""}
+    cell = work.cells.filter(student=student).first()
+    if cell:
+        state["version"] = cell.version
+
+    def run():
+        data = {"lesson": lesson.pk, "work": work.pk, "student": student.pk, "value": state["value"]}
+        data["version"] = state["version"]
+        response = check(client.post(url, data), 200, "POST save_cell")
+        state["version"] = response.json()["version"]
+        state["value"] = "4" if state["value"] == "5" else "5"
+        return response
+
+    run.after = rollback
+    return run
+
+
+register("grid_30x10", lambda b: journal_grid(b, 10))
+register("grid_30x50", lambda b: journal_grid(b, 50))
+register("grid_30x80", lambda b: journal_grid(b, 80))
+register("save_mark", save_mark)
+
+
 # ---------------------------------------------------------------------------
 # The runner
 # ---------------------------------------------------------------------------
 
 
 def measure(bench: Benchmark, ctx: Bench, runs: int) -> dict:
+    """Times one benchmark; `run.after`, if set, runs once at the end (a rollback of its setup, say)."""
+    run = bench.factory(ctx)
+    try:
+        return _measure(bench, run, runs)
+    finally:
+        getattr(run, "after", lambda: None)()
+
+
+def _measure(bench: Benchmark, run: Callable, runs: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    run = bench.factory(ctx)
     before = getattr(run, "before", lambda: None)
     runs = bench.runs or runs
     for _ in range(bench.warmup):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("join/", include("accounts.urls_join")),
     path("school/", include("schedule.urls")),
+    path("journal/", include("journal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
 ]

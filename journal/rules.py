@@ -1,0 +1,123 @@
+"""Who may read and fill the mark grid of a course (R-ACC-5, R-ACC-6).
+
+| rule                      | admin | director | deputy | class teacher          | teacher     | substitute            | student | parent |
+|---------------------------|-------|----------|--------|------------------------|-------------|-----------------------|---------|--------|
+| open_journal              | yes   | yes      | yes    | yes                    | yes         | yes                   | –       | –      |
+| view_course_journal (obj) | yes   | yes      | yes    | every course of class  | own courses | courses substituted in| –       | –      |
+| edit_lesson (obj)         | – ¹   | –        | –      | own courses only       | own courses | the substituted lesson| –       | –      |
+
+- "own courses": a `CourseTeacher` row of the course covering the lesson's
+  date, or any date of the lesson's reporting period (a teacher who took the
+  course over mid-period still completes the period's columns).
+- The substitute fills only the column(s) of the lesson they replaced
+  (`schedule.rules.may_fill_lesson`), nothing else of the course.
+- ¹ The admin reads every journal, and the grid page shows it read-only; the
+  save endpoint lets the admin through to the write policy
+  (`journal.policy.ensure_can_write`), which decides and audits the override.
+- Director and deputy read everything and edit nothing (R-ACC-5).
+- `courses_visible_to(actor, year)` is the queryset twin of
+  `view_course_journal`; a test checks they agree.
+
+Objects of another school answer 404 whatever the role (`get_in_school`).
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Role
+from accounts.rules import is_class_teacher_of
+from schedule.models import Course, CourseTeacher, Lesson, Substitution
+from schedule.rules import may_fill_lesson
+
+
+def reads_everything(actor) -> bool:
+    return actor.has_role(Role.ADMIN, Role.DIRECTOR, Role.DEPUTY)
+
+
+def open_journal(actor) -> bool:
+    """Reaches the journal pages at all; the object rules then decide per course."""
+    return reads_everything(actor) or (actor.person is not None and actor.has_role(Role.TEACHER))
+
+
+def _is_teacher(actor) -> bool:
+    return actor.person is not None and actor.has_role(Role.TEACHER) and not actor.is_operator
+
+
+def _assignments(actor, course: Course) -> list[tuple]:
+    """The actor's (starts, ends) assignments to the course, loaded once per request."""
+    cache = actor.__dict__.setdefault("_journal_assignments", {})
+    if course.pk not in cache:
+        cache[course.pk] = list(
+            CourseTeacher.objects.filter(course=course, teacher=actor.person).values_list("starts", "ends")
+        )
+    return cache[course.pk]
+
+
+def teaches_course(actor, course: Course) -> bool:
+    return _is_teacher(actor) and bool(_assignments(actor, course))
+
+
+def leads_class_of(actor, course: Course) -> bool:
+    school_class = course.group.school_class if course.group.school_class_id else None
+    return school_class is not None and is_class_teacher_of(actor, school_class)
+
+
+def substitutes_in(actor, course: Course) -> bool:
+    return (
+        _is_teacher(actor)
+        and Substitution.objects.filter(lesson__course=course, substitute=actor.person).exists()
+    )
+
+
+def view_course_journal(actor, course: Course) -> bool:
+    if course.school_id != getattr(actor.school, "pk", None):
+        return False
+    return (
+        reads_everything(actor)
+        or teaches_course(actor, course)
+        or leads_class_of(actor, course)
+        or substitutes_in(actor, course)
+    )
+
+
+def courses_visible_to(actor, year) -> QuerySet[Course]:
+    """The courses of `year` whose journal `view_course_journal` lets the actor read."""
+    courses = Course.objects.filter(school=actor.school, year=year)
+    if reads_everything(actor):
+        return courses
+    if not _is_teacher(actor):
+        return courses.none()
+    person = actor.person
+    return courses.filter(
+        Exists(CourseTeacher.objects.filter(course=OuterRef("pk"), teacher=person))
+        | Q(group__school_class__class_teacher=person)
+        | Exists(Substitution.objects.filter(lesson__course=OuterRef("pk"), substitute=person))
+    )
+
+
+def _assignment_overlapping_period(lesson: Lesson) -> Q:
+    period = lesson.period
+    return Q(starts__lte=period.ends) & (Q(ends__isnull=True) | Q(ends__gte=period.starts))
+
+
+def edit_lesson(actor, lesson: Lesson) -> bool:
+    """Fills the marks and attendance of this lesson's columns (the write policy still checks the locks)."""
+    if not _is_teacher(actor) or lesson.school_id != actor.school.pk:
+        return False
+    # The course's own teacher first (one query, the usual case); then the substitute of this lesson.
+    teaches = CourseTeacher.objects.filter(
+        _assignment_overlapping_period(lesson), course_id=lesson.course_id, teacher=actor.person
+    ).exists()
+    return teaches or may_fill_lesson(actor, lesson)
+
+
+def editable_lesson_ids(actor, course: Course, period, lesson_ids: list[int]) -> set[int]:
+    """The ids among `lesson_ids` (of `course` in `period`) that `edit_lesson` allows, in at most two queries."""
+    if not _is_teacher(actor) or not lesson_ids:
+        return set()
+    if any(a <= period.ends and (b is None or b >= period.starts) for a, b in _assignments(actor, course)):
+        return set(lesson_ids)
+    return set(
+        Substitution.objects.filter(lesson_id__in=lesson_ids, substitute=actor.person).values_list(
+            "lesson_id", flat=True
+        )
+    )

@@ -1,0 +1,192 @@
+"""Reads of the journal for its pages: the mark grid of a course in a period.
+
+`grid()` loads everything the page shows in six queries whatever the number of
+lessons and students (work types, lessons with their works, students with their
+stays, cells, attendance, averages), so the page's query count is pinned in tests.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef, Q
+from django.db.models.functions import JSONObject
+
+from schedule.models import Course, Enrollment, GroupMembership, Lesson, ReportingPeriod, StudyGroup
+
+from .models import Attendance, Cell, Work, WorkType
+
+
+@dataclass
+class GridColumn:
+    """One mark column; `work_id` is None for a lesson without works (shown typed with the default type)."""
+
+    lesson_id: int
+    date: datetime.date
+    slot: int
+    work_id: int | None
+    type_code: str
+    type_name: str
+    first_of_lesson: bool
+    lesson_columns: int  # how many columns the lesson spans (for the date header)
+
+
+@dataclass
+class GridStudent:
+    pk: int
+    short_name: str
+    full_name: str
+    stays: list[tuple[datetime.date, datetime.date | None]] = field(default_factory=list)
+
+    def present_on(self, day: datetime.date) -> bool:
+        return any(a <= day and (b is None or day <= b) for a, b in self.stays)
+
+
+@dataclass
+class Grid:
+    course: Course
+    period: ReportingPeriod
+    columns: list[GridColumn]
+    students: list[GridStudent]
+    cells: dict[tuple[int, int], tuple[list[int], int]]  # (work, student) → (marks, version)
+    attendance: dict[tuple[int, int], tuple[str, int]]  # (lesson, student) → (status, version)
+    averages: dict[int, Decimal]  # student → weighted average
+    work_types: list[WorkType]
+    default_type: WorkType | None
+
+    @property
+    def lesson_ids(self) -> list[int]:
+        seen: dict[int, None] = {}
+        for c in self.columns:
+            seen.setdefault(c.lesson_id)
+        return list(seen)
+
+
+AVERAGES_SQL = """
+SELECT c.student_id,
+       ROUND(SUM(t.weight * (SELECT SUM(m) FROM unnest(c.marks) AS m)) / SUM(t.weight * cardinality(c.marks)), 2)
+FROM schedule_lesson l
+JOIN journal_work w ON w.lesson_id = l.id
+JOIN journal_worktype t ON t.id = w.work_type_id
+JOIN journal_cell c ON c.work_id = w.id
+WHERE l.course_id = %s AND l.period_id = %s AND l.status = 'planned' AND cardinality(c.marks) > 0
+GROUP BY c.student_id
+"""
+
+
+def averages(
+    course: Course, period: ReportingPeriod, student_ids: list[int] | None = None
+) -> dict[int, Decimal]:
+    """Weighted average per student over the marks of the course's lessons in the period: Σ(mark·weight)/Σweight."""
+    sql, params = AVERAGES_SQL, [course.pk, period.pk]
+    if student_ids is not None:
+        sql = sql.replace("GROUP BY", "AND c.student_id = ANY(%s) GROUP BY")
+        params.append(list(student_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+def _stays(course: Course, period: ReportingPeriod):
+    """(student_id, starts, ends, last, first, patronymic) of every stay in the group overlapping the period."""
+    group = course.group
+    overlap = Q(starts__lte=period.ends) & (Q(ends__isnull=True) | Q(ends__gte=period.starts))
+    if group.kind == StudyGroup.Kind.WHOLE_CLASS:
+        rows = Enrollment.objects.filter(overlap, school_class_id=group.school_class_id)
+    else:
+        rows = GroupMembership.objects.filter(overlap, group=group)
+    return rows.order_by(
+        "student__person__last_name",
+        "student__person__first_name",
+        "student__person__patronymic",
+        "student_id",
+        "starts",
+    ).values_list(
+        "student_id",
+        "starts",
+        "ends",
+        "student__person__last_name",
+        "student__person__first_name",
+        "student__person__patronymic",
+    )
+
+
+def _short(last: str, first: str) -> str:
+    return f"{last} {first[0]}." if first else last
+
+
+def grid(course: Course, period: ReportingPeriod) -> Grid:
+    """The mark grid of `course` in `period`: planned lessons by date and slot, in six queries; creates nothing."""
+    work_types = list(WorkType.objects.filter(school=course.school_id).order_by("position", "code"))
+    types = {t.pk: t for t in work_types}
+    default_type = next((t for t in work_types if t.is_default), work_types[0] if work_types else None)
+
+    works = ArraySubquery(
+        Work.objects.filter(lesson=OuterRef("pk"))
+        .order_by("position", "pk")
+        .values(json=JSONObject(id="pk", type="work_type_id"))
+    )
+    lessons = (
+        Lesson.objects.filter(course=course, period=period, status=Lesson.Status.PLANNED)
+        .order_by("date", "slot", "pk")
+        .values_list("pk", "date", "slot")
+        .annotate(works=works)
+    )
+    columns: list[GridColumn] = []
+    work_ids: list[int] = []
+    lesson_ids: list[int] = []
+    for pk, date, slot, lesson_works in lessons:
+        lesson_ids.append(pk)
+        lesson_works = lesson_works or [{"id": None, "type": default_type.pk if default_type else None}]
+        for i, w in enumerate(lesson_works):
+            t = types.get(w["type"])
+            columns.append(
+                GridColumn(
+                    lesson_id=pk,
+                    date=date,
+                    slot=slot,
+                    work_id=w["id"],
+                    type_code=t.code if t else "",
+                    type_name=t.name if t else "",
+                    first_of_lesson=i == 0,
+                    lesson_columns=len(lesson_works),
+                )
+            )
+            if w["id"]:
+                work_ids.append(w["id"])
+
+    students: dict[int, GridStudent] = {}
+    for student_id, starts, ends, last, first, patronymic in _stays(course, period):
+        s = students.get(student_id)
+        if s is None:
+            full = " ".join(p for p in (last, first, patronymic) if p)
+            s = students[student_id] = GridStudent(student_id, _short(last, first), full)
+        s.stays.append((starts, ends))
+
+    cells = {
+        (w, s): (marks, v)
+        for w, s, marks, v in Cell.objects.filter(work_id__in=work_ids).values_list(
+            "work_id", "student_id", "marks", "version"
+        )
+    }
+    attendance = {
+        (lesson, s): (status, v)
+        for lesson, s, status, v in Attendance.objects.filter(lesson_id__in=lesson_ids).values_list(
+            "lesson_id", "student_id", "status", "version"
+        )
+    }
+    return Grid(
+        course=course,
+        period=period,
+        columns=columns,
+        students=list(students.values()),
+        cells=cells,
+        attendance=attendance,
+        averages=averages(course, period),
+        work_types=work_types,
+        default_type=default_type,
+    )

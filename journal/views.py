@@ -1,0 +1,185 @@
+"""The journal's pages: the list of courses, the mark grid, and the grid's two endpoints.
+
+Reads go through `journal.selectors`, rights through `journal.rules`, every write
+through `journal.services` (which checks the locks and writes the mark log).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import deny, get_in_school, require, school_view
+from accounts.models import Student
+from schedule import selectors as ss
+from schedule.models import Course, Lesson, ReportingPeriod, SchoolClass
+
+from . import rules, selectors, services
+from .forms import AddWorkForm, SaveCellForm
+from .grid import average_text, render_grid
+from .models import Work, WorkType
+
+
+def _current(periods: list[ReportingPeriod], today: datetime.date) -> ReportingPeriod | None:
+    """The period containing today, else the last one begun, else the first."""
+    begun = [p for p in periods if p.starts <= today]
+    return next((p for p in periods if p.starts <= today <= p.ends), begun[-1] if begun else None) or (
+        periods[0] if periods else None
+    )
+
+
+def _periods_by_grade(year) -> dict[int, list[ReportingPeriod]]:
+    return {g: list(s.periods.all()) for s in ss.schemes_of_year(year) for g in s.grades}
+
+
+@school_view(rules.open_journal)
+def index(request):
+    """Courses the person may open, with a link per period (the current one first in weight)."""
+    actor = request.actor
+    year = ss.current_year(actor.school)
+    today = ss.local_today(actor.school)
+    classes, chosen = [], None
+    courses = Course.objects.none()
+    if year is not None:
+        visible = rules.courses_visible_to(actor, year).select_related("subject", "group__school_class")
+        if rules.reads_everything(actor):
+            classes = list(SchoolClass.objects.filter(year=year).order_by("grade", "letter"))
+            if request.GET.get("class"):
+                chosen = get_in_school(actor, SchoolClass.objects.filter(year=year), pk=request.GET["class"])
+                courses = visible.filter(group__school_class=chosen)
+        else:
+            courses = visible
+    by_grade = _periods_by_grade(year) if year else {}
+    rows = []
+    for course in courses.order_by("group__grade", "group__name", "subject__position", "subject__name"):
+        periods = by_grade.get(course.group.grade, [])
+        rows.append((course, periods, _current(periods, today)))
+    return render(
+        request,
+        "journal/index.html",
+        {"year": year, "rows": rows, "classes": classes, "chosen": chosen},
+    )
+
+
+@school_view(rules.open_journal)
+def grid_page(request, course_pk, period_pk):
+    """The mark grid of one course in one reporting period (R-J-1, R-J-9)."""
+    actor = request.actor
+    course = get_in_school(
+        actor, Course.objects.select_related("subject", "group__school_class", "year"), pk=course_pk
+    )
+    periods = list(
+        ReportingPeriod.objects.filter(
+            school=actor.school, scheme__year=course.year_id, scheme__grades__contains=[course.group.grade]
+        ).order_by("starts")
+    )
+    period = next((p for p in periods if p.pk == period_pk), None)
+    if period is None:
+        raise Http404
+    require(actor, rules.view_course_journal, course)
+    grid = selectors.grid(course, period)
+    editable = set()
+    if not course.year.is_read_only:
+        editable = rules.editable_lesson_ids(actor, course, period, grid.lesson_ids)
+    return render(
+        request,
+        "journal/grid.html",
+        {
+            "course": course,
+            "period": period,
+            "periods": periods,
+            "grid": grid,
+            "table": render_grid(grid, editable),
+            "editable": bool(editable),
+        },
+    )
+
+
+def _error(message, status, **extra):
+    return JsonResponse({"ok": False, "error": str(message), **extra}, status=status)
+
+
+def _messages(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+@require_POST
+@school_view(rules.open_journal)
+def save_cell(request):
+    """Saves one cell typed in the grid; answers JSON with the new display, versions and the row's average."""
+    actor = request.actor
+    form = SaveCellForm(request.POST)
+    if not form.is_valid():
+        return _error(_("The request is incomplete."), 400)
+    data = form.cleaned_data
+    lesson = get_in_school(
+        actor, Lesson.objects.select_related("period", "school", "course"), pk=data["lesson"]
+    )
+    if not (rules.edit_lesson(actor, lesson) or actor.is_admin):
+        deny(actor, "journal.rules.edit_lesson")
+    student = get_in_school(actor, Student.objects, pk=data["student"])
+    try:
+        if data["work"]:
+            work = get_in_school(actor, Work.objects.select_related("lesson"), pk=data["work"], lesson=lesson)
+        else:
+            work = lesson.works.order_by("position").first() or services.add_work(actor=actor, lesson=lesson)
+        result = services.record_cell(
+            actor=actor,
+            work=work,
+            student=student,
+            raw=data["value"] or "",
+            version=data["version"],
+            attendance_version=data["att_version"],
+        )
+    except services.Conflict as exc:
+        return _error(
+            exc.message,
+            409,
+            display=exc.current_display,
+            version=exc.current_version,
+            att_version=getattr(exc, "attendance_version", None),
+        )
+    except PermissionDenied as exc:
+        return _error(str(exc) or _("This lesson is locked."), 403)
+    except ValidationError as exc:
+        return _error(_messages(exc), 400)
+    average = selectors.averages(lesson.course, lesson.period, [student.pk]).get(student.pk)
+    return JsonResponse(
+        {
+            "ok": True,
+            "work": work.pk,
+            "display": result.display,
+            "version": result.cell_version,
+            "att_version": result.attendance_version,
+            "average": average_text(average),
+        }
+    )
+
+
+@require_POST
+@school_view(rules.open_journal)
+def add_work(request):
+    """Adds a mark column to a lesson, then shows the grid again."""
+    actor = request.actor
+    form = AddWorkForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    lesson = get_in_school(
+        actor, Lesson.objects.select_related("period", "school"), pk=form.cleaned_data["lesson"]
+    )
+    require(actor, rules.edit_lesson, lesson)
+    work_type = None
+    if form.cleaned_data["work_type"]:
+        work_type = get_in_school(actor, WorkType.objects, pk=form.cleaned_data["work_type"])
+    try:
+        services.add_work(actor=actor, lesson=lesson, work_type=work_type)
+    except ValidationError as exc:
+        messages.error(request, _messages(exc))
+    return redirect(reverse("journal:grid", args=[lesson.course_id, lesson.period_id]))

@@ -1,0 +1,161 @@
+// The mark grid: keyboard-first entry, each cell saved when it is left (journal:save_cell).
+// Plain JavaScript, no framework. Saves run one after another, so a cell's version is always fresh.
+(function () {
+  "use strict";
+  const wrap = document.querySelector(".jg-wrap");
+  const table = wrap && wrap.querySelector("table.jg");
+  if (!table) return;
+  const saveUrl = wrap.dataset.saveUrl;
+  const status = document.querySelector(".jg-status");
+  const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+  const token = headers["X-CSRFToken"] || (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value;
+  let queue = Promise.resolve();
+  let editing = null; // {td, input, before}
+
+  const rows = () => Array.from(table.tBodies[0].rows);
+  function cellAt(tr, col) { return tr && tr.querySelector('td.jg-cell[data-col="' + col + '"]'); }
+
+  function neighbour(td, dx, dy) {
+    let tr = td.parentElement;
+    if (dy) {
+      const all = rows();
+      let i = all.indexOf(tr) + dy;
+      for (; i >= 0 && i < all.length; i += dy) {
+        const next = cellAt(all[i], td.dataset.col);
+        if (next) return next;
+      }
+      return null;
+    }
+    const cells = Array.from(tr.querySelectorAll("td.jg-cell"));
+    return cells[cells.indexOf(td) + dx] || null;
+  }
+
+  function move(td, dx, dy) {
+    const next = neighbour(td, dx, dy);
+    (next || td).focus();
+  }
+
+  function startEdit(td, initial) {
+    if (editing) finishEdit(true);
+    const before = td.textContent;
+    const input = document.createElement("input");
+    input.type = "text";
+    input.autocomplete = "off";
+    input.setAttribute("autocapitalize", "characters");
+    input.value = initial === undefined ? before : initial;
+    td.textContent = "";
+    td.classList.remove("is-error", "is-saved");
+    td.appendChild(input);
+    editing = { td: td, input: input, before: before };
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+    input.addEventListener("keydown", onInputKey);
+    input.addEventListener("blur", function () { if (editing && editing.input === input) finishEdit(true); });
+  }
+
+  function finishEdit(save) {
+    const { td, input, before } = editing;
+    editing = null;
+    const value = input.value.trim();
+    input.remove();
+    td.textContent = save ? value : before;
+    if (save && value !== before) enqueue(td, value, before);
+  }
+
+  function onInputKey(e) {
+    const td = editing.td;
+    const input = editing.input;
+    const atStart = input.selectionStart === 0 && input.selectionEnd === 0;
+    const atEnd = input.selectionStart === input.value.length;
+    let dx = 0, dy = 0;
+    if (e.key === "Enter" || e.key === "ArrowDown") dy = 1;
+    else if (e.key === "ArrowUp") dy = -1;
+    else if (e.key === "Tab") dx = e.shiftKey ? -1 : 1;
+    else if (e.key === "ArrowRight" && atEnd) dx = 1;
+    else if (e.key === "ArrowLeft" && atStart) dx = -1;
+    else if (e.key === "Escape") { e.preventDefault(); finishEdit(false); td.focus(); return; }
+    else return;
+    e.preventDefault();
+    finishEdit(true);
+    move(td, dx, dy);
+  }
+
+  table.addEventListener("keydown", function (e) {
+    const td = e.target.closest && e.target.closest("td.jg-cell");
+    if (!td || e.target !== td || e.ctrlKey || e.metaKey || e.altKey) return;
+    const keys = { ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowDown: [0, 1], ArrowUp: [0, -1] };
+    if (keys[e.key]) { e.preventDefault(); move(td, keys[e.key][0], keys[e.key][1]); }
+    else if (e.key === "Tab") { const next = neighbour(td, e.shiftKey ? -1 : 1, 0); if (next) { e.preventDefault(); next.focus(); } }
+    else if (e.key === "Enter" || e.key === "F2") { e.preventDefault(); startEdit(td); }
+    else if (e.key === "Delete" || e.key === "Backspace") { e.preventDefault(); startEdit(td, ""); }
+    else if (e.key.length === 1 && e.key !== " ") { e.preventDefault(); startEdit(td, e.key); }
+  });
+
+  // A tap (touch) or a click on the focused cell opens it for typing.
+  table.addEventListener("pointerup", function (e) {
+    const td = e.target.closest && e.target.closest("td.jg-cell");
+    if (!td || (editing && editing.td === td)) return;
+    if (e.pointerType === "touch" || document.activeElement === td) startEdit(td);
+  });
+
+  function enqueue(td, value, before) {
+    td.classList.add("is-saving");
+    queue = queue.then(function () { return save(td, value, before); });
+  }
+
+  function show(td, text, message) {
+    td.textContent = text;
+    td.classList.toggle("is-error", !!message);
+    td.classList.toggle("is-saved", !message);
+    if (message) td.title = message; else td.removeAttribute("title");
+    if (status) status.textContent = message || "";
+  }
+
+  function save(td, value, before) {
+    const body = new FormData();
+    body.append("lesson", td.dataset.lesson);
+    body.append("work", td.dataset.work || "");
+    body.append("student", td.dataset.student);
+    body.append("value", value);
+    body.append("version", td.dataset.version === "0" ? "" : td.dataset.version);
+    body.append("att_version", td.dataset.attVersion === "0" ? "" : td.dataset.attVersion);
+    return fetch(saveUrl, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": token, "X-Requested-With": "fetch" },
+    }).then(function (r) {
+      return r.json().catch(function () { return { ok: false, error: r.statusText }; });
+    }).then(function (data) {
+      td.classList.remove("is-saving");
+      if (data.ok) {
+        if (!td.dataset.work) {
+          table.querySelectorAll('td.jg-cell[data-col="' + td.dataset.col + '"]').forEach(function (c) { c.dataset.work = data.work; });
+        }
+        td.dataset.version = data.version || 0;
+        if (data.att_version !== null && data.att_version !== undefined) td.dataset.attVersion = data.att_version;
+        show(td, data.display, "");
+        const avg = table.querySelector('td[data-avg="' + td.dataset.student + '"]');
+        if (avg) avg.textContent = data.average;
+      } else if (data.display !== undefined) {
+        // A conflict: the server's value wins on screen, the typed one is named in the message.
+        if (data.version !== undefined && data.version !== null) td.dataset.version = data.version;
+        if (data.att_version !== undefined && data.att_version !== null) td.dataset.attVersion = data.att_version;
+        show(td, data.display, data.error + " (" + value + ")");
+      } else {
+        show(td, before, data.error || status.dataset.offline);
+      }
+    }).catch(function () {
+      td.classList.remove("is-saving");
+      show(td, before, status ? status.dataset.offline || "Network error" : "Network error");
+    });
+  }
+
+  // "+" in a column header: the dialog with the work types of the school.
+  const dialog = document.getElementById("jg-add");
+  table.addEventListener("click", function (e) {
+    const button = e.target.closest && e.target.closest(".jg-add");
+    if (!button || !dialog) return;
+    dialog.querySelector("[name=lesson]").value = button.dataset.lesson;
+    dialog.showModal();
+  });
+  if (dialog) dialog.querySelector("[data-close]").addEventListener("click", function () { dialog.close(); });
+})();
