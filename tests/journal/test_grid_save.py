@@ -67,7 +67,9 @@ def test_a_bad_value_is_refused_with_a_message_and_nothing_is_saved(world, login
     lesson, work = setup
     response = post(login(world.teacher), lesson, world.student.student, "6", work=work)
     assert response.status_code == 400
-    assert "Only 2, 3, 4, 5" in response.json()["error"]
+    assert (
+        "2, 3, 4, 5" in response.json()["error"]
+    )  # the page speaks Russian: «Можно ввести только 2, 3, 4, 5…»
     assert not Cell.objects.exists() and not MarkLogEntry.objects.exists()
 
 
