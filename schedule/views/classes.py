@@ -24,6 +24,7 @@ from ..models import Enrollment, GroupMembership, SchoolClass, StudyGroup
 from .common import (
     bound,
     date_from_request,
+    form_page,
     may,
     posted,
     require_for_post,
@@ -132,20 +133,16 @@ def class_edit(request, pk):
         "class_teacher": school_class.class_teacher,
     }
     form = ClassForm(bound(request), school=request.actor.school, initial=initial)
-    if posted(request, form) and submit(
-        form, services.update_class, actor=request.actor, school_class=school_class
-    ):
-        messages.success(request, _("The class is saved."))
-        return redirect("schedule:class_detail", pk=school_class.pk)
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("Class %(name)s") % {"name": school_class.name},
-            "form": form,
-            "year": school_class.year,
-            "back": url_with("schedule:class_detail", pk=school_class.pk),
-        },
+        form,
+        service=services.update_class,
+        school_class=school_class,
+        done=_("The class is saved."),
+        to=url_with("schedule:class_detail", pk=school_class.pk),
+        title=_("Class %(name)s") % {"name": school_class.name},
+        page_year=school_class.year,
+        back=url_with("schedule:class_detail", pk=school_class.pk),
     )
 
 
@@ -154,20 +151,16 @@ def class_enroll(request, pk):
     school_class = get_in_school(request.actor, CLASSES, pk=pk)
     initial = {"starts": selectors.day_in_year(school_class.year)}
     form = EnrollForm(bound(request), school=request.actor.school, initial=initial)
-    if posted(request, form) and submit(
-        form, services.enroll_student, actor=request.actor, school_class=school_class
-    ):
-        messages.success(request, _("The student is enrolled."))
-        return redirect("schedule:class_detail", pk=school_class.pk)
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("Enroll a student in %(name)s") % {"name": school_class.name},
-            "form": form,
-            "year": school_class.year,
-            "back": url_with("schedule:class_detail", pk=school_class.pk),
-        },
+        form,
+        service=services.enroll_student,
+        school_class=school_class,
+        done=_("The student is enrolled."),
+        to=url_with("schedule:class_detail", pk=school_class.pk),
+        title=_("Enroll a student in %(name)s") % {"name": school_class.name},
+        page_year=school_class.year,
+        back=url_with("schedule:class_detail", pk=school_class.pk),
     )
 
 
@@ -182,21 +175,17 @@ def enrollment_end(request, pk):
         "departure_note": enrollment.departure_note,
     }
     form = EndEnrollmentForm(bound(request), initial=initial)
-    if posted(request, form) and submit(
-        form, services.end_enrollment, actor=request.actor, enrollment=enrollment
-    ):
-        messages.success(request, _("The departure is recorded."))
-        return redirect("schedule:class_detail", pk=enrollment.school_class_id)
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("%(student)s leaves %(class)s")
-            % {"student": enrollment.student.person.full_name, "class": enrollment.school_class.name},
-            "form": form,
-            "year": enrollment.school_class.year,
-            "back": url_with("schedule:class_detail", pk=enrollment.school_class_id),
-        },
+        form,
+        service=services.end_enrollment,
+        enrollment=enrollment,
+        done=_("The departure is recorded."),
+        to=url_with("schedule:class_detail", pk=enrollment.school_class_id),
+        title=_("%(student)s leaves %(class)s")
+        % {"student": enrollment.student.person.full_name, "class": enrollment.school_class.name},
+        page_year=enrollment.school_class.year,
+        back=url_with("schedule:class_detail", pk=enrollment.school_class_id),
     )
 
 
@@ -210,21 +199,17 @@ def enrollment_transfer(request, pk):
         exclude=enrollment.school_class,
         initial={"on_date": selectors.day_in_year(year)},
     )
-    if posted(request, form) and submit(
-        form, services.transfer_student, actor=request.actor, student=enrollment.student
-    ):
-        messages.success(request, _("The transfer is recorded."))
-        return redirect("schedule:class_detail", pk=enrollment.school_class_id)
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("Transfer %(student)s from %(class)s")
-            % {"student": enrollment.student.person.full_name, "class": enrollment.school_class.name},
-            "form": form,
-            "year": year,
-            "back": url_with("schedule:class_detail", pk=enrollment.school_class_id),
-        },
+        form,
+        service=services.transfer_student,
+        student=enrollment.student,
+        done=_("The transfer is recorded."),
+        to=url_with("schedule:class_detail", pk=enrollment.school_class_id),
+        title=_("Transfer %(student)s from %(class)s")
+        % {"student": enrollment.student.person.full_name, "class": enrollment.school_class.name},
+        page_year=year,
+        back=url_with("schedule:class_detail", pk=enrollment.school_class_id),
     )
 
 
@@ -282,18 +267,16 @@ def group_detail(request, pk):
 def group_edit(request, pk):
     group = get_in_school(request.actor, GROUPS, pk=pk)
     form = GroupRenameForm(bound(request), initial={"name": group.name})
-    if posted(request, form) and submit(form, services.rename_group, actor=request.actor, group=group):
-        messages.success(request, _("The group is saved."))
-        return redirect("schedule:group_detail", pk=group.pk)
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("Group %(name)s") % {"name": group.name},
-            "form": form,
-            "year": group.year,
-            "back": url_with("schedule:group_detail", pk=group.pk),
-        },
+        form,
+        service=services.rename_group,
+        group=group,
+        done=_("The group is saved."),
+        to=url_with("schedule:group_detail", pk=group.pk),
+        title=_("Group %(name)s") % {"name": group.name},
+        page_year=group.year,
+        back=url_with("schedule:group_detail", pk=group.pk),
     )
 
 
@@ -301,18 +284,16 @@ def group_edit(request, pk):
 def group_member_add(request, pk):
     group = get_in_school(request.actor, GROUPS, pk=pk)
     form = MemberForm(bound(request), group=group, initial={"starts": selectors.day_in_year(group.year)})
-    if posted(request, form) and submit(form, services.add_group_member, actor=request.actor, group=group):
-        messages.success(request, _("The student is added to the group."))
-        return redirect("schedule:group_detail", pk=group.pk)
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("Add a student to %(name)s") % {"name": group.name},
-            "form": form,
-            "year": group.year,
-            "back": url_with("schedule:group_detail", pk=group.pk),
-        },
+        form,
+        service=services.add_group_member,
+        group=group,
+        done=_("The student is added to the group."),
+        to=url_with("schedule:group_detail", pk=group.pk),
+        title=_("Add a student to %(name)s") % {"name": group.name},
+        page_year=group.year,
+        back=url_with("schedule:group_detail", pk=group.pk),
     )
 
 
@@ -323,19 +304,15 @@ def membership_end(request, pk):
     )
     initial = {"ends": membership.ends or selectors.day_in_year(membership.group.year)}
     form = EndMembershipForm(bound(request), initial=initial)
-    if posted(request, form) and submit(
-        form, services.end_group_membership, actor=request.actor, membership=membership
-    ):
-        messages.success(request, _("The student's last day in the group is recorded."))
-        return redirect("schedule:group_detail", pk=membership.group_id)
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("%(student)s leaves %(group)s")
-            % {"student": membership.student.person.full_name, "group": membership.group.name},
-            "form": form,
-            "year": membership.group.year,
-            "back": url_with("schedule:group_detail", pk=membership.group_id),
-        },
+        form,
+        service=services.end_group_membership,
+        membership=membership,
+        done=_("The student's last day in the group is recorded."),
+        to=url_with("schedule:group_detail", pk=membership.group_id),
+        title=_("%(student)s leaves %(group)s")
+        % {"student": membership.student.person.full_name, "group": membership.group.name},
+        page_year=membership.group.year,
+        back=url_with("schedule:group_detail", pk=membership.group_id),
     )

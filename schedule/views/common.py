@@ -2,8 +2,10 @@
 
 import datetime
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.access import get_in_school, require
@@ -60,6 +62,19 @@ def submit(form, service, data=None, **kwargs):
         return None
 
 
+def form_page(request, form, *, service, done, to, title, page_year, back, **service_kwargs):
+    """The edit-page pattern: a valid POST runs `service` (with the actor); success → message and `to`.
+
+    Otherwise (GET, invalid form, refusal) the form page renders with the errors next to the fields.
+    """
+    if posted(request, form) and submit(form, service, actor=request.actor, **service_kwargs):
+        messages.success(request, done)
+        return redirect(to)
+    return render(
+        request, "schedule/form_page.html", {"title": title, "form": form, "year": page_year, "back": back}
+    )
+
+
 def posted(request, form) -> bool:
     return request.method == "POST" and form.is_valid()
 
@@ -71,6 +86,7 @@ def bound(request):
 __all__ = [
     "bound",
     "date_from_request",
+    "form_page",
     "may",
     "posted",
     "require_for_post",

@@ -10,7 +10,7 @@ from accounts.access import get_in_school, school_view
 from .. import rules, selectors, services
 from ..forms import HolidayForm, PeriodForm, SchemeForm, SchemeGradesForm, YearEditForm, YearForm
 from ..models import AcademicYear, Holiday, PeriodScheme, ReportingPeriod
-from .common import bound, may, posted, require_for_post, submit, url_with, year_from_request
+from .common import bound, form_page, may, posted, require_for_post, submit, url_with, year_from_request
 
 
 @school_view(rules.manage_structure)
@@ -43,18 +43,16 @@ def year_edit(request, pk):
     year = get_in_school(request.actor, AcademicYear.objects, pk=pk)
     initial = {"name": year.name, "starts": year.starts, "ends": year.ends, "status": year.status}
     form = YearEditForm(bound(request), initial=initial)
-    if posted(request, form) and submit(form, services.update_year, actor=request.actor, year=year):
-        messages.success(request, _("The year is saved."))
-        return redirect("schedule:year_list")
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("Academic year %(year)s") % {"year": year.name},
-            "form": form,
-            "year": year,
-            "back": url_with("schedule:year_list"),
-        },
+        form,
+        service=services.update_year,
+        year=year,
+        done=_("The year is saved."),
+        to=url_with("schedule:year_list"),
+        title=_("Academic year %(year)s") % {"year": year.name},
+        page_year=year,
+        back=url_with("schedule:year_list"),
     )
 
 
@@ -86,18 +84,16 @@ def period_list(request, pk):
 def scheme_create(request, pk):
     year = get_in_school(request.actor, AcademicYear.objects, pk=pk)
     form = SchemeForm(bound(request))
-    if posted(request, form) and submit(form, services.create_scheme, actor=request.actor, year=year):
-        messages.success(request, _("The scheme is created with default periods; check their dates."))
-        return redirect("schedule:period_list", pk=year.pk)
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("New period scheme for %(year)s") % {"year": year.name},
-            "form": form,
-            "year": year,
-            "back": url_with("schedule:period_list", pk=year.pk),
-        },
+        form,
+        service=services.create_scheme,
+        year=year,
+        done=_("The scheme is created with default periods; check their dates."),
+        to=url_with("schedule:period_list", pk=year.pk),
+        title=_("New period scheme for %(year)s") % {"year": year.name},
+        page_year=year,
+        back=url_with("schedule:period_list", pk=year.pk),
     )
 
 
@@ -106,18 +102,16 @@ def period_create(request, pk):
     scheme = get_in_school(request.actor, PeriodScheme.objects.select_related("year"), pk=pk)
     number = scheme.periods.count() + 1
     form = PeriodForm(bound(request), initial={"name": services.period_name(scheme.kind, number)})
-    if posted(request, form) and submit(form, services.save_period, actor=request.actor, scheme=scheme):
-        messages.success(request, _("The reporting period is saved."))
-        return redirect("schedule:period_list", pk=scheme.year_id)
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("New period: %(scheme)s") % {"scheme": scheme},
-            "form": form,
-            "year": scheme.year,
-            "back": url_with("schedule:period_list", pk=scheme.year_id),
-        },
+        form,
+        service=services.save_period,
+        scheme=scheme,
+        done=_("The reporting period is saved."),
+        to=url_with("schedule:period_list", pk=scheme.year_id),
+        title=_("New period: %(scheme)s") % {"scheme": scheme},
+        page_year=scheme.year,
+        back=url_with("schedule:period_list", pk=scheme.year_id),
     )
 
 
