@@ -56,3 +56,22 @@ def test_check_deploy_is_silent_with_debug_off():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_web_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "SECRET_KEY", "DEBUG")}
+    root = Path(__file__).resolve().parents[1]
+    served = subprocess.run(
+        [sys.executable, "-c", "import ejournal.wsgi"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert served.returncode != 0 and "SECRET_KEY must be set" in served.stderr
+    # Management commands still work in a checkout without a key (makemigrations, check…).
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0, checked.stderr

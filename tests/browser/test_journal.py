@@ -44,7 +44,18 @@ def past_school_days(world, n: int) -> tuple[ReportingPeriod, list[datetime.date
             day -= datetime.timedelta(days=1)
         if len(days) >= 4:
             return period, sorted(days)
-    pytest.skip("no school days of the running year before today")
+    return None, []
+
+
+def world_with_past_days(n: int):
+    """A world whose year already has school days behind it: the running year, else (in early September or
+    the summer) the one before it, so the test never depends on the calendar date."""
+    for start_year in (coming_year(), coming_year() - 1):
+        world = build_world(start_year=start_year)
+        period, days = past_school_days(world, n)
+        if days:
+            return world, period, days
+    raise AssertionError("no academic year with school days before today")
 
 
 def classroom(world, days):
@@ -81,8 +92,7 @@ def wait_saved(page):
 
 
 def test_teacher_types_marks_and_attendance_and_sees_them_after_reload(page):
-    world = build_world(start_year=coming_year())
-    period, days = past_school_days(world, 10)
+    world, period, days = world_with_past_days(10)
     lessons, _ = classroom(world, days)
     rows = list(
         world.class_5a.enrollments.order_by("student__person__last_name").values_list("student", flat=True)
@@ -126,8 +136,7 @@ def test_teacher_types_marks_and_attendance_and_sees_them_after_reload(page):
 
 
 def test_on_a_tablet_a_tap_opens_the_cell_and_leaving_it_saves(browser, live_server):
-    world = build_world(start_year=coming_year())
-    period, days = past_school_days(world, 6)
+    world, period, days = world_with_past_days(6)
     lessons, students = classroom(world, days)
     context = browser.new_context(viewport={"width": 820, "height": 1180}, locale="ru-RU", has_touch=True)
     page = context.new_page()
