@@ -62,7 +62,7 @@ def submit(form, service, data=None, **kwargs):
         return None
 
 
-def form_page(request, form, *, service, done, to, title, page_year, back, **service_kwargs):
+def form_page(request, form, *, service, done, to, title, back, page_year=None, **service_kwargs):
     """The edit-page pattern: a valid POST runs `service` (with the actor); success → message and `to`.
 
     Otherwise (GET, invalid form, refusal) the form page renders with the errors next to the fields.

@@ -9,7 +9,7 @@ from accounts.access import get_in_school, school_view
 from .. import rules, selectors, services
 from ..forms import BuildingForm, RoomForm, SubjectForm
 from ..models import Building, Room, Subject
-from .common import bound, may, posted, require_for_post, submit, url_with
+from .common import bound, form_page, may, posted, require_for_post, submit, url_with
 
 
 @school_view(rules.view_structure)
@@ -34,17 +34,15 @@ def building_list(request):
 def building_edit(request, pk):
     building = get_in_school(request.actor, Building.objects, pk=pk)
     form = BuildingForm(bound(request), initial={"name": building.name, "address": building.address})
-    if posted(request, form) and submit(form, services.save_building, actor=request.actor, building=building):
-        messages.success(request, _("The building is saved."))
-        return redirect("schedule:building_list")
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("Building: %(name)s") % {"name": building.name},
-            "form": form,
-            "back": url_with("schedule:building_list"),
-        },
+        form,
+        service=services.save_building,
+        building=building,
+        done=_("The building is saved."),
+        to=url_with("schedule:building_list"),
+        title=_("Building: %(name)s") % {"name": building.name},
+        back=url_with("schedule:building_list"),
     )
 
 
@@ -76,17 +74,15 @@ def room_edit(request, pk):
         "subjects": list(room.subjects.all()),
     }
     form = RoomForm(bound(request), school=request.actor.school, initial=initial)
-    if posted(request, form) and submit(form, services.save_room, actor=request.actor, room=room):
-        messages.success(request, _("The room is saved."))
-        return redirect("schedule:room_list")
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("Room: %(name)s") % {"name": room.name},
-            "form": form,
-            "back": url_with("schedule:room_list"),
-        },
+        form,
+        service=services.save_room,
+        room=room,
+        done=_("The room is saved."),
+        to=url_with("schedule:room_list"),
+        title=_("Room: %(name)s") % {"name": room.name},
+        back=url_with("schedule:room_list"),
     )
 
 
@@ -119,15 +115,13 @@ def subject_edit(request, pk):
         "teachers": list(subject.teachers.all()),
     }
     form = SubjectForm(bound(request), school=request.actor.school, initial=initial)
-    if posted(request, form) and submit(form, services.save_subject, actor=request.actor, subject=subject):
-        messages.success(request, _("The subject is saved."))
-        return redirect("schedule:subject_list")
-    return render(
+    return form_page(
         request,
-        "schedule/form_page.html",
-        {
-            "title": _("Subject: %(name)s") % {"name": subject.name},
-            "form": form,
-            "back": url_with("schedule:subject_list"),
-        },
+        form,
+        service=services.save_subject,
+        subject=subject,
+        done=_("The subject is saved."),
+        to=url_with("schedule:subject_list"),
+        title=_("Subject: %(name)s") % {"name": subject.name},
+        back=url_with("schedule:subject_list"),
     )
