@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.dispatch import receiver
 from django.utils import timezone
+from django_otp import user_has_device
 
 from . import audit
 from .actor import Actor
@@ -85,3 +86,8 @@ def on_logged_in(sender, request, user, **kwargs):
     if user.failed_login_count or user.locked_until:
         get_user_model().objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
     audit.record(Actor(user=user, ip=_ip(request)), "login", user, school=user.last_school)
+    if request is not None and hasattr(request, "session"):
+        # The middleware asks this once per session (see accounts.middleware._has_device).
+        from .middleware import HAS_DEVICE
+
+        request.session[HAS_DEVICE] = user_has_device(user, confirmed=True)

@@ -9,6 +9,21 @@ from .actor import load_actor
 OTP_EXEMPT_PREFIXES = ("/static/", "/i18n/", "/accounts/logout/", "/accounts/2fa/", "/join/", "/favicon")
 
 
+HAS_DEVICE = "_otp_has_device"
+
+
+def _has_device(request, user) -> bool:
+    """Whether the unverified user has a confirmed second factor, asked once per session.
+
+    A device set up in this session verifies the session at once; one set up
+    elsewhere applies from the next sign-in (the answer is cached in the session).
+    """
+    known = request.session.get(HAS_DEVICE)
+    if known is None:
+        known = request.session[HAS_DEVICE] = user_has_device(user, confirmed=True)
+    return known
+
+
 def client_ip(request) -> str | None:
     if settings.SECURE_PROXY_SSL_HEADER and request.META.get("HTTP_X_FORWARDED_FOR"):
         return request.META["HTTP_X_FORWARDED_FOR"].split(",")[0].strip()
@@ -33,7 +48,7 @@ class SchoolMiddleware:
             and not user.is_verified()
             and not request.path.startswith(OTP_EXEMPT_PREFIXES)
         ):
-            if user_has_device(user, confirmed=True):
+            if _has_device(request, user):
                 return redirect(f"{reverse('accounts:otp_verify')}?next={request.get_full_path()}")
             actor = request.actor
             if actor.school and actor.school.require_staff_2fa and actor.is_staff_member:

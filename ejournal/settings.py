@@ -150,7 +150,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/" + ("14" if TESTING else "0"))
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are read from Redis and written through to PostgreSQL: no session query per request,
+# and a Redis restart only costs a database read.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None

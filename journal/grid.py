@@ -14,25 +14,23 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from .selectors import Grid
-from .values import format_cell
+from .values import CellMarks
 
 
-def display(marks, status: str | None) -> str:
-    """A cell as the teacher types it ("5/4", "Н", "" …); the one formatter lives in journal.values."""
-    if not marks and not status:
-        return ""
-    return format_cell(list(marks or ()), status or None)
+def display(value: CellMarks, status: str | None) -> str:
+    """A cell as the teacher types it ("5/4", "Н", "(2)/4", "•", "" …); the formatter lives in journal.values."""
+    return value.text(status or None)
 
 
 class _Texts(dict):
-    """Escaped display text per (marks, status), computed once: a grid repeats a handful of values."""
+    """Escaped display text per (value, status), computed once: a grid repeats a handful of values."""
 
     def __missing__(self, key):
         value = self[key] = escape(display(key[0], key[1]))
         return value
 
 
-EMPTY = ((), 0)
+EMPTY = (CellMarks(), 0)
 NO_STATUS = ("", 0)
 
 
@@ -92,11 +90,11 @@ def render_grid(grid: Grid, editable_lessons: set[int]) -> SafeString:
             if not whole and not s.present_on(c.date):
                 row.append(f'<td class="jg-out{sep}"></td>')
                 continue
-            marks, version = cells.get((c.work_id, sid), EMPTY) if c.work_id else EMPTY
+            value, version = cells.get((c.work_id, sid), EMPTY) if c.work_id else EMPTY
             status, att_version = (
                 attendance.get((c.lesson_id, sid), NO_STATUS) if c.first_of_lesson else NO_STATUS
             )
-            text = texts[(tuple(marks), status)]
+            text = texts[(value, status)]
             if edit:
                 row.append(
                     f'<td class="jg-cell{sep}"{attrs} data-student="{sid}" data-version="{version}"'

@@ -121,7 +121,7 @@ def append(*, school, actor, ip, kind: str, lesson, student, work=None, old: str
         new=new,
     )
     digest = chain_hash(head.hash, content)
-    entry = MarkLogEntry.objects.create(
+    entry = MarkLogEntry(
         school=school,
         seq=seq,
         at=at,
@@ -136,7 +136,22 @@ def append(*, school, actor, ip, kind: str, lesson, student, work=None, old: str
         prev_hash=head.hash,
         hash=digest,
     )
-    MarkLogHead.objects.filter(pk=head.pk).update(seq=seq, hash=digest)
+    # The entry and the new head in one statement (one round trip on the hot path of saving a mark).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH e AS (INSERT INTO journal_marklogentry (school_id, seq, at, actor_id, ip, kind, lesson_id, "
+            "student_id, work_id, old, new, prev_hash, hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id) "
+            "UPDATE journal_markloghead SET seq = %s, hash = %s WHERE school_id = %s RETURNING (SELECT id FROM e)",
+            [
+                school.pk, seq, at, actor_id, ip, kind, lesson.pk, student.pk,
+                work.pk if work is not None else None, old, new, head.hash, digest,
+                seq, digest, school.pk,
+            ],
+        )  # fmt: skip
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    head.seq, head.hash = seq, digest
     return entry
 
 

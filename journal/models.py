@@ -96,6 +96,10 @@ class Cell(models.Model):
     work = models.ForeignKey(Work, on_delete=models.PROTECT, related_name="cells")
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+")
     marks = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
+    # R-J-14: positions (0-based) in `marks` of marks replaced by a retake: shown "(2)", not averaged.
+    excluded = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
+    # R-J-14: the work is owed ("•", долг/точка) until it is handed in and marked.
+    owed = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -184,3 +188,133 @@ class MarkLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.seq}: {self.old!r} → {self.new!r}"
+
+
+# The lesson record (R-J-4…7): topic, homework, remarks, and the course's thematic plan (R-J-5).
+
+
+class PlanTopic(models.Model):
+    """One topic of a course's thematic plan (КТП), in order, with its planned hours (R-J-5)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("schedule.Course", on_delete=models.CASCADE, related_name="plan_topics")
+    position = models.PositiveSmallIntegerField(_("no."))
+    section = models.CharField(_("section"), max_length=200, blank=True)
+    title = models.CharField(_("topic"), max_length=300)
+    hours = models.PositiveSmallIntegerField(_("hours"), default=1)
+
+    class Meta:
+        verbose_name = _("thematic plan topic")
+        verbose_name_plural = _("thematic plan")
+        ordering = ["course", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "position"], name="plantopic_position_unique"),
+            models.CheckConstraint(condition=Q(hours__gte=1) & Q(hours__lte=200), name="plantopic_hours"),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.title}"
+
+
+class LessonTopic(models.Model):
+    """What a lesson was (or will be) about; may be entered in advance (R-J-4).
+
+    `plan_topic` links it to the thematic plan for the planned-vs-delivered page;
+    the text is kept when the plan is re-imported (the link is then cleared).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    lesson = models.OneToOneField(Lesson, on_delete=models.PROTECT, related_name="topic")
+    text = models.CharField(_("topic"), max_length=300)
+    plan_topic = models.ForeignKey(
+        PlanTopic, null=True, blank=True, on_delete=models.SET_NULL, related_name="lesson_topics"
+    )
+    updated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lesson topic")
+        verbose_name_plural = _("lesson topics")
+        indexes = [models.Index(fields=["plan_topic"])]
+
+    def __str__(self):
+        return self.text
+
+
+class Homework(models.Model):
+    """The homework set at a lesson (R-J-6): text, pages and exercises, attachments, the lesson it is due.
+
+    One per lesson (the text holds several tasks); `due_lesson` is a later lesson
+    of the same course (None: the next one). Visible to students and parents at once.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    lesson = models.OneToOneField(Lesson, on_delete=models.PROTECT, related_name="homework")
+    text = models.TextField(_("task"), max_length=4000, blank=True)
+    pages = models.CharField(_("pages and exercises"), max_length=200, blank=True)
+    due_lesson = models.ForeignKey(
+        Lesson, null=True, blank=True, on_delete=models.SET_NULL, related_name="homework_due"
+    )
+    updated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("homework")
+        verbose_name_plural = _("homework")
+        indexes = [models.Index(fields=["due_lesson"])]
+
+    def __str__(self):
+        return self.text[:60] or self.pages
+
+
+def attachment_path(instance, filename):
+    # The stored name is random: the original name is kept in `name` and sent on download.
+    import uuid
+
+    suffix = filename.rsplit(".", 1)[-1].lower()[:10] if "." in filename else "bin"
+    return f"homework/{instance.school_id}/{uuid.uuid4().hex}.{suffix}"
+
+
+class HomeworkAttachment(models.Model):
+    """A file attached to homework; served only through a view that checks who may read it."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    homework = models.ForeignKey(Homework, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    uploaded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.name
+
+
+class Remark(models.Model):
+    """A praise or a remark about one student at one lesson, addressed to the parents (R-J-7)."""
+
+    class Kind(models.TextChoices):
+        PRAISE = "praise", _("praise")
+        REMARK = "remark", _("remark")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="remarks")
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REMARK)
+    text = models.CharField(_("text"), max_length=500)
+    author = models.ForeignKey("accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("remark")
+        verbose_name_plural = _("remarks")
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["school", "student"])]
+
+    def __str__(self):
+        return self.text[:60]

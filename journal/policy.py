@@ -43,8 +43,14 @@ WINDOWS = {
 
 
 def journal_settings(school) -> JournalSettings:
-    """The school's journal settings, created with the defaults on first use."""
-    return JournalSettings.objects.get_or_create(school=school)[0]
+    """The school's journal settings, created with the defaults on first use.
+
+    A school loaded with `select_related("journal_settings")` answers without a query.
+    """
+    try:
+        return school.journal_settings
+    except JournalSettings.DoesNotExist:
+        return JournalSettings.objects.get_or_create(school=school)[0]
 
 
 def school_today(school, now: datetime.datetime | None = None) -> datetime.date:
@@ -86,14 +92,7 @@ def ensure_can_write(actor, lesson: Lesson, *, now: datetime.datetime | None = N
         raise PermissionDenied(_("This lesson is not in your school."))
     if not is_admin and not may_fill_lesson(actor, lesson):
         raise PermissionDenied(_("Only the lesson's teacher or substitute can fill in this lesson."))
-    if lesson.year.is_read_only:
-        raise ValidationError(
-            _("The year %(year)s is %(status)s: its journal is read-only."),
-            code="year_read_only",
-            params={"year": lesson.year.name, "status": lesson.year.get_status_display()},
-        )
-    if period_is_locked(lesson):
-        raise ValidationError(_("The journal of this period is locked."), code="period_locked")
+    _ensure_open(lesson)
     if lesson.status == Lesson.Status.CANCELLED:
         raise ValidationError(
             _("The lesson was cancelled: it takes no marks or attendance."), code="cancelled"
@@ -122,3 +121,51 @@ def ensure_can_mark(actor, lesson: Lesson, *, now: datetime.datetime | None = No
     if lesson.group.grade == 1:
         raise ValidationError(_("First-grade classes take no marks, only attendance."), code="first_grade")
     return override
+
+
+def _ensure_open(lesson: Lesson) -> None:
+    """The year is open and the period is not locked: the journal may be written at all."""
+    if lesson.year.is_read_only:
+        raise ValidationError(
+            _("The year %(year)s is %(status)s: its journal is read-only."),
+            code="year_read_only",
+            params={"year": lesson.year.name, "status": lesson.year.get_status_display()},
+        )
+    if period_is_locked(lesson):
+        raise ValidationError(_("The journal of this period is locked."), code="period_locked")
+
+
+TOPIC, HOMEWORK, REMARK = "topic", "homework", "remark"
+
+
+def ensure_can_fill_record(actor, lesson: Lesson, what: str, *, now: datetime.datetime | None = None) -> None:
+    """Refuse unless `actor` may write the lesson record's `what` (TOPIC, HOMEWORK or REMARK) now (R-J-4…7).
+
+    The lesson's teacher or substitute (or the school admin); the year open and the
+    period not locked; topics and homework may be entered in advance (R-J-4), a
+    remark only on or after the lesson's date; a first grade gets no homework
+    (R-SET-5); a cancelled lesson gets nothing. The marks' edit window does not
+    apply to the lesson record.
+    """
+    if actor.school is None or actor.school.pk != lesson.school_id:
+        raise PermissionDenied(_("This lesson is not in your school."))
+    if not actor.has_role(Role.ADMIN) and not may_fill_lesson(actor, lesson):
+        raise PermissionDenied(_("Only the lesson's teacher or substitute can fill in this lesson."))
+    _ensure_open(lesson)
+    if lesson.status == Lesson.Status.CANCELLED:
+        raise ValidationError(_("The lesson was cancelled."), code="cancelled")
+    if what == HOMEWORK and lesson.group.grade == 1:
+        raise ValidationError(_("First-grade classes get no homework."), code="first_grade")
+    if what == REMARK and lesson.date > school_today(lesson.school, now):
+        raise ValidationError(_("A remark can be written on or after the lesson's date."), code="future")
+
+
+def ensure_can_set_reason(actor, lesson: Lesson) -> None:
+    """The year open and the period not locked: the class teacher's reconciliation writes reasons (R-J-8).
+
+    Who may (the class teacher of the student's class, or the admin) is
+    `journal.rules.reconcile_class`, checked by the service before this.
+    """
+    if actor.school is None or actor.school.pk != lesson.school_id:
+        raise PermissionDenied(_("This lesson is not in your school."))
+    _ensure_open(lesson)

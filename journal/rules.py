@@ -15,6 +15,24 @@
   save endpoint lets the admin through to the write policy
   (`journal.policy.ensure_can_write`), which decides and audits the override.
 - Director and deputy read everything and edit nothing (R-ACC-5).
+
+Lesson records, plans, reconciliation and the mark log:
+
+| rule                        | admin | director | deputy | class teacher         | teacher     | substitute | student | parent |
+|-----------------------------|-------|----------|--------|-----------------------|-------------|------------|---------|--------|
+| view_lesson (obj)           | yes   | yes      | yes    | lessons of the class  | own courses | that lesson| –       | –      |
+| fill_lesson_record (obj)    | –     | –        | –      | own courses           | own courses | that lesson| –       | –      |
+| read_homework (obj)         | yes   | yes      | yes    | as view_lesson        | as view_lesson | yes     | own group | child's group |
+| view_plan (obj)             | yes   | yes      | yes    | courses of the class  | own courses | –          | –       | –      |
+| edit_plan (obj)             | yes   | –        | yes    | own courses           | own courses | –          | –       | –      |
+| view_class_attendance (obj) | yes   | yes      | yes    | own class             | –           | –          | –       | –      |
+| reconcile_class (obj)       | yes   | –        | –      | own class             | –           | –          | –       | –      |
+| view_mark_log               | yes   | yes      | yes    | –                     | –           | –          | –       | –      |
+
+- `fill_lesson_record` = `edit_lesson`: topic, homework, remarks; the write policy
+  (`journal.policy.ensure_can_fill_record`) adds the locks.
+- `read_homework`: a student of the lesson's group on the lesson's date, or
+  that student's parent, reads the homework and its attachments (R-J-6).
 - `courses_visible_to(actor, year)` is the queryset twin of
   `view_course_journal`; a test checks they agree.
 
@@ -27,6 +45,7 @@ from accounts.models import Role
 from accounts.rules import is_class_teacher_of
 from schedule.models import Course, CourseTeacher, Lesson, Substitution
 from schedule.rules import may_fill_lesson
+from schedule.selectors import students_of_group
 
 
 def reads_everything(actor) -> bool:
@@ -121,3 +140,57 @@ def editable_lesson_ids(actor, course: Course, period, lesson_ids: list[int]) ->
             "lesson_id", flat=True
         )
     )
+
+
+# Lesson records, plans, reconciliation, the mark log
+
+
+def view_lesson(actor, lesson: Lesson) -> bool:
+    return view_course_journal(actor, lesson.course) or edit_lesson(actor, lesson)
+
+
+def fill_lesson_record(actor, lesson: Lesson) -> bool:
+    return edit_lesson(actor, lesson)
+
+
+def read_homework(actor, lesson: Lesson) -> bool:
+    """Reads the homework set at `lesson` and its attachments."""
+    if lesson.school_id != getattr(actor.school, "pk", None):
+        return False
+    if actor.has_role(Role.STUDENT) and actor.student is not None:
+        return students_of_group(lesson.group, on=lesson.date).filter(pk=actor.student.pk).exists()
+    if actor.has_role(Role.PARENT) and actor.person is not None:
+        return (
+            students_of_group(lesson.group, on=lesson.date)
+            .filter(parent_links__parent__person=actor.person)
+            .exists()
+        )
+    return view_lesson(actor, lesson)
+
+
+def view_plan(actor, course: Course) -> bool:
+    return view_course_journal(actor, course)
+
+
+def edit_plan(actor, course: Course) -> bool:
+    if course.school_id != getattr(actor.school, "pk", None):
+        return False
+    return actor.has_role(Role.ADMIN, Role.DEPUTY) or teaches_course(actor, course)
+
+
+def reconcile_class(actor, school_class) -> bool:
+    """Sets the reasons of absences and lateness of the class's students (R-J-8)."""
+    if school_class.school_id != getattr(actor.school, "pk", None):
+        return False
+    return actor.has_role(Role.ADMIN) or is_class_teacher_of(actor, school_class)
+
+
+def view_class_attendance(actor, school_class) -> bool:
+    """Reads the class's weekly attendance reconciliation page (readers see it read-only)."""
+    if school_class.school_id != getattr(actor.school, "pk", None):
+        return False
+    return reads_everything(actor) or reconcile_class(actor, school_class)
+
+
+def view_mark_log(actor) -> bool:
+    return reads_everything(actor)

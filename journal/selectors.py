@@ -19,6 +19,7 @@ from django.db.models.functions import JSONObject
 from schedule.models import Course, Enrollment, GroupMembership, Lesson, ReportingPeriod, StudyGroup
 
 from .models import Attendance, Cell, Work, WorkType
+from .values import CellMarks
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Grid:
     period: ReportingPeriod
     columns: list[GridColumn]
     students: list[GridStudent]
-    cells: dict[tuple[int, int], tuple[list[int], int]]  # (work, student) → (marks, version)
+    cells: dict[tuple[int, int], tuple[CellMarks, int]]  # (work, student) → (value, version)
     attendance: dict[tuple[int, int], tuple[str, int]]  # (lesson, student) → (status, version)
     averages: dict[int, Decimal]  # student → weighted average
     work_types: list[WorkType]
@@ -66,14 +67,16 @@ class Grid:
         return list(seen)
 
 
+# Σ(mark·weight)/Σweight over every mark not excluded by a retake (R-J-9, R-J-14).
 AVERAGES_SQL = """
-SELECT c.student_id,
-       ROUND(SUM(t.weight * (SELECT SUM(m) FROM unnest(c.marks) AS m)) / SUM(t.weight * cardinality(c.marks)), 2)
+SELECT c.student_id, ROUND(SUM(t.weight * u.m) / SUM(t.weight), 2)
 FROM schedule_lesson l
 JOIN journal_work w ON w.lesson_id = l.id
 JOIN journal_worktype t ON t.id = w.work_type_id
 JOIN journal_cell c ON c.work_id = w.id
-WHERE l.course_id = %s AND l.period_id = %s AND l.status = 'planned' AND cardinality(c.marks) > 0
+CROSS JOIN LATERAL unnest(c.marks) WITH ORDINALITY AS u(m, i)
+WHERE l.course_id = %s AND l.period_id = %s AND l.status = 'planned'
+  AND NOT ((u.i - 1)::smallint = ANY(c.excluded))
 GROUP BY c.student_id
 """
 
@@ -82,7 +85,12 @@ def averages(
     course: Course, period: ReportingPeriod, student_ids: list[int] | None = None
 ) -> dict[int, Decimal]:
     """Weighted average per student over the marks of the course's lessons in the period: Σ(mark·weight)/Σweight."""
-    sql, params = AVERAGES_SQL, [course.pk, period.pk]
+    return averages_of(course.pk, period.pk, student_ids)
+
+
+def averages_of(course_id: int, period_id: int, student_ids: list[int] | None = None) -> dict[int, Decimal]:
+    """`averages` by ids (no need to load the course and the period)."""
+    sql, params = AVERAGES_SQL, [course_id, period_id]
     if student_ids is not None:
         sql = sql.replace("GROUP BY", "AND c.student_id = ANY(%s) GROUP BY")
         params.append(list(student_ids))
@@ -168,9 +176,9 @@ def grid(course: Course, period: ReportingPeriod) -> Grid:
         s.stays.append((starts, ends))
 
     cells = {
-        (w, s): (marks, v)
-        for w, s, marks, v in Cell.objects.filter(work_id__in=work_ids).values_list(
-            "work_id", "student_id", "marks", "version"
+        (w, s): (CellMarks(tuple(marks), tuple(excluded), owed), v)
+        for w, s, marks, excluded, owed, v in Cell.objects.filter(work_id__in=work_ids).values_list(
+            "work_id", "student_id", "marks", "excluded", "owed", "version"
         )
     }
     attendance = {

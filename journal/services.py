@@ -39,7 +39,7 @@ from schedule.selectors import students_of_group
 from . import marklog
 from .models import Attendance, Cell, Work, WorkType
 from .policy import ensure_can_mark, ensure_can_write
-from .values import ATTENDANCE_DISPLAY, format_cell, parse_cell
+from .values import ATTENDANCE_DISPLAY, CellMarks, format_cell, parse_cell
 
 MARKS = "marks"
 ATTENDANCE = "attendance"
@@ -128,7 +128,7 @@ def ensure_default_work_types(school) -> list[WorkType]:
 
 def _lesson_for_write(lesson: Lesson, *, lock: bool = False) -> Lesson:
     """A fresh copy of the lesson with what the policy reads (year, group, school)."""
-    rows = Lesson.objects.select_related("year", "group__year", "school")
+    rows = Lesson.objects.select_related("year", "group__year", "school__journal_settings")
     if lock:
         rows = rows.select_for_update(no_key=True, of=("self",))
     return rows.get(pk=lesson.pk)
@@ -185,45 +185,65 @@ def _attendance_text(status: str | None) -> str:
     return ATTENDANCE_DISPLAY.get(status or "", "")
 
 
-def _write_marks(work: Work, student: Student, marks: tuple[int, ...], version: int | None, attendance_now):
-    """Compare-and-set the cell's marks; returns (cell or None, _Change or None)."""
+def _write_marks(work: Work, student: Student, value: CellMarks, version: int | None, attendance_now):
+    """Compare-and-set the cell's marks (with excluded positions and the owed point); returns (cell, _Change)."""
     rows = Cell.objects.select_for_update(of=("self",)).filter(work=work, student=student)
     cell = rows.first()
     if cell is None:
-        if not marks:
+        if value.is_empty:
             return None, None
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO journal_cell (school_id, work_id, student_id, marks, version, updated_at) "
-                "VALUES (%s, %s, %s, %s::smallint[], 1, %s) "
+                "INSERT INTO journal_cell "
+                "(school_id, work_id, student_id, marks, excluded, owed, version, updated_at) "
+                "VALUES (%s, %s, %s, %s::smallint[], %s::smallint[], %s, 1, %s) "
                 "ON CONFLICT (work_id, student_id) DO NOTHING RETURNING id",
-                [work.school_id, work.pk, student.pk, list(marks), timezone.now()],
+                [
+                    work.school_id,
+                    work.pk,
+                    student.pk,
+                    list(value.marks),
+                    list(value.excluded),
+                    value.owed,
+                    timezone.now(),
+                ],
             )
             inserted = cursor.fetchone()
         if inserted:
             cell = Cell(
-                id=inserted[0], school_id=work.school_id, work=work, student=student, marks=list(marks)
+                id=inserted[0],
+                school_id=work.school_id,
+                work=work,
+                student=student,
+                marks=list(value.marks),
+                excluded=list(value.excluded),
+                owed=value.owed,
             )
-            return cell, _Change(MARKS, "", format_cell(marks), cell)
+            return cell, _Change(MARKS, "", value.text(), cell)
         # Another first write committed in between: compare with the winner's value.
         cell = rows.first()
-    current = tuple(cell.marks)
-    if current == marks:
+    current = CellMarks.of(cell)
+    if current == value:
         return cell, None
-    if not (version == cell.version or (version is None and not current)):
+    if not (version == cell.version or (version is None and current.is_empty)):
         raise Conflict(
-            format_cell(current, attendance_now.status if attendance_now else None),
+            current.text(attendance_now.status if attendance_now else None),
             cell.version,
             kind=MARKS,
             attendance_version=attendance_now.version if attendance_now else None,
         )
     updated = Cell.objects.filter(pk=cell.pk, version=cell.version).update(
-        marks=list(marks), version=F("version") + 1, updated_at=timezone.now()
+        marks=list(value.marks),
+        excluded=list(value.excluded),
+        owed=value.owed,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
     )
     if updated != 1:  # cannot happen under the row lock; refuse rather than overwrite
-        raise Conflict(format_cell(current), cell.version, kind=MARKS)
-    cell.marks, cell.version = list(marks), cell.version + 1
-    return cell, _Change(MARKS, format_cell(current), format_cell(marks), cell)
+        raise Conflict(current.text(), cell.version, kind=MARKS)
+    cell.marks, cell.excluded, cell.owed = list(value.marks), list(value.excluded), value.owed
+    cell.version += 1
+    return cell, _Change(MARKS, current.text(), value.text(), cell)
 
 
 def _write_attendance(
@@ -253,7 +273,7 @@ def _write_attendance(
         return row, None
     if not (version == row.version or (version is None and not row.status)):
         raise Conflict(
-            format_cell(tuple(cell_now.marks) if cell_now else (), row.status or None),
+            CellMarks.of(cell_now).text(row.status or None),
             (cell_now.version if cell_now else None) if in_cell else row.version,
             kind=ATTENDANCE,
             attendance_version=row.version,
@@ -316,26 +336,33 @@ def record_cell(
 ) -> CellResult:
     """Save what was typed into a mark cell: its marks and (if typed or seen) the lesson's attendance."""
     parsed = parse_cell(raw)
-    columns = Work.objects.select_related("lesson__year", "lesson__group__year", "lesson__school")
+    columns = Work.objects.select_related(
+        "lesson__year", "lesson__group__year", "lesson__school__journal_settings"
+    )
     work = columns.get(pk=work.pk)  # fresh: the policy reads the lesson's year, group and school
     lesson = work.lesson
-    check = ensure_can_mark if parsed.marks else ensure_can_write
+    check = ensure_can_mark if parsed.takes_marks else ensure_can_write
     override = check(actor, lesson, now=now)
     _ensure_in_group(lesson, student)
 
     touch_attendance = parsed.attendance is not None or attendance_version is not None
     attendance_now = Attendance.objects.filter(lesson=lesson, student=student).first()
-    cell, marks_change = _write_marks(work, student, parsed.marks, version, attendance_now)
+    cell, marks_change = _write_marks(work, student, parsed.cell_marks, version, attendance_now)
     if touch_attendance:
         # A conflict here rolls the marks back too: show the cell as it stands without them.
         before = cell
         if marks_change is not None:
             fresh = cell.version == 1  # inserted just now: there was no cell
-            before = (
-                None
-                if fresh
-                else Cell(marks=list(parse_cell(marks_change.old).marks), version=cell.version - 1)
-            )
+            if fresh:
+                before = None
+            else:
+                old = parse_cell(marks_change.old)
+                before = Cell(
+                    marks=list(old.marks),
+                    excluded=list(old.excluded),
+                    owed=old.owed,
+                    version=cell.version - 1,
+                )
         attendance_now, attendance_change = _write_attendance(
             lesson, student, parsed.attendance or "", attendance_version, in_cell=True, cell_now=before
         )
@@ -345,10 +372,10 @@ def record_cell(
     _log_changes(actor, lesson, student, work, changes, override)
 
     status = (attendance_now.status or None) if attendance_now else None
-    marks = tuple(cell.marks) if cell else ()
+    stored = CellMarks.of(cell)
     return CellResult(
-        display=format_cell(marks, status),
-        marks=marks,
+        display=stored.text(status),
+        marks=stored.marks,
         attendance=status,
         cell_version=cell.version if cell else None,
         attendance_version=attendance_now.version if attendance_now else None,
@@ -367,7 +394,7 @@ def record_attendance(
 ) -> CellResult:
     """Save an attendance-only value ("Н", "ОП" or "" to clear) of a student at a lesson."""
     parsed = parse_cell(raw)
-    if parsed.marks:
+    if parsed.takes_marks:
         raise ValidationError(_("Only Н (absent) or ОП (late) can be entered here."), code="invalid_cell")
     lesson = _lesson_for_write(lesson)
     override = ensure_can_write(actor, lesson, now=now)

@@ -1,8 +1,9 @@
-"""The journal (namespace "journal"): the mark grid and its endpoints."""
+"""The journal (namespace "journal"): the mark grid and its endpoints, lesson records, plans,
+attendance reconciliation and the mark log (each area's URLs in its own module)."""
 
 from django.urls import path
 
-from . import views
+from . import urls_marklog, urls_plans, urls_reconcile, urls_records, views
 
 app_name = "journal"
 
@@ -11,4 +12,8 @@ urlpatterns = [
     path("course/<int:course_pk>/period/<int:period_pk>/", views.grid_page, name="grid"),
     path("cell/", views.save_cell, name="save_cell"),
     path("work/", views.add_work, name="add_work"),
+    *urls_records.urlpatterns,
+    *urls_plans.urlpatterns,
+    *urls_reconcile.urlpatterns,
+    *urls_marklog.urlpatterns,
 ]

@@ -154,11 +154,11 @@ def may_fill_lesson(actor, lesson: Lesson) -> bool:
     person = actor.person
     if person is None or not actor.has_role(Role.TEACHER):
         return False
-    if Substitution.objects.filter(lesson=lesson, substitute=person).exists():
-        return True
-    return CourseTeacher.objects.filter(
+    # The course's own teacher is the usual case: one query; the substitute only when that fails.
+    teaches = CourseTeacher.objects.filter(
         Q(ends__isnull=True) | Q(ends__gte=lesson.date),
         course_id=lesson.course_id,
         teacher=person,
         starts__lte=lesson.date,
     ).exists()
+    return teaches or Substitution.objects.filter(lesson=lesson, substitute=person).exists()

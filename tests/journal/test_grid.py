@@ -183,7 +183,7 @@ def _grid_queries(world, client, lessons: int) -> int:
     return len(ctx.captured_queries)
 
 
-GRID_QUERIES = 14  # 5 of the middleware, course, periods, the rule, 6 of the grid
+GRID_QUERIES = 11  # 2 of the middleware (user, actor), course, periods, the rule, 6 of the grid
 
 
 @pytest.mark.parametrize("lessons", [10, 40])

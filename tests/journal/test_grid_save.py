@@ -139,3 +139,19 @@ def test_an_attendance_conflict_returns_both_current_versions(world, login, setu
     assert response.status_code == 409
     data = response.json()
     assert data["display"] == "ОП/4" and data["version"] == 2 and data["att_version"] == 3
+
+
+# user, actor, lesson, student, work; the service's 8 (work with lesson and settings, course teacher,
+# in the group, attendance, cell lock, cell update, log head lock, log entry + head); the row's average.
+SAVE_QUERIES = 16  # + the savepoint and its release (the test runs in a transaction)
+
+
+def test_saving_a_cell_from_the_grid_takes_a_fixed_number_of_queries(
+    world, login, setup, django_assert_num_queries
+):
+    lesson, work = setup
+    client = login(world.teacher)
+    student = world.student.student
+    assert post(client, lesson, student, "5", work=work).status_code == 200
+    with django_assert_num_queries(SAVE_QUERIES):
+        assert post(client, lesson, student, "4", work=work, version=1).json()["display"] == "4"
