@@ -11,6 +11,8 @@ MENU = [
     (_("School setup"), "schedule:setup", {Role.ADMIN}),
     (_("Classes"), "schedule:class_list", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY}),
     (_("Journal"), "journal:index", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER}),
+    (_("Thematic plans"), "journal:plans", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER}),
+    (_("Mark log"), "journal:marklog", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY}),
     (_("My timetable"), "schedule:week_mine", {Role.TEACHER, Role.STUDENT, Role.PARENT}),
     (_("Timetable"), "schedule:timetable_index", {Role.ADMIN, Role.DEPUTY}),
     (_("Substitutions"), "schedule:substitution_day", {Role.ADMIN, Role.DEPUTY}),

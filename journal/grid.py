@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -47,10 +48,15 @@ def render_grid(grid: Grid, editable_lessons: set[int]) -> SafeString:
     average_word = escape(_("Average"))
     add_word = escape(_("Add a mark column"))
     out.append(f'<th class="jg-name" rowspan="3" scope="col">{student_word}</th>')
+    lesson_url = reverse("journal:lesson", args=[0])[:-2]  # ".../lesson/": + id + "/"
+    lesson_title = escape(_("Topic, homework and remarks of this lesson"))
     for c in columns:
         if c.first_of_lesson:
             span = f' colspan="{c.lesson_columns}"' if c.lesson_columns > 1 else ""
-            out.append(f'<th class="jg-date"{span} scope="colgroup">{c.date:%d.%m}</th>')
+            out.append(
+                f'<th class="jg-date"{span} scope="colgroup"><a href="{lesson_url}{c.lesson_id}/" '
+                f'title="{lesson_title}">{c.date:%d.%m}</a></th>'
+            )
     out.append(f'<th class="jg-avg" rowspan="3" scope="col">{average_word}</th></tr><tr>')
     lesson_word = escape(_("lesson"))
     for c in columns:

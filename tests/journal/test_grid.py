@@ -58,8 +58,9 @@ def test_columns_per_work_and_a_default_column_for_a_lesson_without_works(world,
     Work.objects.create(school=world.school, lesson=first, work_type=oral, position=1)
     Work.objects.create(school=world.school, lesson=first, work_type=test, position=2)
     html = body(login(world.teacher).get(grid_url(world.math_5a, q1(world))))
-    assert '<th class="jg-date" colspan="2" scope="colgroup">07.09</th>' in html
-    assert ">08.09</th>" in html
+    lesson_link = reverse("journal:lesson", args=[first.pk])
+    assert f'<th class="jg-date" colspan="2" scope="colgroup"><a href="{lesson_link}"' in html
+    assert ">07.09</a></th>" in html and ">08.09</a></th>" in html
     assert html.count('class="jg-type"') == 3  # У, КР, and the default У of the empty lesson
     assert "Ученикова З." in html
     assert Work.objects.filter(lesson=second).count() == 0  # reading creates nothing
