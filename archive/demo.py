@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime
 import math
 import random
+import time
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -30,6 +32,19 @@ from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 
 from accounts.models import AuditEvent, Parent, ParentLink, Person, Role, School, StaffRole, Student
+from journal.models import (
+    Attendance,
+    Cell,
+    Homework,
+    HomeworkAttachment,
+    LessonTopic,
+    MarkLogEntry,
+    MarkLogHead,
+    PlanTopic,
+    Remark,
+    Work,
+    WorkType,
+)
 from schedule import calendar as lesson_calendar
 from schedule.models import (
     AcademicYear,
@@ -51,6 +66,7 @@ from schedule.models import (
     Subject,
     TimetableEntry,
 )
+from schedule.selectors import local_today
 
 DEFAULT_SEED = 2026
 DEMO_PASSWORD = "demo-2026"
@@ -475,6 +491,7 @@ class DemoSchool:
     pupils: Pupils
     logins: list[DemoLogin]
     timetable: Timetable | None = None
+    journal: Journal | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -507,6 +524,7 @@ def build_demo(
 ) -> DemoSchool:
     """Build the demo school `slug` (by default the size's) in one transaction."""
     size = get_size(size)
+    explicit_today = today
     today = today or datetime.date.today()
     slug = slug or size.slug
     prefix = size.login_prefix if login_prefix is None else login_prefix
@@ -515,6 +533,8 @@ def build_demo(
     with transaction.atomic():
         school = build_school(size, slug)
         ctx = Ctx(school, size, seed, today, prefix)
+        # The journal is filled up to yesterday: of `today` if given, else of the school's time zone.
+        ctx.journal_today = explicit_today or local_today(school)
         calendar = build_calendar(ctx)
         structure = build_structure(ctx, calendar)
         staff = build_staff(ctx, structure)
@@ -524,7 +544,10 @@ def build_demo(
         bells = build_bells(ctx, calendar)
         timetable = build_timetable(ctx, calendar, structure, courses, bells)
         timetable.lessons = build_lessons(ctx, calendar)
-        demo = DemoSchool(school, size, calendar, structure, staff, courses, pupils, logins, timetable)
+        journal = build_journal(ctx, calendar, structure, courses, pupils)
+        demo = DemoSchool(
+            school, size, calendar, structure, staff, courses, pupils, logins, timetable, journal
+        )
         demo.counts = count_rows(school)
     return demo
 
@@ -1652,6 +1675,575 @@ def build_lessons(ctx: Ctx, calendar: Calendar):
     return lesson_calendar.generate_lessons(actor=None, year=calendar.year)
 
 
+# ---------------------------------------------------------------------------
+# The journal: a year of marks, attendance, topics, homework, remarks, the plan
+# ---------------------------------------------------------------------------
+
+# Thematic plans: subject → [(section, [topics])]. Short tables; a course's plan walks them in order,
+# then adds lessons of consolidation and review until its planned hours equal the year's lessons.
+PLAN_TOPICS: dict[str, list[tuple[str, list[str]]]] = {
+    "Русский язык": [
+        ("Повторение изученного", ["Звуки и буквы", "Орфограммы в корне слова", "Части речи", "Предложение"]),
+        (
+            "Синтаксис и пунктуация",
+            [
+                "Словосочетание",
+                "Простое предложение",
+                "Однородные члены предложения",
+                "Обращение",
+                "Сложное предложение",
+                "Прямая речь",
+            ],
+        ),
+        ("Фонетика и орфоэпия", ["Гласные и согласные звуки", "Ударение", "Фонетический разбор слова"]),
+        ("Лексика", ["Лексическое значение слова", "Синонимы и антонимы", "Омонимы", "Фразеологизмы"]),
+        (
+            "Морфемика",
+            ["Корень слова", "Приставка и суффикс", "Чередование гласных в корне", "Правописание приставок"],
+        ),
+        (
+            "Морфология",
+            [
+                "Имя существительное",
+                "Склонение существительных",
+                "Имя прилагательное",
+                "Глагол",
+                "Спряжение глагола",
+                "Правописание -тся и -ться",
+            ],
+        ),
+    ],
+    "Литературное чтение": [
+        ("Устное народное творчество", ["Русские народные сказки", "Загадки и пословицы", "Былины"]),
+        ("Поэзия", ["А. С. Пушкин. Стихотворения", "Ф. И. Тютчев. Стихи о природе", "С. А. Есенин. Берёза"]),
+        (
+            "Рассказы о детях",
+            ["Л. Н. Толстой. Рассказы", "Н. Н. Носов. Живая шляпа", "В. Ю. Драгунский. Денискины рассказы"],
+        ),
+        ("О животных", ["К. Д. Ушинский. Рассказы", "М. М. Пришвин. Ребята и утята", "В. В. Бианки. Сказки"]),
+    ],
+    "Литература": [
+        ("Фольклор", ["Малые жанры фольклора", "Русские народные сказки", "Былины"]),
+        (
+            "Литература XIX века",
+            [
+                "И. А. Крылов. Басни",
+                "А. С. Пушкин. Лирика",
+                "М. Ю. Лермонтов. Бородино",
+                "Н. В. Гоголь. Вечера на хуторе близ Диканьки",
+                "И. С. Тургенев. Муму",
+                "Н. А. Некрасов. Стихотворения",
+            ],
+        ),
+        (
+            "Литература XX века",
+            [
+                "И. А. Бунин. Рассказы",
+                "А. П. Чехов. Рассказы",
+                "К. Г. Паустовский. Тёплый хлеб",
+                "В. П. Астафьев. Васюткино озеро",
+            ],
+        ),
+        (
+            "Зарубежная литература",
+            [
+                "Х. К. Андерсен. Снежная королева",
+                "М. Твен. Приключения Тома Сойера",
+                "Д. Дефо. Робинзон Крузо",
+            ],
+        ),
+    ],
+    "Английский язык": [
+        ("Starter", ["Alphabet and sounds", "Greetings", "Numbers and colours"]),
+        ("My family and friends", ["Family members", "Present Simple", "Describing people"]),
+        ("School life", ["School subjects", "Prepositions of place", "My timetable"]),
+        ("Free time", ["Hobbies", "Present Continuous", "Can / can't"]),
+        ("Around the world", ["Countries and nationalities", "Past Simple", "Travelling"]),
+    ],
+    "Математика": [
+        (
+            "Натуральные числа",
+            [
+                "Запись и чтение чисел",
+                "Сравнение чисел",
+                "Сложение и вычитание",
+                "Умножение и деление",
+                "Порядок действий",
+            ],
+        ),
+        ("Величины", ["Единицы длины", "Единицы массы", "Время", "Периметр и площадь"]),
+        (
+            "Дроби",
+            [
+                "Обыкновенные дроби",
+                "Сравнение дробей",
+                "Сложение и вычитание дробей",
+                "Десятичные дроби",
+                "Умножение десятичных дробей",
+            ],
+        ),
+        ("Задачи", ["Задачи на движение", "Задачи на части", "Задачи на проценты"]),
+    ],
+    "Алгебра": [
+        ("Выражения", ["Числовые выражения", "Выражения с переменными", "Тождественные преобразования"]),
+        (
+            "Уравнения",
+            [
+                "Линейное уравнение",
+                "Решение задач с помощью уравнений",
+                "Квадратные уравнения",
+                "Теорема Виета",
+            ],
+        ),
+        ("Функции", ["Функция и её график", "Линейная функция", "Квадратичная функция"]),
+        (
+            "Степени и многочлены",
+            [
+                "Степень с натуральным показателем",
+                "Одночлены",
+                "Многочлены",
+                "Формулы сокращённого умножения",
+            ],
+        ),
+        ("Неравенства", ["Числовые неравенства", "Линейные неравенства", "Системы неравенств"]),
+    ],
+    "Геометрия": [
+        ("Начальные сведения", ["Прямая и отрезок", "Луч и угол", "Смежные и вертикальные углы"]),
+        (
+            "Треугольники",
+            ["Признаки равенства треугольников", "Равнобедренный треугольник", "Сумма углов треугольника"],
+        ),
+        ("Параллельные прямые", ["Признаки параллельности прямых", "Аксиома параллельных прямых"]),
+        ("Четырёхугольники", ["Параллелограмм", "Прямоугольник, ромб, квадрат", "Трапеция"]),
+        ("Площадь", ["Площадь многоугольника", "Теорема Пифагора"]),
+    ],
+    "Информатика": [
+        (
+            "Информация",
+            ["Информация и её свойства", "Кодирование информации", "Единицы измерения информации"],
+        ),
+        ("Компьютер", ["Устройство компьютера", "Файлы и папки"]),
+        ("Алгоритмы", ["Алгоритм и исполнитель", "Ветвление", "Циклы", "Программирование на Python"]),
+    ],
+    "Окружающий мир": [
+        ("Природа", ["Живая и неживая природа", "Растения", "Животные", "Времена года"]),
+        ("Человек и общество", ["Наша страна — Россия", "Родной город", "Семья"]),
+        ("Правила безопасности", ["Дорога в школу", "Безопасность дома"]),
+    ],
+    "История": [
+        ("Древний мир", ["Первобытные люди", "Древний Египет", "Древняя Греция", "Древний Рим"]),
+        ("Средние века", ["Раннее Средневековье", "Русь в IX–XII веках", "Монгольское нашествие"]),
+        ("Новое время", ["Великие географические открытия", "Россия при Петре I", "Эпоха просвещения"]),
+        ("Россия в XIX веке", ["Отечественная война 1812 года", "Реформы Александра II"]),
+    ],
+    "Обществознание": [
+        ("Человек", ["Человек и его деятельность", "Познание мира"]),
+        ("Общество", ["Общество и природа", "Экономика", "Социальная сфера"]),
+        ("Право", ["Конституция Российской Федерации", "Права и свободы человека"]),
+    ],
+    "География": [
+        ("Земля во Вселенной", ["Солнечная система", "Форма и размеры Земли"]),
+        ("Изображение земной поверхности", ["План местности", "Географическая карта", "Координаты"]),
+        ("Оболочки Земли", ["Литосфера", "Гидросфера", "Атмосфера", "Биосфера"]),
+        ("Материки и океаны", ["Африка", "Евразия", "Мировой океан"]),
+    ],
+    "Биология": [
+        ("Живые организмы", ["Биология — наука о жизни", "Клетка", "Ткани"]),
+        ("Растения", ["Строение растений", "Фотосинтез", "Размножение растений"]),
+        ("Животные", ["Простейшие", "Беспозвоночные", "Позвоночные"]),
+        ("Человек", ["Опорно-двигательная система", "Кровообращение", "Дыхание"]),
+    ],
+    "Физика": [
+        ("Введение", ["Физические величины", "Измерения и погрешности"]),
+        ("Механика", ["Механическое движение", "Скорость", "Сила", "Давление", "Работа и мощность"]),
+        ("Тепловые явления", ["Внутренняя энергия", "Теплопередача", "Агрегатные состояния"]),
+        ("Электричество", ["Электрический ток", "Закон Ома", "Магнитное поле"]),
+    ],
+    "Химия": [
+        ("Основные понятия", ["Вещества и их свойства", "Атомы и молекулы", "Химические формулы"]),
+        ("Реакции", ["Химические реакции", "Уравнения реакций", "Типы реакций"]),
+        ("Классы веществ", ["Оксиды", "Кислоты", "Основания", "Соли"]),
+    ],
+    "Музыка": [
+        ("Музыка вокруг нас", ["Песня, танец, марш", "Музыкальные инструменты"]),
+        ("Русская музыка", ["П. И. Чайковский", "М. И. Глинка", "Народная песня"]),
+    ],
+    "Изобразительное искусство": [
+        ("Живопись", ["Цвет и краски", "Пейзаж", "Натюрморт"]),
+        ("Графика", ["Линия и штрих", "Портрет"]),
+        ("Декоративное искусство", ["Народные промыслы", "Орнамент"]),
+    ],
+    "Труд (технология)": [
+        ("Материалы", ["Работа с бумагой", "Работа с тканью", "Работа с деревом"]),
+        ("Проект", ["Выбор темы проекта", "Изготовление изделия", "Защита проекта"]),
+    ],
+    "Физическая культура": [
+        ("Лёгкая атлетика", ["Бег на короткие дистанции", "Прыжок в длину", "Метание мяча"]),
+        ("Гимнастика", ["Строевые упражнения", "Акробатика", "Лазание по канату"]),
+        ("Спортивные игры", ["Баскетбол", "Волейбол", "Футбол"]),
+        ("Лыжная подготовка", ["Попеременный двухшажный ход", "Спуски и подъёмы"]),
+    ],
+    "Основы безопасности и защиты Родины": [
+        ("Безопасность", ["Безопасность в быту", "Безопасность на дороге", "Первая помощь"]),
+        ("Защита Родины", ["Вооружённые Силы Российской Федерации", "Воинская обязанность"]),
+    ],
+    "Разговоры о важном": [
+        (
+            "Разговоры о важном",
+            [
+                "День знаний",
+                "Там, где Россия",
+                "День учителя",
+                "День отца",
+                "День народного единства",
+                "День матери",
+                "Символы России",
+                "День Героев Отечества",
+                "День Конституции",
+            ],
+        ),
+    ],
+}
+LANGUAGES = ("Русский язык", ENGLISH)
+# Practical subjects: no homework, and oral marks only (no tests).
+NO_HOMEWORK = (PE, TALKS, "Музыка", "Изобразительное искусство", "Труд (технология)")
+PARAGRAPHS = ("История", "Обществознание", "География", "Биология", "Физика", "Химия", "Информатика",
+              "Окружающий мир", "Основы безопасности и защиты Родины")  # fmt: skip
+PRAISES = (
+    "Активная работа на уроке",
+    "Отличный ответ у доски",
+    "Лучшая работа в классе",
+    "Аккуратно оформленная тетрадь",
+    "Помощь однокласснику в решении задачи",
+)
+REMARKS = (
+    "Не выполнено домашнее задание",
+    "Нет учебника и тетради на уроке",
+    "Отвлекается на уроке, мешает соседям",
+    "Не готов к уроку",
+)
+
+
+def plan_for(subject: str, lessons: int) -> list[tuple[str, str, int]]:
+    """(section, title, hours) rows of a thematic plan whose hours add up to `lessons` (at least 1)."""
+    table = PLAN_TOPICS.get(subject) or [("Основной курс", [subject])]
+    total = max(lessons, 1)
+    rows: list[tuple[str, str, int]] = []
+    left = total
+
+    def add(section, title, hours):
+        nonlocal left
+        hours = max(1, min(hours, left))
+        rows.append((section, title, hours))
+        left -= hours
+
+    passes = ("{}", "Закрепление. {}", "Решение задач и упражнений. {}")
+    for n, pattern in enumerate(passes):
+        for section, topics in table:
+            for i, topic in enumerate(topics):
+                if left <= 0:
+                    return rows
+                add(section, pattern.format(topic), 1 + (i + n) % 2)
+            if left > 0 and n == 0 and len(table) > 1:
+                add(section, f"Повторение и обобщение по разделу «{section}»", 1)
+    part = 1
+    while left > 0:
+        add("Итоговое повторение", f"Повторение изученного за год, часть {part}", 2)
+        part += 1
+    return rows
+
+
+def homework_for(subject: str, rng: random.Random, n: int) -> tuple[str, str]:
+    """(text, pages) of the homework of the course's n-th lesson (paragraphs advance with the lessons)."""
+    p = 1 + n // 2
+    a = rng.randint(1, 40) + 5 * (n // 3)
+    if subject in ("Математика", "Алгебра"):
+        return rng.choice(("Решить задачи", "Решить примеры и задачу", "Повторить правило, решить номера")), (
+            f"§{p}, № {a}–{a + rng.randint(2, 5)}"
+        )
+    if subject == "Геометрия":
+        return "Выучить теорему, решить задачи", f"п. {p}, № {a}, {a + 2}"
+    if subject == "Русский язык":
+        return rng.choice(("Выучить правило, выполнить упражнение", "Выполнить упражнение",
+                           "Словарные слова выписать и выучить")), f"§{p}, упр. {10 + 3 * n}"  # fmt: skip
+    if subject in ("Литература", "Литературное чтение"):
+        return rng.choice(("Прочитать, ответить на вопросы", "Выучить стихотворение наизусть",
+                           "Пересказ текста")), f"с. {10 + 4 * n}–{14 + 4 * n}"  # fmt: skip
+    if subject == ENGLISH:
+        return rng.choice(
+            ("Выучить слова", "Выполнить упражнение письменно", "Прочитать текст, перевести")
+        ), (f"p. {8 + 2 * n}, ex. {rng.randint(1, 9)}")
+    if subject in PARAGRAPHS:
+        return rng.choice(("Прочитать параграф, ответить на вопросы", "Пересказ параграфа",
+                           "Прочитать параграф, заполнить таблицу")), f"§{p}, вопросы 1–{rng.randint(3, 6)}"  # fmt: skip
+    return "Повторить пройденное", ""
+
+
+@dataclass
+class Journal:
+    works: int = 0
+    cells: int = 0
+    attendance: int = 0
+    topics: int = 0
+    plan_topics: int = 0
+    homework: int = 0
+    remarks: int = 0
+    log_entries: int = 0
+    seconds: float = 0.0  # how long the journal took to build
+    until: datetime.date | None = None  # the first day without marks and attendance (today)
+
+
+def _copy(model, fields: list[str], rows) -> int:
+    """COPY `rows` (tuples in the order of `fields`, given as model field names) into the model's table."""
+    meta = model._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
+    n = 0
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                n += 1
+    return n
+
+
+def build_journal(
+    ctx: Ctx, calendar: Calendar, structure: Structure, courses: Courses, pupils: Pupils
+) -> Journal:
+    """Marks, attendance, topics, homework, remarks and plans of every lesson before `journal_today`,
+    with their hash-chained mark-log entries (R-J-11), written with COPY.
+
+    Ability per student (a few weak ones, most good), sickness in spells of 2–5 school days
+    (the whole day missed), reasons set for past weeks but not the current one; grade 1 gets no
+    marks and no homework (R-SET-5), only attendance and topics. Topics run one week ahead.
+    """
+    from journal import marklog
+    from journal.services import ensure_default_work_types
+    from journal.values import ATTENDANCE_DISPLAY, format_cell
+
+    started = time.monotonic()
+    school, year = ctx.school, calendar.year
+    rng = ctx.rng("journal")
+    today = ctx.journal_today
+    monday = today - datetime.timedelta(days=today.weekday())
+    topics_until = monday + datetime.timedelta(days=14)  # this week and the next one: entered in advance
+    tz = zoneinfo.ZoneInfo(school.timezone)
+    result = Journal(until=today)
+
+    types = {t.code: t for t in ensure_default_work_types(school)}
+    subject_of = {s.id: s.name for s in structure.subjects.values()}
+    no_marks_subjects = {s.id for s in structure.subjects.values() if s.no_final_assessment}
+    user_of = dict(Person.objects.filter(school=school, user__isnull=False).values_list("id", "user_id"))
+
+    # Who is in each group on a date: enrollments for whole classes, memberships for subgroups.
+    class_of_group = {g.id: cid for cid, g in structure.whole_groups.items()}
+    grade_of_group = {g.id: g.grade for g in structure.whole_groups.values()}
+    grade_of_group |= {g.id: g.grade for gs in structure.subgroups.values() for g in gs}
+    stays: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = defaultdict(list)
+    by_class = defaultdict(list)
+    for e in pupils.enrollments:
+        by_class[e.school_class_id].append((e.student_id, e.starts, e.ends))
+    for gid, cid in class_of_group.items():
+        stays[gid] = by_class[cid]
+    for m in pupils.memberships:
+        stays[m.group_id].append((m.student_id, m.starts, m.ends))
+    for rows in stays.values():
+        rows.sort(key=lambda r: (r[0], r[1]))
+
+    lessons = list(
+        Lesson.objects.filter(year=year, status=Lesson.Status.PLANNED)
+        .order_by("course_id", "date", "slot", "pk")
+        .values_list("pk", "course_id", "group_id", "teacher_id", "date", "ends")
+    )
+    course_subject = {c.id: c.subject_id for c in courses.courses}
+
+    # Students: ability (mean mark) and sick spells over the school days before today.
+    student_ids = sorted({sid for rows in stays.values() for sid, _a, _b in rows})
+    ability = {}
+    for sid in student_ids:
+        r = rng.random()
+        ability[sid] = (
+            rng.uniform(2.7, 3.4)
+            if r < 0.06
+            else rng.uniform(3.4, 3.9)
+            if r < 0.25
+            else rng.uniform(3.9, 4.8)
+        )
+    school_days = sorted({d for _pk, _c, _g, _t, d, _e in lessons if d < today})
+    sick: dict[int, set[datetime.date]] = defaultdict(set)
+    unreconciled: set[tuple[int, datetime.date]] = set()
+    for sid in student_ids:
+        i = 0
+        while i < len(school_days):
+            if rng.random() < 0.011:
+                span = school_days[i : i + rng.randint(2, 5)]
+                sick[sid].update(span)
+                if rng.random() < 0.1:  # the note from the doctor has not come yet
+                    unreconciled.update((sid, d) for d in span)
+                i += len(span) + 3
+            else:
+                i += 1
+
+    def members(group_id, day):
+        return [sid for sid, a, b in stays[group_id] if a <= day and (b is None or day <= b)]
+
+    def moment(day, ends, minutes):
+        return datetime.datetime.combine(day, ends, tzinfo=tz) + datetime.timedelta(minutes=minutes)
+
+    # The plan of every course: as many hours as the course has lessons this year.
+    per_course = defaultdict(list)
+    for row in lessons:
+        per_course[row[1]].append(row)
+    plan_rows, plan_hours = [], {}
+    for course in courses.courses:
+        rows = plan_for(subject_of[course.subject_id], len(per_course[course.id]))
+        hours_list = []
+        for pos, (section, title, h) in enumerate(rows, start=1):
+            plan_rows.append(
+                PlanTopic(school=school, course=course, position=pos, section=section, title=title, hours=h)
+            )
+            hours_list += [len(plan_rows) - 1] * h
+        plan_hours[course.id] = hours_list
+    plan_rows = PlanTopic.objects.bulk_create(plan_rows, batch_size=BATCH)
+    result.plan_topics = len(plan_rows)
+
+    # Mark columns first (their ids are needed for cells and the log).
+    work_rows, work_meta = [], []
+    topic_rows, homework_rows, remark_rows = [], [], []
+    attendance_rows, log_rows = (
+        [],
+        [],
+    )  # log rows: (at, lesson, student, work index or None, kind, new, actor)
+    for course_id, rows in per_course.items():
+        subject = subject_of[course_subject[course_id]]
+        offset = rng.randint(4, 7)
+        hw_rng = random.Random(f"{ctx.seed}:{course_id}:homework")
+        for n, (pk, _c, group_id, teacher_id, day, ends) in enumerate(rows):
+            if day >= topics_until:
+                break
+            actor = user_of.get(teacher_id)
+            plan = plan_rows[plan_hours[course_id][n]] if n < len(plan_hours[course_id]) else None
+            topic_at = moment(day, ends, -300 if day >= today else 20)
+            topic_rows.append(
+                (school.pk, pk, plan.title if plan else subject, plan.pk if plan else None, actor, topic_at)
+            )
+            if day >= today:
+                continue
+            grade = grade_of_group[group_id]
+            present = members(group_id, day)
+            marks_allowed = grade > 1 and course_subject[course_id] not in no_marks_subjects
+            if grade > 1 and subject not in NO_HOMEWORK and rng.random() < 0.85:
+                text, pages = homework_for(subject, hw_rng, n)
+                homework_rows.append((school.pk, pk, text, pages, None, actor, moment(day, ends, 30)))
+            absent = set()
+            for sid in present:
+                if day in sick[sid] or rng.random() < 0.003:
+                    status = "absent"
+                elif rng.random() < 0.01:
+                    status = "late"
+                else:
+                    continue
+                if status == "absent":
+                    absent.add(sid)
+                if day >= monday or (sid, day) in unreconciled:
+                    reason = ""
+                elif status == "late":
+                    reason = "unexcused" if rng.random() < 0.5 else ""
+                elif day in sick[sid]:
+                    reason = "illness" if rng.random() < 0.92 else "excused"
+                else:
+                    reason = rng.choice(("excused", "unexcused"))
+                at = moment(day, ends, rng.randint(-40, 180))
+                attendance_rows.append((school.pk, pk, sid, status, reason, 1, at))
+                log_rows.append((at, pk, sid, None, "attendance", ATTENDANCE_DISPLAY[status], actor))
+            if marks_allowed:
+                if n % 8 == offset and subject not in NO_HOMEWORK:
+                    code = "Д" if subject == "Русский язык" and rng.random() < 0.5 else "КР"
+                    share = 0.9
+                elif subject in LANGUAGES and rng.random() < 0.08:
+                    code, share = "СР", 0.85
+                else:
+                    code, share = "У", rng.uniform(0.25, 0.35)
+                work_rows.append(Work(school=school, lesson_id=pk, work_type=types[code], position=1))
+                w = len(work_rows) - 1
+                for sid in present:
+                    if sid in absent or rng.random() >= share:
+                        continue
+                    mark = min(5, max(2, round(rng.gauss(ability[sid], 0.75 if code == "У" else 0.9))))
+                    marks = [mark]
+                    if code == "У" and rng.random() < 0.03:
+                        marks.append(min(5, max(2, mark + rng.choice((-1, 0, 1)))))
+                    at = moment(day, ends, rng.randint(0, 240))
+                    work_meta.append((w, sid, marks, at))
+                    log_rows.append((at, pk, sid, w, "marks", format_cell(tuple(marks)), actor))
+            if present and rng.random() < 0.04:
+                praise = rng.random() < 0.55
+                remark_rows.append(
+                    (school.pk, pk, rng.choice(present), "praise" if praise else "remark",
+                     rng.choice(PRAISES if praise else REMARKS), teacher_id, moment(day, ends, 10))
+                )  # fmt: skip
+
+    works = Work.objects.bulk_create(work_rows, batch_size=5000)
+    result.works = len(works)
+    result.cells = _copy(
+        Cell,
+        ["school", "work", "student", "marks", "excluded", "owed", "version", "updated_at"],
+        ((school.pk, works[w].pk, sid, marks, [], False, 1, at) for w, sid, marks, at in work_meta),
+    )
+    result.attendance = _copy(
+        Attendance,
+        ["school", "lesson", "student", "status", "reason", "version", "updated_at"],
+        attendance_rows,
+    )
+    result.topics = _copy(
+        LessonTopic, ["school", "lesson", "text", "plan_topic", "updated_by", "updated_at"], topic_rows
+    )
+    result.homework = _copy(
+        Homework,
+        ["school", "lesson", "text", "pages", "due_lesson", "updated_by", "updated_at"],
+        homework_rows,
+    )
+    result.remarks = _copy(
+        Remark, ["school", "lesson", "student", "kind", "text", "author", "created_at"], remark_rows
+    )
+
+    # The mark log: one entry per mark and attendance row, in time order, chained with marklog's hash.
+    log_rows.sort(key=lambda r: (r[0], r[1], r[2], r[4]))
+    prev, entries = marklog.GENESIS, []
+    for seq, (at, lesson_id, sid, w, kind, new, actor) in enumerate(log_rows, start=1):
+        work_id = works[w].pk if w is not None else None
+        content = marklog.canonical_content(
+            school_id=school.pk, seq=seq, at=at, actor_id=actor, ip=None, kind=kind,
+            lesson_id=lesson_id, student_id=sid, work_id=work_id, old="", new=new,
+        )  # fmt: skip
+        digest = marklog.chain_hash(prev, content)
+        entries.append(
+            (school.pk, seq, at, actor, None, kind, lesson_id, sid, work_id, "", new, prev, digest)
+        )
+        prev = digest
+    result.log_entries = _copy(
+        MarkLogEntry,
+        [
+            "school",
+            "seq",
+            "at",
+            "actor",
+            "ip",
+            "kind",
+            "lesson",
+            "student",
+            "work",
+            "old",
+            "new",
+            "prev_hash",
+            "hash",
+        ],
+        entries,
+    )
+    MarkLogHead.objects.update_or_create(school=school, defaults={"seq": len(entries), "hash": prev})
+    result.seconds = time.monotonic() - started
+    return result
+
+
 SEEDED_MODELS = (
     School,
     Person,
@@ -1678,6 +2270,16 @@ SEEDED_MODELS = (
     BellDay,
     TimetableEntry,
     Lesson,
+    WorkType,
+    PlanTopic,
+    Work,
+    Cell,
+    Attendance,
+    LessonTopic,
+    Homework,
+    Remark,
+    MarkLogEntry,
+    MarkLogHead,
 )
 
 
@@ -1722,6 +2324,14 @@ def count_rows(school: School) -> dict[str, int]:
         "timetable_entries": TimetableEntry.objects.filter(school=school).count(),
         "lessons": Lesson.objects.filter(school=school).count(),
         "logins": Person.objects.filter(school=school, user__isnull=False).count(),
+        "plan_topics": PlanTopic.objects.filter(school=school).count(),
+        "mark_columns": Work.objects.filter(school=school).count(),
+        "mark_cells": Cell.objects.filter(school=school).count(),
+        "attendance_marks": Attendance.objects.filter(school=school).count(),
+        "lesson_topics": LessonTopic.objects.filter(school=school).count(),
+        "homework": Homework.objects.filter(school=school).count(),
+        "remarks": Remark.objects.filter(school=school).count(),
+        "mark_log_entries": MarkLogEntry.objects.filter(school=school).count(),
     }
 
 
@@ -1760,11 +2370,18 @@ def purge_school(school: School) -> dict[str, int]:
     order within a step does not matter. Append-only tables (the audit trail,
     whose trigger refuses DELETE) have their user triggers disabled for the
     DELETE and enabled again, inside the same transaction; only `seed_demo
-    --reset` calls this, and only for demo schools.
+    --reset` calls this, and only for demo schools. The journal goes the same
+    way: its rows have a school column, and the mark log's append-only trigger
+    (journal_marklogentry_append_only) is one of those disabled for the DELETE;
+    the files of homework attachments are deleted after the commit.
     """
     User = get_user_model()
     deleted: dict[str, int] = {}
+    storage = HomeworkAttachment._meta.get_field("file").storage
     with transaction.atomic():
+        # Homework attachments' files go once the rows are gone for good (after the commit).
+        files = list(HomeworkAttachment.objects.filter(school=school).values_list("file", flat=True))
+        transaction.on_commit(lambda: [storage.delete(name) for name in files if name])
         owned = {m: _school_fk(m) for m in apps.get_models(include_auto_created=True)}
         owned = {m: f for m, f in owned.items() if f is not None and m is not School}
         querysets = {m: m._base_manager.filter(**{f.name: school}) for m, f in owned.items()}

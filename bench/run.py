@@ -390,9 +390,244 @@ def save_mark(b: Bench) -> Callable:
     return run
 
 
+# Four past academic years of the whole school, copied from this year's seeded journal with INSERT … SELECT.
+HISTORY_YEARS = 4
+HISTORY_SHIFT_DAYS = 364  # whole weeks: a copied lesson keeps its weekday, so no teacher or room clashes
+
+
+def _clone(
+    cursor, table: str, where: str, params: list, *, fields: dict, maps: dict, into: str | None = None
+):
+    """INSERT INTO `table` SELECT its rows `s` matching `where` with some columns replaced; returns the row count.
+
+    `fields`: column → SQL expression over `s` (a new date, NULL…); `maps`: FK column → the temp
+    table mapping old to new ids of what it points at; `into`: a temp table (old, new) to create with
+    the new ids of the copied rows (drawn from the table's sequence), for the tables that point here.
+    """
+    from django.db import connection
+
+    columns = [
+        c.name
+        for c in connection.introspection.get_table_description(cursor, table)
+        if c.name != "id" or into
+    ]
+    joins = "".join(f" LEFT JOIN {m} AS m_{c} ON m_{c}.old = s.{c}" for c, m in maps.items())
+    if into:
+        cursor.execute(
+            f"CREATE TEMP TABLE {into} ON COMMIT DROP AS SELECT s.id AS old, "
+            f"nextval(pg_get_serial_sequence('{table}', 'id')) AS new FROM {table} s {joins} WHERE {where}",
+            params,
+        )
+        cursor.execute(f"ALTER TABLE {into} ADD PRIMARY KEY (old)")
+        cursor.execute(f"ANALYZE {into}")
+        joins = f" JOIN {into} AS m_id ON m_id.old = s.id" + joins
+        fields = {**fields, "id": "m_id.new"}
+    select = ", ".join(fields[c] if c in fields else f"m_{c}.new" if c in maps else f"s.{c}" for c in columns)
+    cursor.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {table} s {joins} WHERE {where}",
+        params,
+    )
+    return cursor.rowcount
+
+
+def add_history(school, *, skip_course=None, years: int = HISTORY_YEARS) -> dict[str, int]:
+    """`years` past academic years of the school: classes, groups, courses, enrollments, the lessons
+    held so far this year with their mark columns, marks, attendance, topics and homework, copied
+    `HISTORY_SHIFT_DAYS` × k days back (k = 1…years). Call inside a transaction that is rolled back."""
+    from django.db import connection
+
+    from schedule import selectors
+
+    year = selectors.current_year(school)
+    today = selectors.local_today(school)
+    counts: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for k in range(1, years + 1):
+            shift = f"INTERVAL '{HISTORY_SHIFT_DAYS * k} days'"
+
+            def back(column, shift=shift):
+                return f"(s.{column} - {shift})::date"
+
+            ends = back("ends")
+            p = str(k)
+
+            def clone(table, where, params, fields=None, maps=None, into=None, p=p):
+                n = _clone(
+                    cursor,
+                    table,
+                    where,
+                    params,
+                    fields=fields or {},
+                    maps=maps or {},
+                    into=into and f"{into}_{p}",
+                )
+                counts[table] = counts.get(table, 0) + n
+
+            first = year.starts.year - k
+            clone(
+                "schedule_academicyear",
+                "s.id = %s",
+                [year.pk],
+                {
+                    "name": f"'{first}/{first + 1}'",
+                    "starts": back("starts"),
+                    "ends": ends,
+                    "status": "'archived'",
+                },
+                into="h_year",
+            )
+            clone(
+                "schedule_periodscheme",
+                "s.year_id = %s",
+                [year.pk],
+                maps={"year_id": f"h_year_{p}"},
+                into="h_scheme",
+            )
+            clone(
+                "schedule_reportingperiod",
+                f"s.scheme_id IN (SELECT old FROM h_scheme_{p})",
+                [],
+                {"starts": back("starts"), "ends": ends},
+                {"scheme_id": f"h_scheme_{p}"},
+                into="h_period",
+            )
+            clone(
+                "schedule_schoolclass",
+                "s.year_id = %s",
+                [year.pk],
+                maps={"year_id": f"h_year_{p}"},
+                into="h_class",
+            )
+            clone(
+                "schedule_studygroup",
+                "s.year_id = %s",
+                [year.pk],
+                maps={"year_id": f"h_year_{p}", "school_class_id": f"h_class_{p}"},
+                into="h_group",
+            )
+            clone(
+                "schedule_course",
+                "s.year_id = %s AND s.id <> %s",
+                [year.pk, getattr(skip_course, "pk", 0)],
+                maps={"year_id": f"h_year_{p}", "group_id": f"h_group_{p}"},
+                into="h_course",
+            )
+            year_end = f"('{year.ends}'::date - {shift})::date"
+            clone(
+                "schedule_courseteacher",
+                f"s.course_id IN (SELECT old FROM h_course_{p})",
+                [],
+                {"starts": back("starts"), "ends": f"COALESCE({ends}, {year_end})"},
+                {"course_id": f"h_course_{p}"},
+            )
+            clone(
+                "schedule_enrollment",
+                f"s.school_class_id IN (SELECT old FROM h_class_{p})",
+                [],
+                {"starts": back("starts"), "ends": f"COALESCE({ends}, {year_end})"},
+                {"school_class_id": f"h_class_{p}"},
+            )
+            clone(
+                "schedule_groupmembership",
+                f"s.group_id IN (SELECT old FROM h_group_{p})",
+                [],
+                {"starts": back("starts"), "ends": f"COALESCE({ends}, {year_end})"},
+                {"group_id": f"h_group_{p}"},
+            )
+            clone(
+                "schedule_lesson",
+                f"s.course_id IN (SELECT old FROM h_course_{p}) AND s.date < %s",
+                [today],
+                {"date": back("date"), "entry_id": "NULL"},
+                {
+                    "year_id": f"h_year_{p}",
+                    "period_id": f"h_period_{p}",
+                    "course_id": f"h_course_{p}",
+                    "group_id": f"h_group_{p}",
+                },
+                into="h_lesson",
+            )
+            in_lessons = f"s.lesson_id IN (SELECT old FROM h_lesson_{p})"
+            lesson = {"lesson_id": f"h_lesson_{p}"}
+            clone("journal_work", in_lessons, [], maps=lesson, into="h_work")
+            clone(
+                "journal_cell",
+                f"s.work_id IN (SELECT old FROM h_work_{p})",
+                [],
+                maps={"work_id": f"h_work_{p}"},
+            )
+            clone("journal_attendance", in_lessons, [], maps=lesson)
+            clone("journal_lessontopic", in_lessons, [], {"plan_topic_id": "NULL"}, lesson)
+            clone("journal_homework", in_lessons, [], {"due_lesson_id": "NULL"}, lesson)
+        cursor.execute(
+            "ANALYZE "
+            + ", ".join(sorted({*counts, "journal_worktype", "schedule_subject", "accounts_student"}))
+        )
+    return counts
+
+
+def plan_cost(run: Callable) -> dict:
+    """What one request's SELECTs cost the database, independent of machine load: the shared buffers
+    they touch (EXPLAIN ANALYZE BUFFERS) and their execution time as the server measures it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    buffers, ms, queries, each = 0, 0.0, len(captured.captured_queries), []
+    with connection.cursor() as cursor:
+        for q in captured.captured_queries:
+            if not q["sql"].lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + q["sql"])
+            (plan,) = cursor.fetchone()[0]
+            n = plan["Plan"].get("Shared Hit Blocks", 0) + plan["Plan"].get("Shared Read Blocks", 0)
+            buffers += n
+            ms += plan["Execution Time"]
+            each.append((n, round(plan["Execution Time"], 2), q["sql"][:90]))
+    return {"queries": queries, "buffers": buffers, "db_ms": round(ms, 2), "each": each}
+
+
+def journal_grid_with_history(b: Bench, lessons: int) -> Callable:
+    """The grid of `journal_grid` once the school holds four more academic years of journal history.
+
+    Prints the grid's database cost (queries, shared buffers, server-side execution time) before and
+    after the history is added: unlike wall time on a busy machine, these show whether it grows.
+    """
+    course, period, _, _, rollback = journal_course(b, lessons)
+    try:
+        run = b.get_as("teacher", _url("journal:grid", course.pk, period.pk))
+        for _ in range(WARMUP):
+            run()
+        before = plan_cost(run)
+        started = time.perf_counter()
+        counts = add_history(b.school, skip_course=course)
+        took = time.perf_counter() - started
+        print(
+            f"  history: {HISTORY_YEARS} past years in {took:.1f} s — "
+            + ", ".join(f"{t.split('_', 1)[1]} {n}" for t, n in counts.items() if n)
+        )
+        for _ in range(WARMUP):
+            run()
+        after = plan_cost(run)
+        for label, cost in (("without history", before), (f"with {HISTORY_YEARS} past years", after)):
+            print(
+                f"  grid {label}: {cost['queries']} queries, {cost['buffers']} buffers, {cost['db_ms']} ms in the DB"
+            )
+        for (n0, ms0, sql), (n1, ms1, _sql) in zip(before["each"], after["each"], strict=False):
+            if n1 != n0:
+                print(f"    {n0} → {n1} buffers, {ms0} → {ms1} ms: {sql}")
+    except BaseException:
+        rollback()
+        raise
+    run.after = rollback
+    return run
+
+
 register("grid_30x10", lambda b: journal_grid(b, 10))
 register("grid_30x50", lambda b: journal_grid(b, 50))
 register("grid_30x80", lambda b: journal_grid(b, 80))
+register("grid_30x50_5y", lambda b: journal_grid_with_history(b, 50))
 register("save_mark", save_mark)
 
 
@@ -462,6 +697,13 @@ def prepare() -> Bench:
         print("Seeding the large demo school (once per bench database)…")
         call_command("seed_demo", size="large", if_empty=True)
     school = School.objects.get(slug=size.slug)
+    from journal.models import Cell
+
+    if not Cell.objects.filter(school=school).exists():
+        raise SystemExit(
+            "The large demo school has no journal (seeded before the journal was): rebuild it with\n"
+            f"  DATABASE_URL={os.environ['DATABASE_URL']} .venv/bin/python manage.py seed_demo --size large --reset"
+        )
     # Freshly seeded tables have no planner statistics yet; a live database has them.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -14,8 +14,9 @@ from archive import demo
 class Command(BaseCommand):
     help = (
         "Build a deterministic, realistic demo school (people, year, periods, holidays, rooms, subjects, "
-        "classes, subgroups, courses, bells, a clash-free weekly timetable and the year's lessons) with demo "
-        "logins. Password of every demo login: "
+        "classes, subgroups, courses, bells, a clash-free weekly timetable, the year's lessons and their journal "
+        "up to yesterday: marks, attendance, topics, thematic plans, homework, remarks and the hash-chained mark "
+        "log) with demo logins. Password of every demo login: "
         f"{demo.DEMO_PASSWORD}."
     )
     # URL and template checks belong to `check`; seeding works while pages are being written.
@@ -34,7 +35,10 @@ class Command(BaseCommand):
             "--seed", type=int, default=demo.DEFAULT_SEED, help="random seed (default %(default)s)"
         )
         parser.add_argument(
-            "--today", type=datetime.date.fromisoformat, help="build the academic year of this date"
+            "--today",
+            type=datetime.date.fromisoformat,
+            help="build the academic year of this date, its journal up to the day before "
+            "(default: today in the school's time zone)",
         )
         parser.add_argument("--logins-json", metavar="PATH", help="write the demo logins as JSON to PATH")
         parser.add_argument(
@@ -45,7 +49,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="delete the school's data (audit trail included) and build it again; demo schools only",
+            help="delete the school's data (audit trail, journal and mark log included) and build it again; "
+            "demo schools only",
         )
 
     def handle(self, *args, size, slug, seed, today, logins_json, if_empty, reset, **options):
@@ -103,6 +108,12 @@ class Command(BaseCommand):
                 out.write(self.style.WARNING(f"  {name}: {missing} weekly lesson(s) found no free slot"))
             for message in timetable.lessons.messages:
                 out.write(self.style.WARNING(f"  {message}"))
+        if built.journal is not None:
+            journal = built.journal
+            out.write(
+                f"Journal of the lessons before {journal.until:%d.%m.%Y}: {journal.log_entries} mark-log "
+                f"entries, built in {journal.seconds:.1f} s."
+            )
         if built.pupils.movements:
             out.write("Movement:")
             for line in built.pupils.movements:
