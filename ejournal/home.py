@@ -1,10 +1,13 @@
-"""What each role sees on its home page; teachers see today's lessons. Later issues add marks and deadlines."""
+"""What each role sees on its home page: teachers see today's lessons; students and parents the marks of
+the current reporting period per subject with the weighted average, and the latest marks."""
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Consent, InviteCode, Person, Role
+from journal import selectors as js
+from journal.grid import average_text
 from schedule import selectors as ss
 from schedule import weeks
 from schedule.models import Course, GroupMembership, StudyGroup
@@ -67,9 +70,40 @@ def courses_of_student(student, year, on=None) -> list[Course]:
     return list(ss.courses_of_year(year).filter(groups)), school_class
 
 
+def _marks(student, year, school_class, school) -> dict:
+    """The child's marks and averages per course in the current reporting period, and the latest marks."""
+    if school_class is None:
+        return {}
+    period = js.period_of_grade(year, school_class.grade, ss.day_in_year(year, ss.local_today(school)))
+    if period is None:
+        return {}
+    marks, averages = js.student_marks(student, period)
+    by_course: dict[int, list] = {}
+    for mark in marks:
+        by_course.setdefault(mark.course_id, []).append(mark)
+    return {
+        "period": period,
+        "marks_by_course": by_course,
+        "averages": {k: average_text(v) for k, v in averages.items()},
+        "latest_marks": marks[-8:][::-1],
+    }
+
+
+def _with_marks(courses, context):
+    by_course, averages = context.get("marks_by_course", {}), context.get("averages", {})
+    names = {c.pk: c.subject.name for c in courses}
+    for course in courses:
+        course.period_marks = by_course.get(course.pk, [])
+        course.period_average = averages.get(course.pk, "")
+    for mark in context.get("latest_marks", []):
+        mark.subject = names.get(mark.course_id, "")
+    return context
+
+
 def _student(actor, year, _child):
     courses, school_class = courses_of_student(actor.student, year)
-    return {"child": actor.student, "school_class": school_class, "courses": courses}
+    context = {"child": actor.student, "school_class": school_class, "courses": courses}
+    return _with_marks(courses, {**context, **_marks(actor.student, year, school_class, actor.school)})
 
 
 def _parent(actor, year, child_id):
@@ -81,7 +115,10 @@ def _parent(actor, year, child_id):
         if chosen is None:
             raise Http404
     courses, school_class = courses_of_student(chosen, year) if chosen else ([], None)
-    return {"children": children, "child": chosen, "school_class": school_class, "courses": courses}
+    context = {"children": children, "child": chosen, "school_class": school_class, "courses": courses}
+    if chosen is not None:
+        context.update(_marks(chosen, year, school_class, actor.school))
+    return _with_marks(courses, context)
 
 
 BUILDERS = {

@@ -198,3 +198,64 @@ def grid(course: Course, period: ReportingPeriod) -> Grid:
         work_types=work_types,
         default_type=default_type,
     )
+
+
+# A student's own marks (home page of the student and the parents; the diary of issue 6 builds on this)
+
+
+@dataclass
+class StudentMark:
+    date: datetime.date
+    course_id: int
+    type_code: str
+    type_name: str
+    text: str  # "5/4", "(2)/5", "•" — as in the grid (attendance is not part of it)
+
+
+def period_of_grade(year, grade: int, on: datetime.date) -> ReportingPeriod | None:
+    """The reporting period of `grade` containing `on`, else the last one begun, else the first."""
+    periods = list(
+        ReportingPeriod.objects.filter(scheme__year=year, scheme__grades__contains=[grade]).order_by("starts")
+    )
+    begun = [p for p in periods if p.starts <= on]
+    current = next((p for p in periods if p.starts <= on <= p.ends), None)
+    return current or (begun[-1] if begun else (periods[0] if periods else None))
+
+
+STUDENT_AVERAGES_SQL = """
+SELECT l.course_id, ROUND(SUM(t.weight * u.m) / SUM(t.weight), 2)
+FROM journal_cell c
+JOIN journal_work w ON w.id = c.work_id
+JOIN journal_worktype t ON t.id = w.work_type_id
+JOIN schedule_lesson l ON l.id = w.lesson_id
+CROSS JOIN LATERAL unnest(c.marks) WITH ORDINALITY AS u(m, i)
+WHERE c.student_id = %s AND l.period_id = %s AND l.status = 'planned'
+  AND NOT ((u.i - 1)::smallint = ANY(c.excluded))
+GROUP BY l.course_id
+"""
+
+
+def student_marks(student, period: ReportingPeriod) -> tuple[list[StudentMark], dict[int, Decimal]]:
+    """Every mark of `student` in `period` (oldest first) and the weighted average per course: two queries."""
+    rows = (
+        Cell.objects.filter(student=student, work__lesson__period=period, work__lesson__status="planned")
+        .filter(Q(owed=True) | ~Q(marks=[]))
+        .order_by("work__lesson__date", "work__lesson__slot", "work__position")
+        .values_list(
+            "work__lesson__date",
+            "work__lesson__course_id",
+            "work__work_type__code",
+            "work__work_type__name",
+            "marks",
+            "excluded",
+            "owed",
+        )
+    )
+    marks = [
+        StudentMark(day, course, code, name, CellMarks(tuple(m), tuple(x), owed).text())
+        for day, course, code, name, m, x, owed in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(STUDENT_AVERAGES_SQL, [student.pk, period.pk])
+        averages = dict(cursor.fetchall())
+    return marks, averages

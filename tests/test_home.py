@@ -68,8 +68,8 @@ PINNED = {
     "deputy": 5,
     "teacher": 7,
     "class_teacher": 7,
-    "student": 6,
-    "parent": 8,
+    "student": 9,  # + the period, the child's marks, the averages
+    "parent": 11,
 }
 
 
@@ -79,3 +79,33 @@ def test_home_query_count_is_pinned(client, world, role, django_assert_num_queri
     client.get(reverse("home"))  # the session row is created on the first request
     with django_assert_num_queries(PINNED[role]):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_student_and_the_parent_see_the_marks_of_the_period_and_the_average(client, world):
+    import datetime
+
+    from journal.models import Cell, Work, WorkType
+    from journal.selectors import period_of_grade
+    from schedule.selectors import day_in_year, local_today
+
+    oral = WorkType.objects.create(school=world.school, code="У", name="Устный ответ", weight=1)
+    test = WorkType.objects.create(school=world.school, code="КР", name="Контрольная", weight=2)
+    student = world.student.student
+    day = period_of_grade(world.year, 5, day_in_year(world.year, local_today(world.school))).starts
+    for n, (wt, marks, excluded) in enumerate([(oral, [5], []), (test, [2, 4], [0]), (oral, [3], [])]):
+        lesson = f.make_lesson(world.math_5a, day + datetime.timedelta(days=n), 1)
+        work = Work.objects.create(school=world.school, lesson=lesson, work_type=wt)
+        Cell.objects.create(school=world.school, work=work, student=student, marks=marks, excluded=excluded)
+    other = Work.objects.create(
+        school=world.school, lesson=f.make_lesson(world.math_6b, day, 1), work_type=oral
+    )
+    Cell.objects.create(school=world.school, work=other, student=world.other_student.student, marks=[2])
+    for persona in (world.student, world.parent):
+        client.force_login(persona.user)
+        page = client.get(reverse("home")).content.decode()
+        # (5·1 + 4·2 + 3·1) / 4 = 4.00; the replaced 2 is shown but not counted.
+        assert ">(2)/4</span>" in page and ">5</span>" in page and "<strong>4,00</strong>" in page
+        assert 'data-testid="latest-marks"' in page
+    client.force_login(world.other_parent.user)
+    page = client.get(reverse("home")).content.decode()
+    assert "(2)/4" not in page and "<strong>2,00</strong>" in page

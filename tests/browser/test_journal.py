@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import Role, Student
 from journal import services
 from journal.models import Attendance, Cell, EditWindow, JournalSettings, Work
+from journal.selectors import period_of_grade
 from schedule import selectors
 from schedule.models import ReportingPeriod
 from tests import factories as f
@@ -133,6 +134,25 @@ def test_teacher_types_marks_and_attendance_and_sees_them_after_reload(page):
     page.set_viewport_size({"width": 820, "height": 1180})
     page.reload()
     shot(page, "journal-grid-820")
+
+    # The parent's child: a retake replaces a 2 (R-J-14), then the parent sees it at home.
+    child = world.student.student
+    cell(page, child, empty_col).click()
+    page.keyboard.type("(2)/5")
+    page.keyboard.press("Enter")
+    wait_saved(page)
+    assert cell(page, child, empty_col).inner_text() == "(2)/5"
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, world.parent.user)
+    marks = page.locator('[data-testid="child-subjects"]').inner_text()
+    shot(page, "home-parent-marks-390")
+    current = period_of_grade(world.year, 5, selectors.local_today(world.school))
+    if current == period:  # the home page shows the current period; the typed lesson is in it on most days
+        assert "(2)/5" in marks and "5,00" in page.locator('[data-testid="child-subjects"]').inner_text()
+        assert "(2)/5" in page.locator('[data-testid="latest-marks"]').inner_text()
+    else:
+        assert "(2)/5" not in marks
 
 
 def test_on_a_tablet_a_tap_opens_the_cell_and_leaving_it_saves(browser, live_server):
