@@ -3,7 +3,7 @@ attendance reconciliation and the mark log (each area's URLs in its own module).
 
 from django.urls import path
 
-from . import urls_marklog, urls_plans, urls_reconcile, urls_records, views
+from . import urls_marklog, urls_plans, urls_reconcile, urls_records, urls_settings, views
 
 app_name = "journal"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     *urls_plans.urlpatterns,
     *urls_reconcile.urlpatterns,
     *urls_marklog.urlpatterns,
+    *urls_settings.urlpatterns,
 ]
