@@ -648,6 +648,8 @@ class Lesson(models.Model):
         indexes = [
             models.Index(fields=["school", "date"]),
             models.Index(fields=["course", "date"]),
+            # The journal grid and its averages read one course in one reporting period.
+            models.Index(fields=["course", "period"], name="lesson_course_period_idx"),
             models.Index(fields=["teacher", "date"]),
             models.Index(fields=["group", "date"]),
         ]

@@ -1,6 +1,7 @@
 """The mark grid page: columns, rows by dated membership, weighted averages, read-only views, query count."""
 
 import datetime
+import random
 import re
 
 import pytest
@@ -184,7 +185,7 @@ def _grid_queries(world, client, lessons: int) -> int:
     return len(ctx.captured_queries)
 
 
-GRID_QUERIES = 11  # 2 of the middleware (user, actor), course, periods, the rule, 6 of the grid
+GRID_QUERIES = 10  # 2 of the middleware (user, actor), course, periods, the rule, 5 of the grid
 
 
 @pytest.mark.parametrize("lessons", [10, 40])
@@ -207,3 +208,29 @@ def test_index_lists_a_teachers_courses_and_lets_readers_choose_a_class(world, l
     html = body(login(world.director).get(reverse("journal:index") + f"?class={world.class_6b.pk}"))
     assert reverse("journal:grid", args=[world.math_6b.pk, q1(world).pk]) in html
     assert f"/journal/course/{world.math_5a.pk}/" not in html
+
+
+def test_the_grid_averages_agree_with_the_sql_averages(world):
+    """The grid computes the averages from its loaded cells; `selectors.averages` in SQL: same figures."""
+    rng = random.Random(7)
+    oral, test = work_types(world.school)
+    odd = WorkType.objects.create(school=world.school, code="ПР", name="Практическая", weight="1.5")
+    pupils = [world.student.student]
+    for n in range(6):
+        person = f.make_person(world.school, roles=["student"], last_name=f"Средний{n}", first_name="Ян")
+        f.enroll(person, world.class_5a)
+        pupils.append(person.student)
+    for n in range(12):
+        lesson = f.make_lesson(world.math_5a, SEP + datetime.timedelta(days=n), 1 + n % 3)
+        for position, wt in enumerate(rng.sample([oral, test, odd], rng.randint(1, 3)), start=1):
+            work = Work.objects.create(school=world.school, lesson=lesson, work_type=wt, position=position)
+            for pupil in pupils:
+                if rng.random() < 0.6:
+                    marks = [rng.choice([2, 3, 4, 5]) for _ in range(rng.randint(1, 3))]
+                    excluded = [0] if len(marks) > 1 and rng.random() < 0.3 else []
+                    Cell.objects.create(
+                        school=world.school, work=work, student=pupil, marks=marks, excluded=excluded
+                    )
+    in_grid = selectors.grid(world.math_5a, q1(world)).averages
+    assert in_grid == selectors.averages(world.math_5a, q1(world))
+    assert len(in_grid) == len(pupils)
