@@ -1,5 +1,5 @@
 """The journal (namespace "journal"): the mark grid and its endpoints, lesson records, plans,
-attendance reconciliation and the mark log (each area's URLs in its own module)."""
+attendance reconciliation, the mark log and the journal settings (each area's URLs in its own module)."""
 
 from django.urls import path
 
