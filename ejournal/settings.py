@@ -167,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_stale_invite_codes_task",
         "schedule": crontab(minute=15),
     },
+    # Re-sends mark-log exports the broker never received; deletes exports older than a week.
+    "tidy-marklog-exports": {
+        "task": "journal.tasks.tidy_marklog_exports_task",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # Django 6.1 mailers: one "default" mailer (SMTP unless EMAIL_BACKEND names another backend);

@@ -318,3 +318,64 @@ class Remark(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+def export_path(instance, filename):
+    # Random, per school, outside any public URL: served only by journal:marklog_export_file.
+    import uuid
+
+    return f"exports/{instance.school_id}/{uuid.uuid4().hex}.xlsx"
+
+
+class MarkLogExport(models.Model):
+    """An XLSX export of the mark log, built by a Celery worker; the page polls its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    UNSENT = "unsent"  # `error` of a queued export whose task did not reach the broker
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    filters = models.JSONField(default=dict)  # the page's GET filter values, as strings
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=export_path, max_length=200, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mark log export")
+        verbose_name_plural = _("mark log exports")
+        indexes = [models.Index(fields=["school", "requested_by", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="marklogexport_status_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.school_id}/{self.pk} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def unsent(self) -> bool:
+        return self.status == self.Status.QUEUED and self.error == self.UNSENT
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -6,5 +6,6 @@ from . import marklog_views
 
 urlpatterns = [
     path("log/", marklog_views.mark_log, name="marklog"),
-    path("log.xlsx", marklog_views.mark_log_xlsx, name="marklog_xlsx"),
+    path("log/exports/", marklog_views.mark_log_exports, name="marklog_exports"),
+    path("log/export/<int:pk>/", marklog_views.mark_log_export_file, name="marklog_export_file"),
 ]

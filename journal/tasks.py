@@ -1,0 +1,19 @@
+"""Celery tasks of the journal: thin wrappers that take ids and call a service."""
+
+from celery import shared_task
+
+from . import exports
+
+
+@shared_task
+def build_marklog_export_task(export_id: int) -> str:
+    """Build one mark log export; a second delivery of a finished export does nothing."""
+    export = exports.build_export(export_id)
+    return export.status if export is not None else "missing"
+
+
+@shared_task
+def tidy_marklog_exports_task() -> int:
+    """Every 15 minutes: resend exports the broker never got, delete those older than a week."""
+    exports.retry_unsent()
+    return exports.purge_old_exports()
