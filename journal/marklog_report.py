@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import tempfile
-import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -33,6 +32,7 @@ from accounts.models import AuditEvent, Person
 from schedule.models import AcademicYear, SchoolClass
 
 from .models import MarkLogEntry, MarkLogHead
+from .policy import school_zone
 
 CHUNK = 2000
 EMPTY = "∅"
@@ -77,13 +77,6 @@ class LogRow:
     old: str
     new: str
     override: bool  # the admin changed it after the edit window
-
-
-def school_zone(school) -> datetime.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(school.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return datetime.UTC
 
 
 def _start_of(day: datetime.date, zone) -> datetime.datetime:

@@ -53,14 +53,17 @@ def journal_settings(school) -> JournalSettings:
         return JournalSettings.objects.get_or_create(school=school)[0]
 
 
+def school_zone(school) -> zoneinfo.ZoneInfo:
+    """The school's time zone (Moscow when the stored name is unknown)."""
+    try:
+        return zoneinfo.ZoneInfo(school.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("Europe/Moscow")
+
+
 def school_today(school, now: datetime.datetime | None = None) -> datetime.date:
     """The date in the school's time zone at `now` (default: the current moment)."""
-    now = now or timezone.now()
-    try:
-        tz = zoneinfo.ZoneInfo(school.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = zoneinfo.ZoneInfo("Europe/Moscow")
-    return now.astimezone(tz).date()
+    return (now or timezone.now()).astimezone(school_zone(school)).date()
 
 
 def last_editable_day(lesson_date: datetime.date, window: str) -> datetime.date | None:

@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 
 from accounts import audit
 from schedule.models import Enrollment, Lesson, SchoolClass
+from schedule.weeks import monday_of
 
 from . import marklog, rules
 from .models import Attendance
@@ -40,10 +41,6 @@ WEEK = datetime.timedelta(days=7)
 ABSENT, LATE = Attendance.Status.ABSENT, Attendance.Status.LATE
 REASONS = [r.value for r in Attendance.Reason]
 LOG_KIND = "reason"
-
-
-def monday_of(day: datetime.date) -> datetime.date:
-    return day - day.weekday() * DAY
 
 
 def class_attendance(school_class: SchoolClass) -> QuerySet[Attendance]:

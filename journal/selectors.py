@@ -244,6 +244,11 @@ def period_of_grade(year, grade: int, on: datetime.date) -> ReportingPeriod | No
     periods = list(
         ReportingPeriod.objects.filter(scheme__year=year, scheme__grades__contains=[grade]).order_by("starts")
     )
+    return current_period(periods, on)
+
+
+def current_period(periods: list[ReportingPeriod], on: datetime.date) -> ReportingPeriod | None:
+    """Among `periods` (in date order): the one containing `on`, else the last one begun, else the first."""
     begun = [p for p in periods if p.starts <= on]
     current = next((p for p in periods if p.starts <= on <= p.ends), None)
     return current or (begun[-1] if begun else (periods[0] if periods else None))

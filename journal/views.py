@@ -6,8 +6,6 @@ through `journal.services` (which checks the locks and writes the mark log).
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
@@ -26,14 +24,6 @@ from . import rules, selectors, services
 from .forms import AddWorkForm, SaveCellForm
 from .grid import average_text, render_grid
 from .models import Work, WorkType
-
-
-def _current(periods: list[ReportingPeriod], today: datetime.date) -> ReportingPeriod | None:
-    """The period containing today, else the last one begun, else the first."""
-    begun = [p for p in periods if p.starts <= today]
-    return next((p for p in periods if p.starts <= today <= p.ends), begun[-1] if begun else None) or (
-        periods[0] if periods else None
-    )
 
 
 def _periods_by_grade(year) -> dict[int, list[ReportingPeriod]]:
@@ -61,7 +51,7 @@ def index(request):
     rows = []
     for course in courses.order_by("group__grade", "group__name", "subject__position", "subject__name"):
         periods = by_grade.get(course.group.grade, [])
-        rows.append((course, periods, _current(periods, today)))
+        rows.append((course, periods, selectors.current_period(periods, today)))
     return render(
         request,
         "journal/index.html",
