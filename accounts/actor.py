@@ -60,18 +60,28 @@ class Actor:
         return None
 
 
-def load_actor(user, school_id: int | None, ip: str | None = None) -> Actor:
-    """One query: the user's person in the chosen school (or the first one), with its roles."""
-    if not (user and user.is_authenticated):
-        return Actor(user=user, ip=ip)
-    people = (
-        Person.objects.filter(user=user, school__is_active=True)
+def people_of(**user):
+    """A user's people in active schools with their school, student and parent rows and staff roles."""
+    return (
+        Person.objects.filter(school__is_active=True, **user)
         .select_related("school", "student", "parent")
         .annotate(staff=ArrayAgg("staff_roles__role", distinct=True, default=[]))
+        .order_by("pk")
     )
+
+
+def load_actor(user, school_id: int | None, ip: str | None = None) -> Actor:
+    """The user's person in the chosen school (or the first one), with its roles.
+
+    No query when the auth backend loaded the people with the user (`loaded_people`), one otherwise.
+    """
+    if not (user and user.is_authenticated):
+        return Actor(user=user, ip=ip)
+    people = getattr(user, "loaded_people", None)
+    if people is None:
+        people = list(people_of(user=user))
     preferred = school_id or user.last_school_id
     chosen = None
-    people = list(people)
     for person in people:
         if chosen is None or person.school_id == preferred:
             chosen = person

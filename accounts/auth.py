@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_otp import user_has_device
 
 from . import audit
-from .actor import Actor
+from .actor import Actor, people_of
 
 
 class LockoutModelBackend(ModelBackend):
@@ -37,6 +37,20 @@ class LockoutModelBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The session's user with their people in active schools in one query (`load_actor` reuses them).
+
+        A user with no person in an active school (the district operator) is loaded on its own.
+        """
+        people = list(people_of(user_id=user_id).select_related("user"))
+        if not people:
+            return super().get_user(user_id)
+        user = people[0].user
+        for person in people:
+            person.user = user
+        user.loaded_people = people
+        return user if self.user_can_authenticate(user) else None
 
 
 def find_user(username: str):

@@ -26,27 +26,43 @@ CHUNK = 2000
 
 
 def canonical_content(
-    *, school_id, seq, at: datetime.datetime, actor_id, ip, kind, lesson_id, student_id, work_id, old, new
+    *,
+    school_id,
+    seq,
+    at: datetime.datetime,
+    actor_id,
+    ip,
+    kind,
+    lesson_id,
+    student_id,
+    work_id,
+    old,
+    new,
+    course_id=None,
+    period_id=None,
+    proposed=None,
 ) -> str:
-    """The bytes (as text) an entry's hash covers: sorted-key JSON, `at` as ISO UTC with microseconds."""
-    return json.dumps(
-        {
-            "school": school_id,
-            "seq": seq,
-            "at": at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
-            "actor": actor_id,
-            "ip": ip or None,
-            "kind": kind,
-            "lesson": lesson_id,
-            "student": student_id,
-            "work": work_id,
-            "old": old,
-            "new": new,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    """The bytes (as text) an entry's hash covers: sorted-key JSON, `at` as ISO UTC with microseconds.
+
+    Entries of final marks (no lesson) also cover their course, period and the proposed mark; the
+    entries of lessons keep the content they always had, so older chains verify unchanged.
+    """
+    content = {
+        "school": school_id,
+        "seq": seq,
+        "at": at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+        "actor": actor_id,
+        "ip": ip or None,
+        "kind": kind,
+        "lesson": lesson_id,
+        "student": student_id,
+        "work": work_id,
+        "old": old,
+        "new": new,
+    }
+    if course_id is not None:
+        content.update(course=course_id, period=period_id, proposed=proposed)
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def chain_hash(prev_hash: str, content: str) -> str:
@@ -69,6 +85,9 @@ def entry_hash(entry: MarkLogEntry) -> str:
             work_id=entry.work_id,
             old=entry.old,
             new=entry.new,
+            course_id=entry.course_id,
+            period_id=entry.period_id,
+            proposed=entry.proposed,
         ),
     )
 
@@ -100,58 +119,101 @@ def _user_id(actor):
     return user.pk if getattr(user, "is_authenticated", False) else None
 
 
-def append(*, school, actor, ip, kind: str, lesson, student, work=None, old: str, new: str) -> MarkLogEntry:
-    """Append one entry to the school's chain; call inside the transaction that made the change."""
-    head = lock_head(school)
-    seq = head.seq + 1
+# Where the sequence number goes in the content: the database fills it in under the head's lock.
+_SEQ_MARK = -7_070_707_070_707
+
+
+def append(
+    *,
+    school,
+    actor,
+    ip,
+    kind: str,
+    lesson=None,
+    student,
+    work=None,
+    old: str,
+    new: str,
+    course=None,
+    period=None,
+    proposed: int | None = None,
+) -> MarkLogEntry:
+    """Append one entry to the school's chain; call inside the transaction that made the change.
+
+    One statement (one round trip on the hot path of saving a mark): it locks the school's chain
+    head, inserts the entry with the next `seq` and its hash — SHA-256 computed by PostgreSQL over
+    the same UTF-8 bytes `entry_hash` recomputes in Python (a test checks both agree) — and moves
+    the head. An entry is about a lesson's cell or attendance (`lesson`, `work`) or about a final
+    mark (`course`, `period`, `proposed`).
+    """
     at = timezone.now()
     actor_id = _user_id(actor)
     ip = normalise_ip(ip)
+    lesson_id = lesson.pk if lesson is not None else None
+    work_id = work.pk if work is not None else None
+    course_id = course.pk if course is not None else None
+    period_id = period.pk if period is not None else None
     content = canonical_content(
         school_id=school.pk,
-        seq=seq,
+        seq=_SEQ_MARK,
         at=at,
         actor_id=actor_id,
         ip=ip,
         kind=kind,
-        lesson_id=lesson.pk,
+        lesson_id=lesson_id,
         student_id=student.pk,
-        work_id=work.pk if work is not None else None,
+        work_id=work_id,
         old=old,
         new=new,
+        course_id=course_id,
+        period_id=period_id,
+        proposed=proposed,
     )
-    digest = chain_hash(head.hash, content)
+    before, after = content.split(f'"seq":{_SEQ_MARK}')
+    params = [
+        school.pk,
+        school.pk, at, actor_id, ip, kind, lesson_id, student.pk, work_id, old, new,
+        course_id, period_id, proposed, before + '"seq":', after,
+        school.pk,
+    ]  # fmt: skip
+    sql = (
+        "WITH h AS (SELECT seq, hash FROM journal_markloghead WHERE school_id = %s FOR UPDATE), "
+        "e AS (INSERT INTO journal_marklogentry (school_id, seq, at, actor_id, ip, kind, lesson_id, "
+        "student_id, work_id, old, new, course_id, period_id, proposed, prev_hash, hash) "
+        "SELECT %s, h.seq + 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, h.hash, "
+        "encode(sha256(convert_to(h.hash || %s || (h.seq + 1)::text || %s, 'UTF8')), 'hex') FROM h "
+        "RETURNING id, seq, prev_hash, hash) "
+        "UPDATE journal_markloghead m SET seq = e.seq, hash = e.hash FROM e WHERE m.school_id = %s "
+        "RETURNING e.id, e.seq, e.prev_hash, e.hash"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:  # the school's first entry: create its head, then append
+            lock_head(school)
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    entry_id, seq, prev_hash, digest = row
     entry = MarkLogEntry(
+        id=entry_id,
         school=school,
         seq=seq,
         at=at,
         actor_id=actor_id,
         ip=ip,
         kind=kind,
-        lesson=lesson,
-        student=student,
-        work=work,
+        lesson_id=lesson_id,
+        student_id=student.pk,
+        work_id=work_id,
         old=old,
         new=new,
-        prev_hash=head.hash,
+        course_id=course_id,
+        period_id=period_id,
+        proposed=proposed,
+        prev_hash=prev_hash,
         hash=digest,
     )
-    # The entry and the new head in one statement (one round trip on the hot path of saving a mark).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH e AS (INSERT INTO journal_marklogentry (school_id, seq, at, actor_id, ip, kind, lesson_id, "
-            "student_id, work_id, old, new, prev_hash, hash) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id) "
-            "UPDATE journal_markloghead SET seq = %s, hash = %s WHERE school_id = %s RETURNING (SELECT id FROM e)",
-            [
-                school.pk, seq, at, actor_id, ip, kind, lesson.pk, student.pk,
-                work.pk if work is not None else None, old, new, head.hash, digest,
-                seq, digest, school.pk,
-            ],
-        )  # fmt: skip
-        entry.pk = cursor.fetchone()[0]
     entry._state.adding = False
-    head.seq, head.hash = seq, digest
     return entry
 
 

@@ -26,6 +26,14 @@ class EditWindow(models.TextChoices):
     ONE_MONTH = "1m", _("1 month")
 
 
+class FinalsDeadline(models.TextChoices):
+    """When a period's final marks are due (R-F-4): seed 001 — 7 days after, seed 002 — 2 days before, seed 004 — last day."""
+
+    AFTER_END = "after", _("N days after the period ends")
+    BEFORE_END = "before", _("N days before the period ends")
+    LAST_DAY = "last", _("on the period's last day")
+
+
 class JournalSettings(models.Model):
     """The school's journal rules; one row per school, created on first use."""
 
@@ -33,6 +41,18 @@ class JournalSettings(models.Model):
     edit_window = models.CharField(
         _("marks may be changed"), max_length=5, choices=EditWindow.choices, default=EditWindow.TWO_WEEKS
     )
+    # Proposed finals (R-F-2, seed 002 §7.5): lower bounds of 3, 4 and 5 on the weighted average.
+    threshold_3 = models.DecimalField(_("lowest average for 3"), max_digits=3, decimal_places=2, default="2.65")
+    threshold_4 = models.DecimalField(_("lowest average for 4"), max_digits=3, decimal_places=2, default="3.65")
+    threshold_5 = models.DecimalField(_("lowest average for 5"), max_digits=3, decimal_places=2, default="4.65")
+    round_average = models.BooleanField(
+        _("round the average to two decimals (half up) before applying the thresholds"), default=False
+    )
+    # When finals are due (R-F-4).
+    finals_deadline = models.CharField(
+        _("finals are due"), max_length=10, choices=FinalsDeadline.choices, default=FinalsDeadline.AFTER_END
+    )
+    finals_deadline_days = models.PositiveSmallIntegerField(_("days"), default=7)
 
     class Meta:
         verbose_name = _("journal settings")
@@ -171,12 +191,16 @@ class MarkLogEntry(models.Model):
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
     ip = models.GenericIPAddressField(null=True, blank=True)
-    kind = models.CharField(max_length=20)  # "marks" | "attendance"
-    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20)  # "marks" | "attendance" | "reason" | "final_<kind>"
+    lesson = models.ForeignKey(Lesson, null=True, on_delete=models.PROTECT, related_name="+")
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+")
     work = models.ForeignKey(Work, null=True, on_delete=models.PROTECT, related_name="+")
     old = models.CharField(max_length=40, blank=True)
     new = models.CharField(max_length=40, blank=True)
+    # Final marks (R-F-2): no lesson; the course, the period (for a period's final) and the proposal.
+    course = models.ForeignKey("schedule.Course", null=True, on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey("schedule.ReportingPeriod", null=True, on_delete=models.PROTECT, related_name="+")
+    proposed = models.PositiveSmallIntegerField(null=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
@@ -184,7 +208,11 @@ class MarkLogEntry(models.Model):
         verbose_name = _("mark log entry")
         verbose_name_plural = _("mark log")
         constraints = [models.UniqueConstraint(fields=["school", "seq"], name="marklog_seq_unique")]
-        indexes = [models.Index(fields=["school", "at"]), models.Index(fields=["lesson"])]
+        indexes = [
+            models.Index(fields=["school", "at"]),
+            models.Index(fields=["lesson"]),
+            models.Index(fields=["course"], condition=Q(course__isnull=False), name="marklog_course_idx"),
+        ]
 
     def __str__(self):
         return f"{self.seq}: {self.old!r} → {self.new!r}"
@@ -379,3 +407,133 @@ class MarkLogExport(models.Model):
     @property
     def active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+# Final marks and period locks (R-F-1…6).
+
+
+class FinalKind(models.TextChoices):
+    PERIOD = "period", _("period")
+    YEAR = "year", _("year")
+    EXAM = "exam", _("exam")
+    FINAL = "final", _("final")
+
+
+FINAL_SCALE = (2, 3, 4, 5)
+
+
+class FinalMark(models.Model):
+    """A student's final mark for a course: of a reporting period, the year, the exam or overall (R-F-1).
+
+    `proposed`, `average` and `rule` keep what the system proposed when the mark was
+    set (R-F-2), so an override stays visible next to the mark. Writes are
+    compare-and-set on `version` and logged in the mark log (`journal.finals`).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("schedule.Course", on_delete=models.PROTECT, related_name="final_marks")
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="final_marks")
+    kind = models.CharField(_("kind"), max_length=10, choices=FinalKind.choices)
+    period = models.ForeignKey(
+        "schedule.ReportingPeriod", null=True, blank=True, on_delete=models.PROTECT, related_name="final_marks"
+    )
+    value = models.PositiveSmallIntegerField(_("mark"))
+    proposed = models.PositiveSmallIntegerField(_("proposed"), null=True, blank=True)
+    average = models.DecimalField(_("average"), max_digits=6, decimal_places=4, null=True, blank=True)
+    rule = models.CharField(_("rule"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("final mark")
+        verbose_name_plural = _("final marks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "student", "period"],
+                condition=Q(kind="period"),
+                name="finalmark_one_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "student", "kind"],
+                condition=~Q(kind="period"),
+                name="finalmark_one_per_kind",
+            ),
+            models.CheckConstraint(condition=Q(value__in=FINAL_SCALE), name="finalmark_on_scale"),
+            models.CheckConstraint(
+                condition=Q(kind="period", period__isnull=False) | (~Q(kind="period") & Q(period__isnull=True)),
+                name="finalmark_period_iff_period_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["period", "year", "exam", "final"]), name="finalmark_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "student"])]
+
+    def __str__(self):
+        return f"{self.course_id}/{self.student_id} {self.kind} {self.value}"
+
+
+class CourseLock(models.Model):
+    """A course's period whose finals are all entered: read-only for its teachers (R-F-5, seed 001 Д.2).
+
+    `locked` is the state; the admin reopens it for a named reason and it locks again
+    when the finals are complete. Every change is a `LockEvent` and an audit entry.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("schedule.Course", on_delete=models.CASCADE, related_name="locks")
+    period = models.ForeignKey("schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="course_locks")
+    locked = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("course period lock")
+        verbose_name_plural = _("course period locks")
+        constraints = [models.UniqueConstraint(fields=["course", "period"], name="courselock_unique")]
+
+    def __str__(self):
+        return f"{self.course_id}/{self.period_id} {'locked' if self.locked else 'open'}"
+
+
+class PeriodClosure(models.Model):
+    """A reporting period the school has closed: read-only for everyone except the admin (R-F-5)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    period = models.OneToOneField("schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="closure")
+    closed_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("closed period")
+        verbose_name_plural = _("closed periods")
+
+    def __str__(self):
+        return f"{self.period_id} closed"
+
+
+class LockEvent(models.Model):
+    """The history of locks: a course's period locked or reopened, a period closed or reopened (R-F-5)."""
+
+    class Action(models.TextChoices):
+        LOCKED = "locked", _("locked: all finals entered")
+        REOPENED = "reopened", _("reopened by the admin")
+        CLOSED = "closed", _("period closed by the school")
+        UNCLOSED = "unclosed", _("period reopened by the school")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("schedule.Course", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey("schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="lock_events")
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    actor = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lock event")
+        verbose_name_plural = _("lock events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["course", "period"]), models.Index(fields=["school", "-at"])]
+
+    def __str__(self):
+        return f"{self.period_id}/{self.course_id} {self.action}"

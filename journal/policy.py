@@ -24,6 +24,7 @@ import zoneinfo
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -32,7 +33,7 @@ from accounts.models import Role
 from schedule.models import Lesson
 from schedule.rules import may_fill_lesson
 
-from .models import EditWindow, JournalSettings
+from .models import CourseLock, EditWindow, JournalSettings, PeriodClosure
 
 WINDOWS = {
     EditWindow.ONE_WEEK: relativedelta(weeks=1),
@@ -76,13 +77,37 @@ def last_editable_day(lesson_date: datetime.date, window: str) -> datetime.date 
     return None if delta is None else lesson_date + delta
 
 
-def period_is_locked(lesson: Lesson) -> bool:
-    """Whether the lesson's course is locked for its reporting period.
-
-    Always False for now: issue 5 adds course/period locks (CourseLock) and
-    answers here, so every write path picks them up without change.
+def lock_state(course: str, period: str, prefix: str = "") -> dict:
+    """Annotations `<prefix>course_locked` and `<prefix>period_closed` for a queryset whose rows name a
+    course and a period by the lookups `course` and `period` (R-F-5): load them with the row, no query later.
     """
-    return False
+    return {
+        f"{prefix}course_locked": Exists(
+            CourseLock.objects.filter(course_id=OuterRef(course), period_id=OuterRef(period), locked=True)
+        ),
+        f"{prefix}period_closed": Exists(PeriodClosure.objects.filter(period_id=OuterRef(period))),
+    }
+
+
+def with_lock_state(lessons):
+    """Lessons annotated with `course_locked` and `period_closed` (see `lock_state`)."""
+    return lessons.annotate(**lock_state("course_id", "period_id"))
+
+
+def period_locks(lesson: Lesson) -> tuple[bool, bool]:
+    """(the lesson's course is locked for its period, the school closed the period): from the lesson's
+    annotations when it was loaded `with_lock_state`, else one query."""
+    if hasattr(lesson, "period_closed"):
+        return lesson.course_locked, lesson.period_closed
+    row = with_lock_state(Lesson.objects.filter(pk=lesson.pk)).values_list("course_locked", "period_closed")
+    lesson.course_locked, lesson.period_closed = row.get()
+    return lesson.course_locked, lesson.period_closed
+
+
+def period_is_locked(lesson: Lesson) -> bool:
+    """Whether the lesson's period is read-only for its teachers (not for the admin): the course's finals
+    of the period are all entered (`CourseLock`) or the school closed the period (R-F-5)."""
+    return any(period_locks(lesson))
 
 
 def ensure_can_write(actor, lesson: Lesson, *, now: datetime.datetime | None = None) -> bool:
@@ -95,7 +120,7 @@ def ensure_can_write(actor, lesson: Lesson, *, now: datetime.datetime | None = N
         raise PermissionDenied(_("This lesson is not in your school."))
     if not is_admin and not may_fill_lesson(actor, lesson):
         raise PermissionDenied(_("Only the lesson's teacher or substitute can fill in this lesson."))
-    _ensure_open(lesson)
+    _ensure_open(lesson, actor)
     if lesson.status == Lesson.Status.CANCELLED:
         raise ValidationError(
             _("The lesson was cancelled: it takes no marks or attendance."), code="cancelled"
@@ -126,16 +151,34 @@ def ensure_can_mark(actor, lesson: Lesson, *, now: datetime.datetime | None = No
     return override
 
 
-def _ensure_open(lesson: Lesson) -> None:
-    """The year is open and the period is not locked: the journal may be written at all."""
+def _ensure_open(lesson: Lesson, actor, *, course_lock: bool = True) -> None:
+    """The year is open and (except for the school admin) the period is not locked (R-J-13, R-F-5).
+
+    `course_lock=False`: only the school's closure counts (the class teacher's absence reasons
+    are not the course teacher's pages).
+    """
     if lesson.year.is_read_only:
         raise ValidationError(
             _("The year %(year)s is %(status)s: its journal is read-only."),
             code="year_read_only",
             params={"year": lesson.year.name, "status": lesson.year.get_status_display()},
         )
-    if period_is_locked(lesson):
-        raise ValidationError(_("The journal of this period is locked."), code="period_locked")
+    if actor.has_role(Role.ADMIN):
+        return
+    course_locked, period_closed = period_locks(lesson)
+    if period_closed:
+        raise ValidationError(
+            _("The school has closed this period: its journal is read-only. Ask the school admin."),
+            code="period_closed",
+        )
+    if course_locked and course_lock:
+        raise ValidationError(
+            _(
+                "All final marks of this period are entered, so its journal is locked. "
+                "Ask the school admin to reopen it."
+            ),
+            code="period_locked",
+        )
 
 
 TOPIC, HOMEWORK, REMARK = "topic", "homework", "remark"
@@ -154,7 +197,7 @@ def ensure_can_fill_record(actor, lesson: Lesson, what: str, *, now: datetime.da
         raise PermissionDenied(_("This lesson is not in your school."))
     if not actor.has_role(Role.ADMIN) and not may_fill_lesson(actor, lesson):
         raise PermissionDenied(_("Only the lesson's teacher or substitute can fill in this lesson."))
-    _ensure_open(lesson)
+    _ensure_open(lesson, actor)
     if lesson.status == Lesson.Status.CANCELLED:
         raise ValidationError(_("The lesson was cancelled."), code="cancelled")
     if what == HOMEWORK and lesson.group.grade == 1:
@@ -171,4 +214,72 @@ def ensure_can_set_reason(actor, lesson: Lesson) -> None:
     """
     if actor.school is None or actor.school.pk != lesson.school_id:
         raise PermissionDenied(_("This lesson is not in your school."))
-    _ensure_open(lesson)
+    _ensure_open(lesson, actor, course_lock=False)
+
+
+def ensure_can_set_final(actor, course, kind: str, period, periods: list, *, now=None) -> None:
+    """Refuse unless `actor` may set a final mark of `kind` of `course` now (R-F-1…5).
+
+    `period`: the reporting period of a period's final (None for the year, exam and overall
+    final, which belong to the last period `periods[-1]`). Who: the school admin, or a teacher of
+    the course during that period. State: the year open; the subject takes finals (not «no final
+    assessment», not a first grade, R-SET-5); the period has begun; for everyone but the admin
+    the school has not closed the period and — for a period's and the year's finals — the
+    course's period is not locked (R-F-5). Exam and overall finals are not locked by the course
+    (exams come after the last period's finals), only by the school's closure.
+    """
+    from schedule.models import CourseTeacher
+
+    from .models import FinalKind
+
+    if actor.school is None or actor.school.pk != course.school_id:
+        raise PermissionDenied(_("This course is not in your school."))
+    own = period or (periods[-1] if periods else None)
+    if own is None:
+        raise ValidationError(_("The year has no reporting periods for this grade."), code="no_periods")
+    is_admin = actor.has_role(Role.ADMIN)
+    if not is_admin:
+        teaches = (
+            actor.person is not None
+            and actor.has_role(Role.TEACHER)
+            and CourseTeacher.objects.filter(
+                Q(ends__isnull=True) | Q(ends__gte=own.starts),
+                course=course,
+                teacher=actor.person,
+                starts__lte=own.ends,
+            ).exists()
+        )
+        if not teaches:
+            raise PermissionDenied(_("Only the course's teacher or the school admin sets its final marks."))
+    if course.year.is_read_only:
+        raise ValidationError(
+            _("The year %(year)s is %(status)s: its journal is read-only."),
+            code="year_read_only",
+            params={"year": course.year.name, "status": course.year.get_status_display()},
+        )
+    if course.subject.no_final_assessment:
+        raise ValidationError(_("This subject has no final assessment."), code="no_final_assessment")
+    if course.group.grade == 1:
+        raise ValidationError(_("First-grade classes take no marks, only attendance."), code="first_grade")
+    if school_today(course.school, now) < own.starts:
+        raise ValidationError(
+            _("%(period)s has not begun yet: its final marks are entered at its end.") % {"period": own.name},
+            code="future",
+        )
+    if is_admin:
+        return
+    if PeriodClosure.objects.filter(period=own).exists():
+        raise ValidationError(
+            _("The school has closed this period: its journal is read-only. Ask the school admin."),
+            code="period_closed",
+        )
+    if kind in (FinalKind.PERIOD, FinalKind.YEAR) and CourseLock.objects.filter(
+        course=course, period=own, locked=True
+    ).exists():
+        raise ValidationError(
+            _(
+                "All final marks of this period are entered, so its journal is locked. "
+                "Ask the school admin to reopen it."
+            ),
+            code="period_locked",
+        )

@@ -38,7 +38,7 @@ from schedule.selectors import students_of_group
 
 from . import marklog
 from .models import Attendance, Cell, Work, WorkType
-from .policy import ensure_can_mark, ensure_can_write
+from .policy import ensure_can_mark, ensure_can_write, lock_state, with_lock_state
 from .values import ATTENDANCE_DISPLAY, CellMarks, format_cell, parse_cell
 
 MARKS = "marks"
@@ -127,11 +127,29 @@ def ensure_default_work_types(school) -> list[WorkType]:
 
 
 def _lesson_for_write(lesson: Lesson, *, lock: bool = False) -> Lesson:
-    """A fresh copy of the lesson with what the policy reads (year, group, school)."""
-    rows = Lesson.objects.select_related("year", "group__year", "school__journal_settings")
+    """A fresh copy of the lesson with what the policy reads (year, group, school, the period's locks)."""
+    rows = with_lock_state(Lesson.objects.select_related("year", "group__year", "school__journal_settings"))
     if lock:
         rows = rows.select_for_update(no_key=True, of=("self",))
     return rows.get(pk=lesson.pk)
+
+
+def work_for_write(school, pk: int, **filters) -> Work:
+    """A mark column with its lesson and what the write policy reads, loaded in one query.
+
+    `record_cell` uses it as it is (no second load), so a view loads the column once per save.
+    Raises `Work.DoesNotExist` when there is no such column in `school` (matching `filters`).
+    """
+    work = _columns_for_write().get(pk=pk, school=school, **filters)
+    work.lesson.course_locked, work.lesson.period_closed = work.lesson_course_locked, work.lesson_period_closed
+    work.loaded_for_write = True
+    return work
+
+
+def _columns_for_write():
+    return Work.objects.select_related(
+        "lesson__year", "lesson__group__year", "lesson__school__journal_settings"
+    ).annotate(**lock_state("lesson__course_id", "lesson__period_id", prefix="lesson_"))
 
 
 @transaction.atomic
@@ -336,10 +354,8 @@ def record_cell(
 ) -> CellResult:
     """Save what was typed into a mark cell: its marks and (if typed or seen) the lesson's attendance."""
     parsed = parse_cell(raw)
-    columns = Work.objects.select_related(
-        "lesson__year", "lesson__group__year", "lesson__school__journal_settings"
-    )
-    work = columns.get(pk=work.pk)  # fresh: the policy reads the lesson's year, group and school
+    if not getattr(work, "loaded_for_write", False):
+        work = work_for_write(work.school_id, work.pk)  # the policy reads the lesson's year, group, school
     lesson = work.lesson
     check = ensure_can_mark if parsed.takes_marks else ensure_can_write
     override = check(actor, lesson, now=now)

@@ -114,12 +114,17 @@ def save_cell(request):
     if not form.is_valid():
         return _error(_("The request is incomplete."), 400)
     data = form.cleaned_data
-    lesson = get_in_school(actor, Lesson.objects.select_related("school"), pk=data["lesson"])
-    student = get_in_school(actor, Student.objects, pk=data["student"])
+    # Only the student's id is needed: the service checks they were in the lesson's group that day.
+    student = Student(pk=data["student"], school_id=actor.school.pk)
     try:
         if data["work"]:
-            work = get_in_school(actor, Work.objects, pk=data["work"], lesson=lesson)
+            try:
+                work = services.work_for_write(actor.school, data["work"], lesson_id=data["lesson"])
+            except Work.DoesNotExist as exc:
+                raise Http404 from exc
+            lesson = work.lesson
         else:
+            lesson = get_in_school(actor, Lesson.objects.select_related("school"), pk=data["lesson"])
             work = lesson.works.order_by("position").first() or services.add_work(actor=actor, lesson=lesson)
         result = services.record_cell(
             actor=actor,

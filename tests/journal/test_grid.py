@@ -185,7 +185,7 @@ def _grid_queries(world, client, lessons: int) -> int:
     return len(ctx.captured_queries)
 
 
-GRID_QUERIES = 10  # 2 of the middleware (user, actor), course, periods, the rule, 5 of the grid
+GRID_QUERIES = 9  # 1 of the middleware (user with their people), course, periods, the rule, 5 of the grid
 
 
 @pytest.mark.parametrize("lessons", [10, 40])

@@ -141,9 +141,9 @@ def test_an_attendance_conflict_returns_both_current_versions(world, login, setu
     assert data["display"] == "ОП/4" and data["version"] == 2 and data["att_version"] == 3
 
 
-# user, actor, lesson, student, work; the service's 8 (work with lesson and settings, course teacher,
-# in the group, attendance, cell lock, cell update, log head lock, log entry + head); the row's average.
-SAVE_QUERIES = 16  # + the savepoint and its release (the test runs in a transaction)
+# The user with their people; the column with its lesson, settings and locks; the service's 6 (course
+# teacher, in the group, attendance, cell lock, cell update, log entry with its head); the row's average.
+SAVE_QUERIES = 11  # + the savepoint and its release (the test runs in a transaction)
 
 
 def test_saving_a_cell_from_the_grid_takes_a_fixed_number_of_queries(

@@ -401,7 +401,7 @@ def test_a_type_of_another_school_is_not_found(world, other_world, types, login)
     assert WorkType.objects.filter(pk=types["ЛР"].pk).exists()
 
 
-PAGE_QUERIES = 7
+PAGE_QUERIES = 6
 
 
 @pytest.mark.parametrize("extra_types", [0, 10])

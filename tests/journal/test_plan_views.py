@@ -203,7 +203,7 @@ def page_queries(world, as_, django_assert_num_queries, topics: int, lessons: in
 
 # user, actor (the session is read from Redis), the course, the teacher's assignment (the rule),
 # the topics with their delivered hours and dates, the lesson totals
-PLAN_PAGE_QUERIES = 6
+PLAN_PAGE_QUERIES = 5
 
 
 def test_plan_page_query_count_small(world, as_, django_assert_num_queries):
@@ -216,7 +216,7 @@ def test_plan_page_query_count_large(world, as_, django_assert_num_queries):
 
 # user, actor, the current year, the chosen class, the class list, the courses with their
 # planned/delivered/held subqueries
-OVERVIEW_QUERIES = 6
+OVERVIEW_QUERIES = 5
 
 
 @pytest.mark.parametrize("size", [1, 20])

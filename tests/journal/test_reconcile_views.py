@@ -213,7 +213,7 @@ def test_a_closed_year_refuses_the_post(world, rows, login):
 
 # The login and its person (middleware), the class, the week's rows, the other weeks without reasons;
 # readers also get the year's classes to switch to.
-PAGE_QUERIES = 5
+PAGE_QUERIES = 4
 
 
 def _fill(world, students):

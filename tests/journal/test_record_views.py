@@ -337,7 +337,7 @@ def test_lessons_page_query_count_does_not_grow(world, as_, django_assert_num_qu
     client.get(address)  # the session settles (sign-in checks cached per session) before counting
     # the user and the person, the course, its periods, the teacher's assignment, the lessons with topic,
     # homework and remark count in one query: none grows with the lessons
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(address)
     html = response.content.decode()
     assert response.status_code == 200
@@ -404,5 +404,5 @@ def test_lesson_page_query_count_does_not_grow(world, the_lesson, as_, django_as
     client.get(address)  # the session settles (sign-in checks cached per session) before counting
     # the user and the person, the lesson, the rules, topic, homework, files, remarks, the next lessons,
     # the plan, the students: none grows with remarks, files or lessons
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert client.get(address).status_code == 200

@@ -256,7 +256,7 @@ def test_the_grid_needs_a_fixed_number_of_queries(tt, deputy_client, django_asse
 # Session, user, actor and two second-factor device lookups (middleware); then the class, its
 # groups, their courses with hours placed, the entries, the bells, the students' enrollments and
 # memberships, and the other entries that meet at those times.
-GRID_QUERIES = 10
+GRID_QUERIES = 9
 
 
 def test_the_overview_counts_placed_lessons_against_the_hours(tt, deputy_client):

@@ -328,19 +328,19 @@ def grow(world, weeks_more=3):
     f.enroll(pupil, world.class_5a)
 
 
-# Every signed-in page starts with 2 queries (user, actor; the session is read from Redis); a week
+# Every signed-in page starts with 1 query (the user with their people; the session is read from Redis); a week
 # adds its object, its lessons, the week's holidays and the list of the picker (or the parent's children).
 PINNED = {
-    "week_class": ("deputy", lambda w, t: w.class_5a.pk, 6),
-    "week_teacher": ("teacher", lambda w, t: w.substitute.pk, 6),
-    "week_room": ("director", lambda w, t: t.room.pk, 6),
-    "week_student": ("student", lambda w, t: w.student.student.pk, 6),
-    "week_student@parent": ("parent", lambda w, t: w.student.student.pk, 9),
-    "week_student@staff": ("class_teacher", lambda w, t: w.student.student.pk, 6),
-    "week_class_xlsx": ("deputy", lambda w, t: w.class_5a.pk, 5),
-    "week_teacher_xlsx": ("teacher", lambda w, t: w.substitute.pk, 5),
-    "week_room_xlsx": ("admin", lambda w, t: t.room.pk, 5),
-    "week_student_xlsx": ("parent", lambda w, t: w.student.student.pk, 7),
+    "week_class": ("deputy", lambda w, t: w.class_5a.pk, 5),
+    "week_teacher": ("teacher", lambda w, t: w.substitute.pk, 5),
+    "week_room": ("director", lambda w, t: t.room.pk, 5),
+    "week_student": ("student", lambda w, t: w.student.student.pk, 5),
+    "week_student@parent": ("parent", lambda w, t: w.student.student.pk, 8),
+    "week_student@staff": ("class_teacher", lambda w, t: w.student.student.pk, 5),
+    "week_class_xlsx": ("deputy", lambda w, t: w.class_5a.pk, 4),
+    "week_teacher_xlsx": ("teacher", lambda w, t: w.substitute.pk, 4),
+    "week_room_xlsx": ("admin", lambda w, t: t.room.pk, 4),
+    "week_student_xlsx": ("parent", lambda w, t: w.student.student.pk, 6),
 }
 
 
