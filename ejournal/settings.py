@@ -102,10 +102,15 @@ if env_bool("DB_POOL", not TESTING):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else 60
-# Server-side parameter binding lets psycopg prepare a statement the fifth time a connection runs it,
-# so the hot queries (the grid, saving a mark) are planned once per connection instead of per request.
+# Server-side parameter binding, and psycopg prepares a statement the fifth time a connection runs it
+# (DB_PREPARE_THRESHOLD; Django turns preparing off unless asked), so the hot queries (the grid, saving
+# a mark) are planned once per connection instead of per request. Behind PgBouncer in transaction
+# mode set DB_SERVER_SIDE_BINDING=0. The test suite does not prepare (its schema changes under it).
 if env_bool("DB_SERVER_SIDE_BINDING", True):
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    threshold = os.environ.get("DB_PREPARE_THRESHOLD", "" if TESTING else "5")
+    if threshold.isdigit():
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(threshold)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -42,9 +42,15 @@ class JournalSettings(models.Model):
         _("marks may be changed"), max_length=5, choices=EditWindow.choices, default=EditWindow.TWO_WEEKS
     )
     # Proposed finals (R-F-2, seed 002 §7.5): lower bounds of 3, 4 and 5 on the weighted average.
-    threshold_3 = models.DecimalField(_("lowest average for 3"), max_digits=3, decimal_places=2, default="2.65")
-    threshold_4 = models.DecimalField(_("lowest average for 4"), max_digits=3, decimal_places=2, default="3.65")
-    threshold_5 = models.DecimalField(_("lowest average for 5"), max_digits=3, decimal_places=2, default="4.65")
+    threshold_3 = models.DecimalField(
+        _("lowest average for 3"), max_digits=3, decimal_places=2, default="2.65"
+    )
+    threshold_4 = models.DecimalField(
+        _("lowest average for 4"), max_digits=3, decimal_places=2, default="3.65"
+    )
+    threshold_5 = models.DecimalField(
+        _("lowest average for 5"), max_digits=3, decimal_places=2, default="4.65"
+    )
     round_average = models.BooleanField(
         _("round the average to two decimals (half up) before applying the thresholds"), default=False
     )
@@ -199,7 +205,9 @@ class MarkLogEntry(models.Model):
     new = models.CharField(max_length=40, blank=True)
     # Final marks (R-F-2): no lesson; the course, the period (for a period's final) and the proposal.
     course = models.ForeignKey("schedule.Course", null=True, on_delete=models.PROTECT, related_name="+")
-    period = models.ForeignKey("schedule.ReportingPeriod", null=True, on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey(
+        "schedule.ReportingPeriod", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     proposed = models.PositiveSmallIntegerField(null=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
@@ -435,7 +443,11 @@ class FinalMark(models.Model):
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="final_marks")
     kind = models.CharField(_("kind"), max_length=10, choices=FinalKind.choices)
     period = models.ForeignKey(
-        "schedule.ReportingPeriod", null=True, blank=True, on_delete=models.PROTECT, related_name="final_marks"
+        "schedule.ReportingPeriod",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="final_marks",
     )
     value = models.PositiveSmallIntegerField(_("mark"))
     proposed = models.PositiveSmallIntegerField(_("proposed"), null=True, blank=True)
@@ -461,7 +473,8 @@ class FinalMark(models.Model):
             ),
             models.CheckConstraint(condition=Q(value__in=FINAL_SCALE), name="finalmark_on_scale"),
             models.CheckConstraint(
-                condition=Q(kind="period", period__isnull=False) | (~Q(kind="period") & Q(period__isnull=True)),
+                condition=Q(kind="period", period__isnull=False)
+                | (~Q(kind="period") & Q(period__isnull=True)),
                 name="finalmark_period_iff_period_kind",
             ),
             models.CheckConstraint(
@@ -483,7 +496,9 @@ class CourseLock(models.Model):
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     course = models.ForeignKey("schedule.Course", on_delete=models.CASCADE, related_name="locks")
-    period = models.ForeignKey("schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="course_locks")
+    period = models.ForeignKey(
+        "schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="course_locks"
+    )
     locked = models.BooleanField(default=True)
     changed_at = models.DateTimeField(default=timezone.now)
 
@@ -500,7 +515,9 @@ class PeriodClosure(models.Model):
     """A reporting period the school has closed: read-only for everyone except the admin (R-F-5)."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
-    period = models.OneToOneField("schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="closure")
+    period = models.OneToOneField(
+        "schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="closure"
+    )
     closed_at = models.DateTimeField(default=timezone.now)
     closed_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -522,8 +539,12 @@ class LockEvent(models.Model):
         UNCLOSED = "unclosed", _("period reopened by the school")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
-    course = models.ForeignKey("schedule.Course", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    period = models.ForeignKey("schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="lock_events")
+    course = models.ForeignKey(
+        "schedule.Course", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.ForeignKey(
+        "schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="lock_events"
+    )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     actor = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")

@@ -273,9 +273,10 @@ def ensure_can_set_final(actor, course, kind: str, period, periods: list, *, now
             _("The school has closed this period: its journal is read-only. Ask the school admin."),
             code="period_closed",
         )
-    if kind in (FinalKind.PERIOD, FinalKind.YEAR) and CourseLock.objects.filter(
-        course=course, period=own, locked=True
-    ).exists():
+    if (
+        kind in (FinalKind.PERIOD, FinalKind.YEAR)
+        and CourseLock.objects.filter(course=course, period=own, locked=True).exists()
+    ):
         raise ValidationError(
             _(
                 "All final marks of this period are entered, so its journal is locked. "

@@ -29,6 +29,15 @@ Lesson records, plans, reconciliation and the mark log:
 | reconcile_class (obj)       | yes   | –        | –      | own class             | –           | –          | –       | –      |
 | view_mark_log               | yes   | yes      | yes    | –                     | –           | –          | –       | –      |
 
+Final marks (R-F-1…5):
+
+| rule                        | admin | director | deputy | class teacher         | teacher     | substitute | student | parent |
+|-----------------------------|-------|----------|--------|-----------------------|-------------|------------|---------|--------|
+| view_finals (obj)           | yes   | yes      | yes    | courses of the class  | own courses | as view_course_journal | – | – |
+| set_finals (obj)            | yes   | –        | –      | own courses           | own courses | –          | –       | –      |
+| control_finals              | yes   | yes      | yes    | –                     | –           | –          | –       | –      |
+| manage_period_locks         | yes   | –        | –      | –                     | –           | –          | –       | –      |
+
 - `fill_lesson_record` = `edit_lesson`: topic, homework, remarks; the write policy
   (`journal.policy.ensure_can_fill_record`) adds the locks.
 - `read_homework`: a student of the lesson's group on the lesson's date, or
@@ -194,3 +203,29 @@ def view_class_attendance(actor, school_class) -> bool:
 
 def view_mark_log(actor) -> bool:
     return reads_everything(actor)
+
+
+# Final marks and period locks (R-F-1…5)
+
+
+def view_finals(actor, course: Course) -> bool:
+    """Reads the finals view of a course: as `view_course_journal` (readers, its teachers, the class teacher)."""
+    return view_course_journal(actor, course)
+
+
+def set_finals(actor, course: Course) -> bool:
+    """Enters final marks of the course: its teachers and the school admin (the write policy then checks
+    the period, the locks and the subject: `journal.policy.ensure_can_set_final`)."""
+    if course.school_id != getattr(actor.school, "pk", None):
+        return False
+    return actor.has_role(Role.ADMIN) or teaches_course(actor, course)
+
+
+def control_finals(actor) -> bool:
+    """Reads the school's finals progress (who is missing or late, R-F-4): admin, director, deputy."""
+    return reads_everything(actor)
+
+
+def manage_period_locks(actor) -> bool:
+    """Reopens a course's locked period and closes or reopens a school's period (R-F-5): the school admin."""
+    return actor.has_role(Role.ADMIN) and actor.school is not None

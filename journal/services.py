@@ -141,7 +141,10 @@ def work_for_write(school, pk: int, **filters) -> Work:
     Raises `Work.DoesNotExist` when there is no such column in `school` (matching `filters`).
     """
     work = _columns_for_write().get(pk=pk, school=school, **filters)
-    work.lesson.course_locked, work.lesson.period_closed = work.lesson_course_locked, work.lesson_period_closed
+    work.lesson.course_locked, work.lesson.period_closed = (
+        work.lesson_course_locked,
+        work.lesson_period_closed,
+    )
     work.loaded_for_write = True
     return work
 

@@ -3,7 +3,16 @@ attendance reconciliation, the mark log and the journal settings (each area's UR
 
 from django.urls import path
 
-from . import urls_marklog, urls_plans, urls_reconcile, urls_records, urls_settings, views
+from . import (
+    urls_finals,
+    urls_finals_control,
+    urls_marklog,
+    urls_plans,
+    urls_reconcile,
+    urls_records,
+    urls_settings,
+    views,
+)
 
 app_name = "journal"
 
@@ -17,4 +26,6 @@ urlpatterns = [
     *urls_reconcile.urlpatterns,
     *urls_marklog.urlpatterns,
     *urls_settings.urlpatterns,
+    *urls_finals.urlpatterns,
+    *urls_finals_control.urlpatterns,
 ]
