@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -40,6 +40,10 @@ KINDS = {
     "marks": gettext_lazy("marks"),
     "attendance": gettext_lazy("attendance"),
     "reason": gettext_lazy("absence reason"),
+    "final_period": gettext_lazy("period final mark"),
+    "final_year": gettext_lazy("year mark"),
+    "final_exam": gettext_lazy("exam mark"),
+    "final_final": gettext_lazy("overall final mark"),
 }
 # The audit event of an admin's write after the edit window follows its log entry in the same
 # transaction (journal.services._log_changes), so it is found within this time of the entry.
@@ -70,13 +74,23 @@ class LogRow:
     group_name: str  # the subgroup or cross-class group; empty for the whole class
     subject: str
     lesson_date: datetime.date
-    slot: int
+    slot: int | None
     student: str
     kind: str
     kind_label: str
     old: str
     new: str
     override: bool  # the admin changed it after the edit window
+    period: str = ""  # a final mark's period (its entries have no lesson)
+    proposed: int | None = None  # the proposal next to a final mark (an override when it differs)
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind.startswith("final_")
+
+    @property
+    def final_override(self) -> bool:
+        return self.is_final and self.proposed is not None and self.new != "" and self.new != str(self.proposed)
 
 
 def _start_of(day: datetime.date, zone) -> datetime.datetime:
@@ -85,13 +99,16 @@ def _start_of(day: datetime.date, zone) -> datetime.datetime:
 
 def matching(school, f: LogFilter) -> QuerySet[MarkLogEntry]:
     """The school's log entries of the year's lessons that pass the filter, newest first."""
-    entries = MarkLogEntry.objects.filter(school=school, lesson__year=f.year)
+    # Entries of lessons, and of final marks (no lesson: their course names the year and the class).
+    entries = MarkLogEntry.objects.filter(Q(lesson__year=f.year) | Q(course__year=f.year), school=school)
     if f.actor is not None:
         if f.actor.user_id is None:
             return entries.none()
         entries = entries.filter(actor_id=f.actor.user_id)
     if f.school_class is not None:
-        entries = entries.filter(lesson__group__school_class=f.school_class)
+        entries = entries.filter(
+            Q(lesson__group__school_class=f.school_class) | Q(course__group__school_class=f.school_class)
+        )
     zone = school_zone(school)
     if f.date_from is not None:
         entries = entries.filter(at__gte=_start_of(f.date_from, zone))
@@ -137,11 +154,11 @@ COLUMNS = (
     "actor_id",
     "actor__username",
     "ip",
-    "lesson__group__school_class__grade",
-    "lesson__group__school_class__letter",
-    "lesson__group__kind",
-    "lesson__group__name",
-    "lesson__course__subject__name",
+    "v_grade",
+    "v_letter",
+    "v_group_kind",
+    "v_group_name",
+    "v_subject",
     "lesson__date",
     "lesson__slot",
     "student__person__last_name",
@@ -151,11 +168,24 @@ COLUMNS = (
     "old",
     "new",
     "is_override",
+    "period__name",
+    "proposed",
 )
 
 
 def _values(entries: QuerySet[MarkLogEntry]) -> QuerySet:
-    return entries.annotate(is_override=_override()).values_list(*COLUMNS)
+    # The class, group and subject of the lesson, or of the course for a final mark's entry.
+    either = {
+        f"v_{name}": Coalesce(f"lesson__group__{path}", f"course__group__{path}")
+        for name, path in (
+            ("grade", "school_class__grade"),
+            ("letter", "school_class__letter"),
+            ("group_kind", "kind"),
+            ("group_name", "name"),
+        )
+    }
+    either["v_subject"] = Coalesce("lesson__course__subject__name", "course__subject__name")
+    return entries.annotate(is_override=_override(), **either).values_list(*COLUMNS)
 
 
 def actor_names(school, entries: QuerySet[MarkLogEntry] | None = None, user_ids=None) -> dict[int, str]:
@@ -196,6 +226,8 @@ def _row(values: tuple, names: dict[int, str], zone, labels: dict) -> LogRow:
         old,
         new,
         override,
+        period,
+        proposed,
     ) = values
     actor_name = labels[None] if actor_id is None else names.get(actor_id, login or "")
     return LogRow(
@@ -215,6 +247,8 @@ def _row(values: tuple, names: dict[int, str], zone, labels: dict) -> LogRow:
         old=old,
         new=new,
         override=bool(override),
+        period=period or "",
+        proposed=proposed,
     )
 
 
@@ -269,13 +303,14 @@ def headings() -> list[tuple[str, int]]:
         (_("Class"), 7),
         (_("Group"), 14),
         (_("Subject"), 20),
-        (_("Lesson date"), 12),
+        (_("Lesson date or period"), 14),
         (_("Lesson no."), 8),
         (_("Student"), 30),
         (_("What changed"), 16),
         (_("Was"), 9),
         (_("Became"), 9),
         (_("After the edit window"), 12),
+        (_("Proposed"), 10),
     ]
 
 
@@ -290,13 +325,14 @@ def xlsx_values(row: LogRow) -> list:
         row.class_name,
         row.group_name,
         row.subject,
-        row.lesson_date,
+        row.lesson_date or row.period,
         row.slot,
         row.student,
         row.kind_label,
         row.old or EMPTY,
         row.new or EMPTY,
         _("yes") if row.override else "",
+        row.proposed if row.proposed is not None else "",
     ]
 
 

@@ -111,7 +111,7 @@ def test_the_export_holds_the_same_rows_as_the_page(world, log, media, client):
 def test_the_export_has_a_frozen_filtered_header(world, log, media):
     sheet = sheet_of(built(world.admin))
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:O7"
+    assert sheet.auto_filter.ref == "A1:P7"
     assert sheet.column_dimensions["K"].width == 30
     assert sheet["B2"].number_format == "DD.MM.YYYY HH:MM:SS"
 

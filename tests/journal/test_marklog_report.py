@@ -315,3 +315,40 @@ def test_the_page_in_a_browser(world, monkeypatch, page, phone_page):
         p.goto(f"{p.base_url}{URL}")
         assert p.locator("[data-testid=marklog-table] tbody tr").count() == 36
         shot(p, name)
+
+
+def test_final_marks_are_in_the_log_with_their_period_and_proposal(world, client):
+    """A final mark's entry has no lesson: the page shows its period, class and subject, and the proposal
+    when the teacher overrode it; the class filter and the XLSX values include it."""
+    from journal.finals_services import record_final
+    from schedule.models import ReportingPeriod
+
+    q1 = ReportingPeriod.objects.get(scheme__year=world.year, scheme__kind="quarters", number=1)
+    work = add_work(actor=actor(world.teacher), lesson=lesson(world.math_5a, d(10, 12)), now=WITHIN)
+    write(world.teacher, work, world.student.student, "5")
+    record_final(
+        actor=actor(world.teacher),
+        course=world.math_5a,
+        student=world.student.student,
+        kind="period",
+        period=q1,
+        raw="4",
+        version=None,
+        now=at(d(10, 26)),
+    )
+    client.force_login(world.admin.user)
+    page = client.get(URL, {"year": world.year.pk, "school_class": world.class_5a.pk}).content.decode()
+    assert "1 четверть" in page and "Математика" in page
+    assert re.search(r"proposed 5|предложено 5", page)
+    entry = MarkLogEntry.objects.get(kind="final_period")
+    (row,) = marklog_report.page_rows(world.school, MarkLogEntry.objects.filter(pk=entry.pk))
+    assert (row.class_name, row.subject, row.period, row.proposed, row.final_override) == (
+        "5А",
+        "Математика",
+        "1 четверть",
+        5,
+        True,
+    )
+    assert row.lesson_date is None and "1 четверть" in marklog_report.xlsx_values(row)
+    other = client.get(URL, {"year": world.year.pk, "school_class": world.class_6b.pk}).content.decode()
+    assert "1 четверть" not in other
