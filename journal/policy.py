@@ -89,6 +89,30 @@ def lock_state(course: str, period: str, prefix: str = "") -> dict:
     }
 
 
+def periods_with_lock_state(periods, course_id: int):
+    """Reporting periods annotated with `course_locked` (for the course) and `period_closed`."""
+    return periods.annotate(
+        course_locked=Exists(
+            CourseLock.objects.filter(course_id=course_id, period_id=OuterRef("pk"), locked=True)
+        ),
+        period_closed=Exists(PeriodClosure.objects.filter(period_id=OuterRef("pk"))),
+    )
+
+
+def lock_note(actor, locks) -> str:
+    """Why the journal of a period is read-only for `actor` (empty when it is not): `locks` is a lesson or
+    a period loaded with the lock annotations. The school admin is never locked out."""
+    if actor.has_role(Role.ADMIN):
+        return ""
+    if getattr(locks, "period_closed", False):
+        return _("The school has closed this period: its journal is read-only.")
+    if getattr(locks, "course_locked", False):
+        return _(
+            "All final marks of this period are entered: its journal is locked. The school admin can reopen it."
+        )
+    return ""
+
+
 def with_lock_state(lessons):
     """Lessons annotated with `course_locked` and `period_closed` (see `lock_state`)."""
     return lessons.annotate(**lock_state("course_id", "period_id"))

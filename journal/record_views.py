@@ -26,8 +26,10 @@ from .models import HomeworkAttachment, PlanTopic, Remark
 from .plans import proposed_topic
 from .record_forms import AttachmentForm, HomeworkForm, RemarkForm, TopicForm
 
-LESSON = Lesson.objects.select_related(
-    "course__subject", "group__school_class", "group__year", "teacher", "room", "period", "year", "school"
+LESSON = policy.with_lock_state(
+    Lesson.objects.select_related(
+        "course__subject", "group__school_class", "group__year", "teacher", "room", "period", "year", "school"
+    )
 )
 
 
@@ -43,13 +45,15 @@ def _render(request, lesson: Lesson, **bound):
     """The lesson page; `bound` holds a submitted form to show again with its errors."""
     actor = request.actor
     record = records.lesson_record(lesson)
-    open_ = not lesson.year.is_read_only and lesson.status != Lesson.Status.CANCELLED
+    locked = policy.lock_note(actor, lesson)
+    open_ = not lesson.year.is_read_only and lesson.status != Lesson.Status.CANCELLED and not locked
     can_fill = open_ and rules.fill_lesson_record(actor, lesson)
     today = policy.school_today(lesson.school)
     context = {
         "lesson": lesson,
         "record": record,
         "can_fill": can_fill,
+        "locked": locked,
         "homework_allowed": lesson.group.grade != 1,
         "remarks_allowed": lesson.date <= today,
         "can_remove_remarks": open_ and (can_fill or actor.is_admin),
@@ -257,8 +261,13 @@ def _course_period(actor, course_pk, period_pk):
         actor, Course.objects.select_related("subject", "group__school_class", "year"), pk=course_pk
     )
     periods = list(
-        ReportingPeriod.objects.filter(
-            school=actor.school, scheme__year=course.year_id, scheme__grades__contains=[course.group.grade]
+        policy.periods_with_lock_state(
+            ReportingPeriod.objects.filter(
+                school=actor.school,
+                scheme__year=course.year_id,
+                scheme__grades__contains=[course.group.grade],
+            ),
+            course.pk,
         ).order_by("starts")
     )
     period = next((p for p in periods if p.pk == period_pk), None)
@@ -274,8 +283,11 @@ def lessons_page(request, course_pk, period_pk):
     actor = request.actor
     course, period, periods = _course_period(actor, course_pk, period_pk)
     lessons = records.period_lessons(course, period)
-    can_fill = not course.year.is_read_only and bool(
-        rules.editable_lesson_ids(actor, course, period, [lesson.pk for lesson in lessons])
+    locked = policy.lock_note(actor, period)
+    can_fill = (
+        not course.year.is_read_only
+        and not locked
+        and bool(rules.editable_lesson_ids(actor, course, period, [lesson.pk for lesson in lessons]))
     )
     empty = sum(1 for x in lessons if x.status != Lesson.Status.CANCELLED and not _has_topic(x))
     return render(
@@ -287,6 +299,7 @@ def lessons_page(request, course_pk, period_pk):
             "periods": periods,
             "lessons": lessons,
             "can_fill": can_fill,
+            "locked": locked,
             "empty_topics": empty,
         },
     )

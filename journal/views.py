@@ -20,7 +20,7 @@ from accounts.models import Student
 from schedule import selectors as ss
 from schedule.models import Course, Lesson, ReportingPeriod, SchoolClass
 
-from . import rules, selectors, services
+from . import policy, rules, selectors, services
 from .forms import AddWorkForm, SaveCellForm
 from .grid import average_text, render_grid
 from .models import Work, WorkType
@@ -67,8 +67,13 @@ def grid_page(request, course_pk, period_pk):
         actor, Course.objects.select_related("subject", "group__school_class", "year"), pk=course_pk
     )
     periods = list(
-        ReportingPeriod.objects.filter(
-            school=actor.school, scheme__year=course.year_id, scheme__grades__contains=[course.group.grade]
+        policy.periods_with_lock_state(
+            ReportingPeriod.objects.filter(
+                school=actor.school,
+                scheme__year=course.year_id,
+                scheme__grades__contains=[course.group.grade],
+            ),
+            course.pk,
         ).order_by("starts")
     )
     period = next((p for p in periods if p.pk == period_pk), None)
@@ -77,7 +82,8 @@ def grid_page(request, course_pk, period_pk):
     require(actor, rules.view_course_journal, course)
     grid = selectors.grid(course, period)
     editable = set()
-    if not course.year.is_read_only:
+    locked = policy.lock_note(actor, period)
+    if not course.year.is_read_only and not locked:
         editable = rules.editable_lesson_ids(actor, course, period, grid.lesson_ids)
     return render(
         request,
@@ -89,6 +95,7 @@ def grid_page(request, course_pk, period_pk):
             "grid": grid,
             "table": render_grid(grid, editable),
             "editable": bool(editable),
+            "locked": locked,
         },
     )
 

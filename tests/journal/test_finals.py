@@ -370,3 +370,28 @@ def test_a_student_who_left_before_the_end_needs_no_final(world, teacher, two_st
         final(teacher, world, b, "5")
     assert info.value.code == "not_in_group"
     assert final(teacher, world, a, "5").locked  # a was the only one needed
+
+
+def test_the_grid_and_the_lesson_pages_show_a_locked_period_read_only(world, teacher, client, two_students):
+    from django.urls import reverse
+
+    a, b = two_students
+    mark(teacher, world.math_5a, d(10, 5), a, "5")
+    mark(teacher, world.math_5a, d(10, 5), b, "4")
+    accept_proposals(actor=teacher, course=world.math_5a, kind="period", period=q(world, 1), now=AFTER_Q1)
+    held = Lesson.objects.get(course=world.math_5a, date=d(10, 5))
+    urls = [
+        reverse("journal:grid", args=[world.math_5a.pk, q(world, 1).pk]),
+        reverse("journal:lesson", args=[held.pk]),
+        reverse("journal:lessons", args=[world.math_5a.pk, q(world, 1).pk]),
+    ]
+    client.force_login(world.teacher.user)
+    for url in urls:
+        page = client.get(url).content.decode()
+        assert 'data-testid="locked"' in page, url
+        assert 'data-testid="fill-topics"' not in page and "jg-help" not in page
+    # Q2 stays editable; the admin is never locked out.
+    page = client.get(reverse("journal:grid", args=[world.math_5a.pk, q(world, 2).pk])).content.decode()
+    assert 'data-testid="locked"' not in page
+    client.force_login(world.admin.user)
+    assert 'data-testid="locked"' not in client.get(urls[1]).content.decode()
