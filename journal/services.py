@@ -34,7 +34,8 @@ from django.utils.translation import pgettext_lazy
 from accounts import audit
 from accounts.models import Student
 from schedule.models import Lesson
-from schedule.selectors import students_of_group
+from schedule.rules import teaches_lesson
+from schedule.selectors import in_lesson_group, students_of_group
 
 from . import marklog
 from .models import Attendance, Cell, Work, WorkType
@@ -134,25 +135,30 @@ def _lesson_for_write(lesson: Lesson, *, lock: bool = False) -> Lesson:
     return rows.get(pk=lesson.pk)
 
 
-def work_for_write(school, pk: int, **filters) -> Work:
+def work_for_write(school, pk: int, *, actor=None, student_id: int | None = None, **filters) -> Work:
     """A mark column with its lesson and what the write policy reads, loaded in one query.
 
-    `record_cell` uses it as it is (no second load), so a view loads the column once per save.
-    Raises `Work.DoesNotExist` when there is no such column in `school` (matching `filters`).
+    With `actor` and `student_id`, the same query answers whether the actor teaches the lesson's
+    course that day and whether the student is in its group, so the policy and the service ask
+    nothing more. `record_cell` uses the column as it is (no second load), so saving a cell loads
+    it once. Raises `Work.DoesNotExist` when there is no such column in `school` (matching `filters`).
     """
-    work = _columns_for_write().get(pk=pk, school=school, **filters)
-    work.lesson.course_locked, work.lesson.period_closed = (
-        work.lesson_course_locked,
-        work.lesson_period_closed,
-    )
+    rows = Work.objects.select_related("lesson__year", "lesson__group", "lesson__school__journal_settings")
+    rows = rows.annotate(**lock_state("lesson__course_id", "lesson__period_id", prefix="lesson_"))
+    person_id = actor.person.pk if actor is not None and actor.person is not None else None
+    if person_id is not None:
+        rows = rows.annotate(lesson_teaches=teaches_lesson(person_id, "lesson__"))
+    if student_id is not None:
+        rows = rows.annotate(lesson_has_student=in_lesson_group(student_id, "lesson__"))
+    work = rows.get(pk=pk, school=school, **filters)
+    lesson = work.lesson
+    lesson.course_locked, lesson.period_closed = work.lesson_course_locked, work.lesson_period_closed
+    if person_id is not None:
+        lesson.teacher_checked = (person_id, work.lesson_teaches)
+    if student_id is not None:
+        lesson.student_checked = (student_id, work.lesson_has_student)
     work.loaded_for_write = True
     return work
-
-
-def _columns_for_write():
-    return Work.objects.select_related(
-        "lesson__year", "lesson__group__year", "lesson__school__journal_settings"
-    ).annotate(**lock_state("lesson__course_id", "lesson__period_id", prefix="lesson_"))
 
 
 @transaction.atomic
@@ -188,7 +194,14 @@ def add_work(*, actor, lesson: Lesson, work_type: WorkType | None = None, title:
 
 
 def _ensure_in_group(lesson: Lesson, student: Student):
-    if not students_of_group(lesson.group, on=lesson.date).filter(pk=student.pk).exists():
+    preloaded = getattr(lesson, "student_checked", None)
+    if preloaded is not None and preloaded[0] == student.pk:
+        inside = preloaded[1]
+    else:
+        inside = (
+            students_of_group(lesson.group, on=lesson.date, year=lesson.year).filter(pk=student.pk).exists()
+        )
+    if not inside:
         raise ValidationError(
             _("This student was not in the class or group on the lesson's date."), code="not_in_group"
         )
@@ -358,7 +371,7 @@ def record_cell(
     """Save what was typed into a mark cell: its marks and (if typed or seen) the lesson's attendance."""
     parsed = parse_cell(raw)
     if not getattr(work, "loaded_for_write", False):
-        work = work_for_write(work.school_id, work.pk)  # the policy reads the lesson's year, group, school
+        work = work_for_write(work.school_id, work.pk, actor=actor, student_id=student.pk)
     lesson = work.lesson
     check = ensure_can_mark if parsed.takes_marks else ensure_can_write
     override = check(actor, lesson, now=now)

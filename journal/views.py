@@ -126,7 +126,9 @@ def save_cell(request):
     try:
         if data["work"]:
             try:
-                work = services.work_for_write(actor.school, data["work"], lesson_id=data["lesson"])
+                work = services.work_for_write(
+                    actor.school, data["work"], actor=actor, student_id=student.pk, lesson_id=data["lesson"]
+                )
             except Work.DoesNotExist as exc:
                 raise Http404 from exc
             lesson = work.lesson

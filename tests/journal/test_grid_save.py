@@ -141,9 +141,10 @@ def test_an_attendance_conflict_returns_both_current_versions(world, login, setu
     assert data["display"] == "ОП/4" and data["version"] == 2 and data["att_version"] == 3
 
 
-# The user with their people; the column with its lesson, settings and locks; the service's 6 (course
-# teacher, in the group, attendance, cell lock, cell update, log entry with its head); the row's average.
-SAVE_QUERIES = 11  # + the savepoint and its release (the test runs in a transaction)
+# The user with their people; the column with its lesson, settings, locks, whether the actor teaches it
+# and whether the student is in its group; the service's 4 (attendance, cell lock, cell update, log
+# entry with its head); the row's average.
+SAVE_QUERIES = 9  # + the savepoint and its release (the test runs in a transaction)
 
 
 def test_saving_a_cell_from_the_grid_takes_a_fixed_number_of_queries(

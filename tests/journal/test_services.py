@@ -304,7 +304,7 @@ def test_a_stale_cell_reports_the_attendance_version_too(teacher, work, pupil):
 
 def test_saving_a_cell_takes_a_fixed_number_of_queries(teacher, work, pupil, django_assert_num_queries):
     save(teacher, work, pupil, "5")
-    # savepoint, work with lesson, settings and locks, course teacher?, in the group?, attendance,
+    # savepoint, work with lesson, settings, locks, teaches?, in the group?; attendance,
     # cell lock, cell update, log entry with its head, release
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         save(teacher, work, pupil, "4", version=1)
