@@ -5,6 +5,7 @@ the later ones (and later issues: timetable, lessons, marks) need:
 
     build_school → build_calendar → build_structure → build_staff → build_courses
     → build_pupils → build_logins → build_bells → build_timetable → build_lessons
+    → build_journal (marks, attendance…; the ended periods' finals with build_finals; the mark log)
 
 Every step draws from its own `random.Random` seeded with `"<seed>:<size>:<step>"`, so
 adding a step (or changing one) never reshuffles the names of the others.
@@ -35,11 +36,16 @@ from accounts.models import AuditEvent, Parent, ParentLink, Person, Role, School
 from journal.models import (
     Attendance,
     Cell,
+    CourseLock,
+    FinalKind,
+    FinalMark,
     Homework,
     HomeworkAttachment,
     LessonTopic,
+    LockEvent,
     MarkLogEntry,
     MarkLogHead,
+    PeriodClosure,
     PlanTopic,
     Remark,
     Work,
@@ -1989,8 +1995,171 @@ class Journal:
     homework: int = 0
     remarks: int = 0
     log_entries: int = 0
+    finals: Finals | None = None
     seconds: float = 0.0  # how long the journal took to build
     until: datetime.date | None = None  # the first day without marks and attendance (today)
+
+
+@dataclass
+class Finals:
+    marks: int = 0
+    overrides: int = 0  # differ from the proposal by one point
+    makeup: int = 0  # marks added for students without marks, so that they get a final (R-F-3)
+    locked: int = 0  # course periods with every final in: locked (R-F-5)
+    incomplete: int = 0  # course periods of ended periods with finals missing
+    log_rows: list = field(default_factory=list)  # for the mark log, chained by build_journal
+
+
+FINALS_INCOMPLETE = 0.1  # the share of courses whose finals of the latest ended period are not all in
+FINALS_OVERRIDE = 0.04  # the share of finals of 3 or 4 that the teacher sets one point off the proposal
+FINALS_ENTERED = (0.0, 0.4, 0.7, 0.9)  # how much of an incomplete course is in
+
+
+def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[int, int]) -> Finals:
+    """The period finals of every reporting period that ended before `journal_today` (R-F-1, R-F-2).
+
+    Runs once the marks are written: proposals come from `journal.finals_selectors.propose_period`
+    (three queries for the whole school). For the latest ended period of each scheme about a tenth
+    of the courses (one of them the demo teacher's) are left with finals missing, so the deputy's
+    control page has late courses and the demo teacher's home page finals due. In the others the
+    teacher enters every final in one sitting after the period's end, by its deadline: first a
+    make-up mark in the period's last mark column for a student without marks (R-F-3 forbids a final
+    without them), then every student in the group on the last day gets the proposal, a few of 3 or
+    4 one point off; the period is then locked for the course (a `CourseLock` and its `LockEvent`,
+    R-F-5). Written in bulk; the mark-log rows (make-up marks and finals) are returned for
+    build_journal's chain, with work ids.
+    """
+    from journal import finals_selectors as fs
+    from journal.finals import deadline
+    from journal.values import format_cell
+
+    rng = ctx.rng("finals")
+    school, today = ctx.school, ctx.journal_today
+    # The sums run on tables filled moments ago in this transaction: without statistics the planner
+    # picks nested loops over the marks (a minute for the large school instead of a second).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE journal_cell, journal_work, journal_worktype, schedule_lesson, schedule_enrollment, "
+            "schedule_groupmembership, schedule_studygroup"
+        )
+    tz = zoneinfo.ZoneInfo(school.timezone)
+    settings = fs.journal_settings(school)
+    result = Finals()
+    ended = sorted((p for p in calendar.periods if p.ends < today), key=lambda p: (p.ends, p.pk))
+    latest = {p.scheme_id: p for p in ended}
+    teacher_of = {cid: person.id for cid, person in courses.teacher.items()}
+    demo_teacher = courses.demo_teacher.id
+    marks, locks, events = [], [], []
+    for period in ended:
+        due = deadline(period.ends, settings.finals_deadline, settings.finals_deadline_days)
+        due = min(due, today - datetime.timedelta(days=1))
+        period_courses = fs.courses_of_period(period)
+
+        def proposals(period=period, period_courses=period_courses):
+            by_course = defaultdict(list)
+            for proposed in fs.propose_period(period, period_courses, school_wide=True):
+                by_course[proposed.course_id].append(proposed)
+            return by_course
+
+        by_course = proposals()
+        late = set()
+        if latest[period.scheme_id] is period:
+            late = {cid for cid in by_course if rng.random() < FINALS_INCOMPLETE}
+            own = [cid for cid in by_course if teacher_of.get(cid) == demo_teacher]
+            late |= set(own[:1])
+        sitting = {}  # course → when its teacher starts entering the finals
+        for course_id in by_course:
+            span = max(0, (due - period.ends).days)  # after the period's last marks, by the deadline
+            day = period.ends + datetime.timedelta(days=rng.randint(min(1, span), span))
+            at = datetime.datetime.combine(
+                day, datetime.time(rng.randint(14, 19), rng.randint(0, 59)), tzinfo=tz
+            )
+            sitting[course_id] = at + datetime.timedelta(
+                seconds=rng.randint(0, 59), microseconds=rng.randint(0, 999_999)
+            )
+
+        # Make-up marks for the students without marks in the courses to complete.
+        without = [
+            (course_id, r.student_id)
+            for course_id, rows in by_course.items()
+            if course_id not in late
+            for r in rows
+            if r.proposal is None
+        ]
+        if without:
+            last_work = {
+                course_id: (work_id, lesson_id)
+                for course_id, work_id, lesson_id in Work.objects.filter(
+                    school=school, lesson__period=period, lesson__status=Lesson.Status.PLANNED
+                )
+                .order_by("lesson__course_id", "-lesson__date", "-lesson__slot", "-position")
+                .distinct("lesson__course_id")
+                .values_list("lesson__course_id", "pk", "lesson_id")
+            }
+            cells = []
+            for course_id, student_id in without:
+                if course_id not in last_work:
+                    continue
+                work_id, lesson_id = last_work[course_id]
+                mark = rng.choice((3, 4, 4, 5))
+                at = sitting[course_id] - datetime.timedelta(minutes=rng.randint(5, 30))
+                cells.append((school.pk, work_id, student_id, [mark], [], False, 1, at))
+                result.log_rows.append(
+                    (at, lesson_id, student_id, work_id, "marks", format_cell((mark,)),
+                     user_of.get(teacher_of.get(course_id)))
+                )  # fmt: skip
+            result.makeup = _copy(
+                Cell,
+                ["school", "work", "student", "marks", "excluded", "owed", "version", "updated_at"],
+                cells,
+            )
+            if cells:
+                by_course = proposals()
+
+        for course_id, rows in by_course.items():
+            actor = user_of.get(teacher_of.get(course_id))
+            at = sitting[course_id]
+            entered = [r for r in rows if r.proposal is not None]
+            if course_id in late:
+                entered = entered[: int(len(entered) * rng.choice(FINALS_ENTERED))]
+            for r in entered:
+                p = r.proposal
+                value = p.mark
+                if value in (3, 4) and rng.random() < FINALS_OVERRIDE:
+                    value += rng.choice((-1, 1))
+                    result.overrides += 1
+                at += datetime.timedelta(seconds=rng.randint(2, 12))
+                marks.append(
+                    (school.pk, course_id, r.student_id, FinalKind.PERIOD.value, period.pk, value, p.mark,
+                     p.average, p.rule, 1, actor, at)
+                )  # fmt: skip
+                result.log_rows.append(
+                    (at, None, r.student_id, None, f"final_{FinalKind.PERIOD.value}", str(value), actor,
+                     course_id, period.pk, p.mark)
+                )  # fmt: skip
+            if len(entered) == len(rows):
+                locks.append(CourseLock(school=school, course_id=course_id, period=period, changed_at=at))
+                events.append(
+                    LockEvent(
+                        school=school,
+                        course_id=course_id,
+                        period=period,
+                        action=LockEvent.Action.LOCKED,
+                        actor_id=actor,
+                        at=at,
+                    )
+                )
+            else:
+                result.incomplete += 1
+    result.marks = _copy(
+        FinalMark,
+        ["school", "course", "student", "kind", "period", "value", "proposed", "average", "rule", "version",
+         "updated_by", "updated_at"],
+        marks,
+    )  # fmt: skip
+    result.locked = len(CourseLock.objects.bulk_create(locks, batch_size=BATCH))
+    LockEvent.objects.bulk_create(events, batch_size=BATCH)
+    return result
 
 
 def _copy(model, fields: list[str], rows) -> int:
@@ -2206,19 +2375,31 @@ def build_journal(
         Remark, ["school", "lesson", "student", "kind", "text", "author", "created_at"], remark_rows
     )
 
-    # The mark log: one entry per mark and attendance row, in time order, chained with marklog's hash.
-    log_rows.sort(key=lambda r: (r[0], r[1], r[2], r[4]))
+    # The period finals, on the marks just written (their log rows join the chain below).
+    log_rows = [
+        (at, lesson, sid, works[w].pk if w is not None else None, *rest)
+        for at, lesson, sid, w, *rest in log_rows
+    ]
+    result.finals = build_finals(ctx, calendar, courses, user_of)
+    result.cells += result.finals.makeup
+    log_rows += result.finals.log_rows
+
+    # The mark log: one entry per mark, attendance row and final, in time order, chained with marklog's
+    # hash. Rows of finals carry their course, period and proposal; the others have none of these.
+    log_rows.sort(key=lambda r: (r[0], r[1] or 0, r[2], r[4]))
     prev, entries = marklog.GENESIS, []
-    for seq, (at, lesson_id, sid, w, kind, new, actor) in enumerate(log_rows, start=1):
-        work_id = works[w].pk if w is not None else None
+    for seq, (at, lesson_id, sid, work_id, kind, new, actor, *final) in enumerate(log_rows, start=1):
+        course_id, period_id, proposed = final or (None, None, None)
         content = marklog.canonical_content(
             school_id=school.pk, seq=seq, at=at, actor_id=actor, ip=None, kind=kind,
             lesson_id=lesson_id, student_id=sid, work_id=work_id, old="", new=new,
+            course_id=course_id, period_id=period_id, proposed=proposed,
         )  # fmt: skip
         digest = marklog.chain_hash(prev, content)
         entries.append(
-            (school.pk, seq, at, actor, None, kind, lesson_id, sid, work_id, "", new, prev, digest)
-        )
+            (school.pk, seq, at, actor, None, kind, lesson_id, sid, work_id, "", new,
+             course_id, period_id, proposed, prev, digest)
+        )  # fmt: skip
         prev = digest
     result.log_entries = _copy(
         MarkLogEntry,
@@ -2234,6 +2415,9 @@ def build_journal(
             "work",
             "old",
             "new",
+            "course",
+            "period",
+            "proposed",
             "prev_hash",
             "hash",
         ],
@@ -2280,6 +2464,10 @@ SEEDED_MODELS = (
     Remark,
     MarkLogEntry,
     MarkLogHead,
+    FinalMark,
+    CourseLock,
+    PeriodClosure,
+    LockEvent,
 )
 
 
@@ -2332,6 +2520,8 @@ def count_rows(school: School) -> dict[str, int]:
         "homework": Homework.objects.filter(school=school).count(),
         "remarks": Remark.objects.filter(school=school).count(),
         "mark_log_entries": MarkLogEntry.objects.filter(school=school).count(),
+        "final_marks": FinalMark.objects.filter(school=school).count(),
+        "locked_course_periods": CourseLock.objects.filter(school=school, locked=True).count(),
     }
 
 

@@ -642,6 +642,110 @@ register("grid_30x50_5y", lambda b: journal_grid_with_history(b, 50))
 register("save_mark", save_mark)
 
 
+def finals_period(b: Bench):
+    """The reporting period the finals benchmarks propose: the last one that has ended (the first
+    quarter in the autumn), else the one under way; the scheme with more grades on a tie."""
+    from django.db.models import Func
+
+    from schedule import selectors
+    from schedule.models import ReportingPeriod
+
+    year = selectors.current_year(b.school)
+    today = selectors.local_today(b.school)
+    periods = ReportingPeriod.objects.filter(scheme__year=year).select_related("scheme")
+    periods = periods.annotate(n=Func("scheme__grades", function="cardinality"))
+    return (
+        periods.filter(ends__lt=today).order_by("-ends", "-n").first()
+        or periods.filter(starts__lte=today).order_by("-starts", "-n").first()
+    )
+
+
+def finals_classes(period):
+    """The classes of the period's grades that get finals (not the first grade, R-SET-5), by the
+    number of students on the period's last day: (class, students), fewest first."""
+    from django.db.models import Count, Q
+
+    from schedule.models import SchoolClass
+
+    on = period.ends
+    staying = Q(enrollments__starts__lte=on) & (
+        Q(enrollments__ends__isnull=True) | Q(enrollments__ends__gte=on)
+    )
+    return [
+        (c, c.n)
+        for c in SchoolClass.objects.filter(
+            year_id=period.scheme.year_id, grade__in=[g for g in period.scheme.grades if g > 1]
+        )
+        .annotate(n=Count("enrollments", filter=staying))
+        .order_by("n", "pk")
+    ]
+
+
+def finals_propose(b: Bench, school_wide: bool) -> Callable:
+    """R-F-2 proposals for the period's finals as one function call (no HTTP): of the largest class
+    (`finals_selectors.propose_period` over `courses_of_period(period, school_class=…)`) or of every
+    course of the period in the whole school (`school_wide=True`).
+
+    The setup runs the class proposal for the smallest and the largest class and the school's, and
+    fails unless all three take the same number of queries: it must not grow with the students.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from journal import finals_selectors as fs
+
+    period = finals_period(b)
+    classes = finals_classes(period)
+    (small, n_small), (big, n_big) = classes[0], classes[-1]
+
+    def for_class(school_class):
+        def run():
+            return fs.propose_period(period, fs.courses_of_period(period, school_class=school_class))
+
+        return run
+
+    def for_school():
+        return fs.propose_period(period, fs.courses_of_period(period), school_wide=True)
+
+    fs.journal_settings(b.school)  # created with the defaults on first use: not part of the timing
+    counts = {}
+    for label, run in (
+        (f"class {small} ({n_small} students)", for_class(small)),
+        (f"class {big} ({n_big} students)", for_class(big)),
+        ("the whole school", for_school),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            proposed = run()
+        counts[label] = len(captured.captured_queries)
+        courses = len({p.course_id for p in proposed})
+        print(
+            f"  {period.name}, {label}: {len(proposed)} finals in {courses} courses, {counts[label]} queries"
+        )
+    if len(set(counts.values())) != 1:
+        raise BenchFailure(f"the queries grow with the students: {counts}")
+    return for_school if school_wide else for_class(big)
+
+
+register("finals_propose_class", lambda b: finals_propose(b, school_wide=False))
+register("finals_propose_school", lambda b: finals_propose(b, school_wide=True), runs=5, warmup=1)
+
+
+def finals_page(b: Bench) -> Callable:
+    """The finals view of a 30-student course with 50 marked lessons in its first period, as its teacher."""
+    course, _period, _, _, rollback = journal_course(b, 50)
+    try:
+        run = b.get_as("teacher", _url("journal:finals", course.pk))
+    except BaseException:
+        rollback()
+        raise
+    run.after = rollback
+    return run
+
+
+register("finals_page", finals_page)
+register("finals_control", lambda b: b.get_as("deputy", _url("journal:finals_control")))
+
+
 # ---------------------------------------------------------------------------
 # The runner
 # ---------------------------------------------------------------------------

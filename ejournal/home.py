@@ -1,16 +1,18 @@
-"""What each role sees on its home page: teachers see today's lessons; students and parents the marks of
-the current reporting period per subject with the weighted average, and the latest marks."""
+"""What each role sees on its home page: teachers see today's lessons and the final marks they still owe;
+students and parents the marks of the current reporting period per subject with the weighted average, the
+final marks of the year (R-F-6) and the latest marks."""
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Consent, InviteCode, Person, Role
+from journal import finals_selectors as fs
 from journal import selectors as js
 from journal.grid import average_text
 from schedule import selectors as ss
 from schedule import weeks
-from schedule.models import Course, GroupMembership, StudyGroup
+from schedule.models import Course, GroupMembership, ReportingPeriod, StudyGroup
 from schedule.views.weeks import LessonHtml
 
 
@@ -55,7 +57,19 @@ def _teacher(actor, year, _child):
     # Today's lessons include those the teacher substitutes (R-ACC-6): one query.
     html = LessonHtml(kind="teacher", person_id=actor.person.pk, links=True, qdate=today.isoformat())
     lessons = [html.item(lesson) for lesson in weeks.teacher_day(actor.person, today)]
-    return {"courses": courses, "led_classes": led, "today": today, "today_lessons": lessons}
+    # Final marks still missing in periods ended or ending within two weeks (R-F-4): the periods, the
+    # courses, then per period with such courses the settings, members, counts, locks and teachers.
+    finals_due = [
+        {"due": due, "days": due.days_left(today), "late": due.late(today), "late_by": -due.days_left(today)}
+        for due in fs.due_for_teacher(actor.person, year, today)
+    ]
+    return {
+        "courses": courses,
+        "led_classes": led,
+        "today": today,
+        "today_lessons": lessons,
+        "finals_due": finals_due,
+    }
 
 
 def courses_of_student(student, year, on=None) -> list[Course]:
@@ -71,10 +85,16 @@ def courses_of_student(student, year, on=None) -> list[Course]:
 
 
 def _marks(student, year, school_class, school) -> dict:
-    """The child's marks and averages per course in the current reporting period, and the latest marks."""
+    """The child's marks and averages per course in the current reporting period, the final marks of the
+    year (one query more) and the latest marks."""
     if school_class is None:
         return {}
-    period = js.period_of_grade(year, school_class.grade, ss.day_in_year(year, ss.local_today(school)))
+    periods = list(
+        ReportingPeriod.objects.filter(
+            scheme__year=year, scheme__grades__contains=[school_class.grade]
+        ).order_by("starts")
+    )
+    period = js.current_period(periods, ss.day_in_year(year, ss.local_today(school)))
     if period is None:
         return {}
     marks, averages = js.student_marks(student, period)
@@ -86,15 +106,33 @@ def _marks(student, year, school_class, school) -> dict:
         "marks_by_course": by_course,
         "averages": {k: average_text(v) for k, v in averages.items()},
         "latest_marks": marks[-8:][::-1],
+        "finals": _finals(fs.student_finals(student, year), periods),
     }
+
+
+def _finals(by_course: dict, periods: list) -> dict[int, list[dict]]:
+    """course → its final marks in order: the periods' (of the child's grade), the year, the exam, overall."""
+    out = {}
+    for course_id, marks in by_course.items():
+        items = [
+            {"kind": "period", "period": p, "value": marks[f"period-{p.pk}"]}
+            for p in periods
+            if f"period-{p.pk}" in marks
+        ]
+        items += [{"kind": kind, "value": marks[kind]} for kind in ("year", "exam", "final") if kind in marks]
+        out[course_id] = items
+    return out
 
 
 def _with_marks(courses, context):
     by_course, averages = context.get("marks_by_course", {}), context.get("averages", {})
+    finals = context.get("finals", {})
     names = {c.pk: c.subject.name for c in courses}
     for course in courses:
         course.period_marks = by_course.get(course.pk, [])
         course.period_average = averages.get(course.pk, "")
+        course.finals = finals.get(course.pk, [])
+    context["has_finals"] = any(course.finals for course in courses)
     for mark in context.get("latest_marks", []):
         mark.subject = names.get(mark.course_id, "")
     return context

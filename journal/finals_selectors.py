@@ -323,59 +323,93 @@ class CourseDue:
 
 
 FINALS_COUNT_SQL = """
-SELECT course_id, COUNT(*) FROM journal_finalmark
-WHERE kind = 'period' AND period_id = %s AND course_id = ANY(%s) AND (course_id, student_id) IN (
-  SELECT c, s FROM unnest(%s::int[], %s::int[]) AS x(c, s))
-GROUP BY course_id
+SELECT f.period_id, f.course_id, COUNT(*) FROM journal_finalmark f
+JOIN unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS x(p, c, s)
+  ON f.period_id = x.p AND f.course_id = x.c AND f.student_id = x.s
+WHERE f.kind = 'period'
+GROUP BY f.period_id, f.course_id
 """
 
 
 def finals_progress(period: ReportingPeriod, courses: list[Course]) -> list[CourseDue]:
     """For each course: the period finals needed (students in the group on its last day), entered, the
-    deadline and the lock: 4 queries (settings, members, counts, locks) plus the teachers (1)."""
-    courses = [c for c in courses if takes_finals(c)]
-    if not courses:
+    deadline, the lock and the teachers: 5 queries (see `progress_of`)."""
+    return progress_of([(period, courses)])
+
+
+def progress_of(items: list[tuple[ReportingPeriod, list[Course]]]) -> list[CourseDue]:
+    """`finals_progress` of several periods at once, in the same 5 queries (settings, the groups' members,
+    the finals entered, the locks, the teachers) whatever the number of periods, courses or students."""
+    items = [(p, [c for c in cs if takes_finals(c)]) for p, cs in items]
+    items = [(p, cs) for p, cs in items if cs]
+    if not items:
         return []
-    settings = journal_settings(courses[0].school)
-    due = deadline(period.ends, settings.finals_deadline, settings.finals_deadline_days)
-    members = stays(sorted({c.group_id for c in courses}), period.ends, period.ends)
-    pairs = [(c.pk, s) for c in courses for s in members.get(c.group_id, {})]
+    settings = journal_settings(items[0][1][0].school)
+    courses = {c.pk: c for _, cs in items for c in cs}
+    periods = [p for p, _ in items]
+    all_stays = stays(
+        sorted({c.group_id for c in courses.values()}),
+        min(p.ends for p in periods),
+        max(p.ends for p in periods),
+    )
+    needed: dict[tuple[int, int], int] = {}
+    triples: list[tuple[int, int, int]] = []
+    for period, cs in items:
+        for c in cs:
+            members = [s for s, st in all_stays.get(c.group_id, {}).items() if member_on(st, period.ends)]
+            needed[(period.pk, c.pk)] = len(members)
+            triples += [(period.pk, c.pk, s) for s in members]
     with connection.cursor() as cursor:
         cursor.execute(
-            FINALS_COUNT_SQL,
-            [period.pk, [c.pk for c in courses], [p[0] for p in pairs], [p[1] for p in pairs]],
+            FINALS_COUNT_SQL, [[t[0] for t in triples], [t[1] for t in triples], [t[2] for t in triples]]
         )
-        entered = dict(cursor.fetchall())
+        entered = {(p, c): n for p, c, n in cursor.fetchall()}
     locked = set(
-        CourseLock.objects.filter(period=period, course__in=courses, locked=True).values_list(
-            "course_id", flat=True
+        CourseLock.objects.filter(period__in=periods, course__in=list(courses), locked=True).values_list(
+            "period_id", "course_id"
         )
     )
-    teachers: dict[int, list] = {}
+    assignments: dict[int, list] = {}
     for ct in (
-        CourseTeacher.objects.filter(course__in=courses)
-        .filter(Q(ends__isnull=True) | Q(ends__gte=period.starts), starts__lte=period.ends)
-        .select_related("teacher")
-        .order_by("starts")
-    ):
-        teachers.setdefault(ct.course_id, []).append(ct.teacher)
-    return [
-        CourseDue(
-            c,
-            period,
-            due,
-            len(members.get(c.group_id, {})),
-            entered.get(c.pk, 0),
-            c.pk in locked,
-            teachers.get(c.pk, []),
+        CourseTeacher.objects.filter(course__in=list(courses))
+        .filter(
+            Q(ends__isnull=True) | Q(ends__gte=min(p.starts for p in periods)),
+            starts__lte=max(p.ends for p in periods),
         )
-        for c in courses
-    ]
+        .select_related("teacher")
+        .order_by("starts", "pk")
+    ):
+        assignments.setdefault(ct.course_id, []).append(ct)
+    out = []
+    for period, cs in items:
+        due = deadline(period.ends, settings.finals_deadline, settings.finals_deadline_days)
+        for c in cs:
+            teachers = []
+            for ct in assignments.get(c.pk, []):
+                if (
+                    ct.starts <= period.ends
+                    and (ct.ends is None or ct.ends >= period.starts)
+                    and ct.teacher not in teachers
+                ):
+                    teachers.append(ct.teacher)
+            out.append(
+                CourseDue(
+                    c,
+                    period,
+                    due,
+                    needed[(period.pk, c.pk)],
+                    entered.get((period.pk, c.pk), 0),
+                    (period.pk, c.pk) in locked,
+                    teachers,
+                )
+            )
+    return out
 
 
 def due_for_teacher(person, year, today: datetime.date, *, horizon: int = 14) -> list[CourseDue]:
     """The teacher's courses whose period finals are still missing, for periods ending within `horizon`
-    days or already ended (this year), soonest deadline first: the home page's "finals due" card."""
+    days or already ended (this year), soonest deadline first: the home page's "finals due" card.
+    7 queries in all (periods, courses, `progress_of`), whatever the date or the number of periods."""
     if year is None:
         return []
     periods = list(
@@ -392,10 +426,8 @@ def due_for_teacher(person, year, today: datetime.date, *, horizon: int = 14) ->
         .distinct()
         .order_by("pk")
     )
-    out = []
-    for period in periods:
-        grade_courses = [c for c in courses if c.group.grade in period.scheme.grades]
-        out += [d for d in finals_progress(period, grade_courses) if d.missing and not d.locked]
+    items = [(p, [c for c in courses if c.group.grade in p.scheme.grades]) for p in periods]
+    out = [d for d in progress_of(items) if d.missing and not d.locked]
     return sorted(out, key=lambda d: (d.due, str(d.course.group), d.course.subject.name))
 
 

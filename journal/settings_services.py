@@ -1,10 +1,11 @@
-"""The school's journal settings: the edit window (R-J-10) and the list of work types with weights (R-J-3).
+"""The school's journal settings: the edit window (R-J-10), the list of work types with weights (R-J-3)
+and the rules of final marks: the thresholds of a proposal (R-F-2) and when finals are due (R-F-4).
 
 Every write is keyword-only, takes the acting `Actor` first, runs in one
 transaction with its audit entry and refuses anyone but the school's admin
 (`schedule.rules.manage_structure`) with `PermissionDenied`, so imports and
 tasks pass the same check as the page. Bad input raises `ValidationError`
-keyed by field ("code", "name", "weight", "edit_window") and saves nothing.
+keyed by field ("code", "name", "weight", "edit_window", "threshold_3"…) and saves nothing.
 
 Writes of one school are serialised on its `JournalSettings` row, so two
 admins adding the same code or choosing two defaults at once cannot both win.
@@ -26,7 +27,8 @@ from django.utils.translation import ngettext
 from accounts import audit
 from schedule.rules import manage_structure
 
-from .models import EditWindow, JournalSettings, WorkType
+from .finals import Thresholds
+from .models import EditWindow, FinalsDeadline, JournalSettings, WorkType
 from .services import ensure_default_work_types
 
 CODE_MAX = WorkType._meta.get_field("code").max_length
@@ -272,3 +274,99 @@ def move_work_type(*, actor, work_type: WorkType, direction: str) -> WorkType:
         data={"direction": direction, "position": moved.position},
     )
     return moved
+
+
+# Final marks (R-F-2, R-F-4): the thresholds of a proposed final and when finals are due
+
+THRESHOLDS = ("threshold_3", "threshold_4", "threshold_5")
+DEADLINE_DAYS_MAX = 60
+
+
+def parse_threshold(field: str, value) -> Decimal:
+    """A threshold from the form ("3,65") or code (Decimal): a number with at most two decimals."""
+    text = str(value if value is not None else "").strip().replace(",", ".")
+    if not text:
+        raise _field_error(field, _("Enter the lowest average, for example 3.65."), "required")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise _field_error(field, _("The average must be a number, for example 3.65."), "invalid")
+    if number != number.quantize(Decimal("0.01")):
+        raise _field_error(
+            field,
+            _("The average may have two digits after the decimal point, for example 3.65."),
+            "decimal_places",
+        )
+    if not Decimal(2) < number <= Decimal(5):
+        raise _field_error(field, _("The average must be above 2 and at most 5."), "range")
+    return number.quantize(Decimal("0.01"))
+
+
+def _clean_finals_rules(threshold_3, threshold_4, threshold_5, finals_deadline, finals_deadline_days) -> dict:
+    """The cleaned finals rules; every field's error at once, the rising order next to the first one out of it."""
+    errors: dict[str, list[ValidationError]] = {}
+    values = {}
+    for field, raw in zip(THRESHOLDS, (threshold_3, threshold_4, threshold_5), strict=True):
+        try:
+            values[field] = parse_threshold(field, raw)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    if not errors:
+        try:
+            Thresholds(values["threshold_3"], values["threshold_4"], values["threshold_5"]).validate()
+        except ValidationError as exc:
+            field = "threshold_4" if values["threshold_4"] <= values["threshold_3"] else "threshold_5"
+            errors[field] = [exc]
+    if finals_deadline not in FinalsDeadline.values:
+        errors["finals_deadline"] = [
+            ValidationError(_("Choose a rule from the list."), code="invalid_choice")
+        ]
+    text = str(finals_deadline_days if finals_deadline_days is not None else "").strip()
+    if not text.isdigit() or int(text) > DEADLINE_DAYS_MAX:
+        errors["finals_deadline_days"] = [
+            ValidationError(
+                _("Enter a whole number of days from 0 to %(max)d."),
+                code="invalid",
+                params={"max": DEADLINE_DAYS_MAX},
+            )
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return {**values, "finals_deadline": finals_deadline, "finals_deadline_days": int(text)}
+
+
+FINALS_FIELDS = (*THRESHOLDS, "round_average", "finals_deadline", "finals_deadline_days")
+
+
+@transaction.atomic
+def set_finals_rules(
+    *,
+    actor,
+    school,
+    threshold_3,
+    threshold_4,
+    threshold_5,
+    round_average: bool,
+    finals_deadline: str,
+    finals_deadline_days,
+) -> JournalSettings:
+    """Set the lowest averages for 3, 4 and 5 (2 < t3 < t4 < t5 ≤ 5), whether the average is rounded to two
+    decimals first, and when a period's finals are due; proposals and deadlines use them at once."""
+    _ensure_admin(actor, school)
+    cleaned = _clean_finals_rules(
+        threshold_3, threshold_4, threshold_5, finals_deadline, finals_deadline_days
+    )
+    cleaned["round_average"] = bool(round_average)
+    settings = _lock(school)
+    old = {f: str(getattr(settings, f)) for f in FINALS_FIELDS}
+    new = {f: str(cleaned[f]) for f in FINALS_FIELDS}
+    if old != new:
+        for f in FINALS_FIELDS:
+            setattr(settings, f, cleaned[f])
+        settings.save(update_fields=list(FINALS_FIELDS))
+        audit.record(
+            actor, "journal_finals_rules_set", settings, school=school, data={"old": old, "new": new}
+        )
+    return settings

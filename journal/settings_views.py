@@ -1,4 +1,5 @@
-"""The school admin's journal settings page: the edit window (R-J-10) and the work types (R-J-3).
+"""The school admin's journal settings page: the edit window (R-J-10), the work types (R-J-3) and the
+rules of final marks (thresholds R-F-2, deadline R-F-4).
 
 The admin, director and deputy read the page (`rules.reads_everything`); only
 the admin changes it (`schedule.rules.manage_structure`), through
@@ -9,6 +10,7 @@ next to the field; a refused delete comes back as a message above the list.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,10 +23,10 @@ from . import rules
 from . import settings_services as services
 from .models import WorkType
 from .policy import journal_settings
-from .settings_forms import EditWindowForm, WorkTypeForm
+from .settings_forms import EditWindowForm, FinalsRulesForm, WorkTypeForm
 
 
-def _page(request, *, window_form=None, type_form=None, status=200):
+def _page(request, *, window_form=None, type_form=None, finals_form=None, status=200):
     actor = request.actor
     settings = journal_settings(actor.school)
     may_edit = manage_structure(actor)
@@ -37,6 +39,7 @@ def _page(request, *, window_form=None, type_form=None, status=200):
             "may_edit": may_edit,
             "window_form": window_form or EditWindowForm(initial={"edit_window": settings.edit_window}),
             "type_form": type_form or WorkTypeForm(),
+            "finals_form": finals_form or FinalsRulesForm.of(settings),
         },
         status=status,
     )
@@ -68,6 +71,20 @@ def set_window(request):
         messages.success(request, _("The edit window is saved; it applies to every change from now on."))
         return redirect("journal:settings")
     return _page(request, window_form=form)
+
+
+@require_POST
+@school_view(manage_structure)
+def set_finals_rules(request):
+    form = FinalsRulesForm(request.POST)
+    if form.is_valid() and _run(
+        form, services.set_finals_rules, actor=request.actor, school=request.actor.school
+    ):
+        messages.success(
+            request, _("The rules of final marks are saved; proposals and deadlines use them at once.")
+        )
+        return redirect(reverse("journal:settings") + "#js-finals")
+    return _page(request, finals_form=form)
 
 
 @require_POST

@@ -1,11 +1,14 @@
 """Each role's home page: what it shows, and a fixed number of SQL queries whatever the school's size."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
+from journal.models import JournalSettings
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +46,8 @@ def count_queries(client, user):
 
 @pytest.mark.parametrize("role", list(ROLE_TEXT))
 def test_home_shows_the_roles_essentials_in_fixed_queries(client, world, role):
+    # The school's journal settings row is created on first use (once per school, not per page view).
+    JournalSettings.objects.get_or_create(school=world.school)
     user = getattr(world, role).user
     before, html = count_queries(client, user)
     assert ROLE_TEXT[role] in html
@@ -61,20 +66,27 @@ def test_parent_switches_between_children_and_only_their_own(client, world):
     assert client.get(reverse("home"), {"child": world.other_student.student.pk}).status_code == 404
 
 
+PINNED_DAY = datetime.date(2026, 11, 3)  # the first quarter ended 24.10, its finals were due 31.10
+
 # The exact counts, so a change that adds a query to a home page is noticed in review.
 PINNED = {
     "admin": 19,
     "director": 4,
     "deputy": 4,
-    "teacher": 6,
-    "class_teacher": 6,
-    "student": 8,  # + the period, the child's marks, the averages
-    "parent": 10,
+    # + "final marks due": the periods ended or ending within 14 days, the teacher's courses, then for
+    # each such period with the teacher's courses its members, entered counts, locks and teachers (4;
+    # the settings come with the courses). On PINNED_DAY one period (the first quarter) qualifies.
+    "teacher": 12,
+    "class_teacher": 12,
+    "student": 9,  # + the periods, the child's marks, the averages, the final marks of the year
+    "parent": 11,
 }
 
 
 @pytest.mark.parametrize("role", list(PINNED))
-def test_home_query_count_is_pinned(client, world, role, django_assert_num_queries):
+def test_home_query_count_is_pinned(client, world, role, django_assert_num_queries, monkeypatch):
+    # A fixed day: the teacher's "final marks due" card depends on which periods have ended.
+    monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: PINNED_DAY)
     client.force_login(getattr(world, role).user)
     client.get(reverse("home"))  # the session row is created on the first request
     with django_assert_num_queries(PINNED[role]):
@@ -109,3 +121,65 @@ def test_the_student_and_the_parent_see_the_marks_of_the_period_and_the_average(
     client.force_login(world.other_parent.user)
     page = client.get(reverse("home")).content.decode()
     assert "(2)/4" not in page and "<strong>2,00</strong>" in page
+
+
+# Final marks: what the teacher still owes (R-F-4), what the family sees (R-F-6)
+
+
+def first_quarter(world):
+    from schedule.models import ReportingPeriod
+
+    return ReportingPeriod.objects.get(scheme__year=world.year, scheme__kind="quarters", number=1)
+
+
+@pytest.mark.parametrize(
+    ("day", "text"), [(datetime.date(2026, 10, 20), "11 days left"), (PINNED_DAY, "late by 3 days")]
+)
+def test_the_teacher_sees_the_finals_due_with_the_days_left(client, world, monkeypatch, day, text):
+    monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: day)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(world.teacher.user)
+    page = client.get(reverse("home")).content.decode()
+    card = page[page.index('data-testid="finals-due"') :]
+    card = card[: card.index("</section>")]
+    assert "Final marks due" in card and "5А" in card and "Математика" in card and "1 четверть" in card
+    assert text in card and "0 of 1 entered" in card
+    assert reverse("journal:finals", args=[world.math_5a.pk]) in card
+    assert "Русский" not in card  # the class teacher's course, not this teacher's
+
+
+def test_no_finals_due_card_before_any_period_ends(client, world, monkeypatch):
+    monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: datetime.date(2026, 9, 15))
+    client.force_login(world.teacher.user)
+    assert 'data-testid="finals-due"' not in client.get(reverse("home")).content.decode()
+
+
+def test_the_family_sees_a_final_mark_once_it_is_recorded(client, world, monkeypatch):
+    from journal.finals_services import record_final
+    from journal.services import add_work, record_cell
+    from tests.journal import actor, at, d, lesson
+
+    monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: PINNED_DAY)
+    teacher = actor(world.teacher)
+    work = add_work(actor=teacher, lesson=lesson(world.math_5a, d(10, 5)), now=at(d(10, 5)))
+    record_cell(
+        actor=teacher, work=work, student=world.student.student, raw="4", version=None, now=at(d(10, 5))
+    )
+    client.force_login(world.parent.user)
+    assert "final-mark" not in client.get(reverse("home")).content.decode()
+    record_final(
+        actor=teacher,
+        course=world.math_5a,
+        student=world.student.student,
+        kind="period",
+        period=first_quarter(world),
+        raw="5",
+        version=None,
+        now=at(d(10, 26)),
+    )
+    for persona in (world.parent, world.student):
+        client.force_login(persona.user)
+        page = client.get(reverse("home")).content.decode()
+        assert f'class="mark final-mark" data-kind="period-{first_quarter(world).pk}">5</span>' in page
+    client.force_login(world.other_parent.user)
+    assert "final-mark" not in client.get(reverse("home")).content.decode()

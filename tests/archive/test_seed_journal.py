@@ -8,24 +8,29 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from accounts.models import School
 from archive import demo
-from journal import marklog
+from journal import finals_selectors, marklog
 from journal.models import (
     Attendance,
     Cell,
+    CourseLock,
+    FinalKind,
+    FinalMark,
     Homework,
     HomeworkAttachment,
     LessonTopic,
+    LockEvent,
     MarkLogEntry,
     MarkLogHead,
+    PeriodClosure,
     PlanTopic,
     Remark,
     Work,
 )
-from schedule.models import Course, Lesson
+from schedule.models import Course, Lesson, ReportingPeriod
 
 TODAY = datetime.date(2026, 11, 23)  # a Monday
 MONDAY = TODAY
@@ -173,6 +178,11 @@ def test_reset_clears_the_journal_and_the_attachment_files_and_rebuilds_it(
     attachment.file.save("задание.pdf", ContentFile(b"%PDF"), save=True)
     path = tmp_path / attachment.file.name
     assert path.exists()
+    assert FinalMark.objects.filter(school=first.school).exists()
+    assert CourseLock.objects.filter(school=first.school).exists()
+    period = ReportingPeriod.objects.filter(school=first.school).order_by("starts").first()
+    PeriodClosure.objects.create(school=first.school, period=period)
+    LockEvent.objects.create(school=first.school, period=period, action=LockEvent.Action.CLOSED)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", size="tiny", today=TODAY, reset=True, stdout=StringIO())
     assert not HomeworkAttachment.objects.filter(pk=attachment.pk).exists()
@@ -188,10 +198,117 @@ def test_reset_clears_the_journal_and_the_attachment_files_and_rebuilds_it(
         PlanTopic,
         MarkLogEntry,
         MarkLogHead,
+        FinalMark,
+        CourseLock,
+        PeriodClosure,
+        LockEvent,
     ):
         assert not model.objects.filter(school_id=first.school.pk).exists(), model
     assert demo.count_rows(school) == first.counts
+    assert not PeriodClosure.objects.filter(school=school).exists()
     assert marklog.verify(school)[0]
     # The mark log is append-only again.
     with pytest.raises(DatabaseError), transaction.atomic():
         MarkLogEntry.objects.filter(school=school).delete()
+
+
+# The first quarter's finals (it ended on 24.10, before TODAY): most courses complete and locked, a few late.
+
+
+def first_quarter(school):
+    return ReportingPeriod.objects.select_related("scheme").get(
+        school=school, scheme__kind="quarters", number=1
+    )
+
+
+def test_finals_of_the_first_quarter_only_and_one_per_needed_student(tiny):
+    school = tiny.school
+    q1 = first_quarter(school)
+    finals = FinalMark.objects.filter(school=school)
+    assert finals.count() == tiny.journal.finals.marks == tiny.counts["final_marks"] > 300
+    assert set(finals.values_list("kind", "period")) == {(FinalKind.PERIOD, q1.pk)}  # the halves run to 28.12
+    courses = finals_selectors.courses_of_period(q1)
+    needed = {
+        (p.course_id, p.student_id): p.proposal
+        for p in finals_selectors.propose_period(q1, courses, school_wide=True)
+    }
+    for course_id, student_id, value, proposed in finals.values_list(
+        "course", "student", "value", "proposed"
+    ):
+        proposal = needed[course_id, student_id]  # only students in the group on the period's last day
+        assert proposed == proposal.mark
+        assert abs(value - proposed) <= 1
+    overrides = finals.exclude(value=F("proposed"))
+    assert overrides.exists()
+    assert set(overrides.values_list("proposed", flat=True)) <= {3, 4}
+    assert overrides.count() < finals.count() / 10
+    # No finals in courses without them (first grade, subjects with no final assessment).
+    assert not finals.filter(course__group__grade=1).exists()
+    assert not finals.filter(course__subject__no_final_assessment=True).exists()
+
+
+def test_most_courses_are_complete_and_locked_a_few_are_late(tiny):
+    school = tiny.school
+    q1 = first_quarter(school)
+    progress = finals_selectors.finals_progress(q1, finals_selectors.courses_of_period(q1))
+    locked = [d for d in progress if d.locked]
+    late = [d for d in progress if d.late(TODAY)]
+    assert len(locked) + len(late) == len(progress)
+    assert all(d.missing == 0 and d.needed > 0 for d in locked)
+    assert all(not d.locked for d in late)
+    assert 0.8 * len(progress) <= len(locked) < len(progress)
+    assert len(late) == tiny.journal.finals.incomplete
+    assert any(d.entered for d in late) and any(not d.entered for d in late) or len(late) < 3
+    # Every lock has its event, by the course's teacher when the last final went in.
+    assert CourseLock.objects.filter(school=school, locked=True).count() == len(locked)
+    events = LockEvent.objects.filter(school=school)
+    assert events.count() == len(locked)
+    assert set(events.values_list("action", flat=True)) == {LockEvent.Action.LOCKED}
+    lock = CourseLock.objects.filter(school=school).first()
+    event = events.get(course=lock.course_id)
+    last = FinalMark.objects.filter(course=lock.course_id).order_by("-updated_at").first()
+    assert event.at == lock.changed_at == last.updated_at
+    assert event.actor_id == last.updated_by_id is not None
+    # A student without marks in a completed course got a make-up mark first (R-F-3: no final without).
+    assert (
+        tiny.journal.finals.makeup
+        == MarkLogEntry.objects.filter(
+            school=school, kind="marks", at__date__gt=q1.ends, lesson__date__lte=q1.ends
+        ).count()
+    )
+    # The demo teacher has finals due on the home page.
+    teacher = tiny.courses.demo_teacher
+    assert finals_selectors.due_for_teacher(teacher, tiny.calendar.year, TODAY)
+
+
+def test_the_finals_view_of_a_locked_course_shows_the_seeded_finals(tiny):
+    lock = CourseLock.objects.filter(school=tiny.school).select_related("period").first()
+    course = finals_selectors.course_for_finals(tiny.school, lock.course_id)
+    table = finals_selectors.finals_table(course, TODAY)
+    state = next(s for s in table.periods if s.period.pk == lock.period_id)
+    assert state.complete and state.course_locked
+    for row in table.rows:
+        cell = next(c for c in row.cells if c.period and c.period.pk == lock.period_id)
+        if cell.needed:
+            assert cell.mark and cell.mark.proposed == cell.proposal.mark
+
+
+def test_every_final_has_its_mark_log_entry_in_the_chain(tiny):
+    school = tiny.school
+    entries = MarkLogEntry.objects.filter(school=school, kind="final_period")
+    finals = FinalMark.objects.filter(school=school)
+    assert entries.count() == finals.count()
+    logged = set(entries.values_list("course", "period", "student", "new", "proposed", "actor", "at"))
+    assert logged == {
+        (f.course_id, f.period_id, f.student_id, str(f.value), f.proposed, f.updated_by_id, f.updated_at)
+        for f in finals
+    }
+    assert not entries.filter(lesson__isnull=False).exists()
+    assert not entries.filter(work__isnull=False).exists()
+    # In time order with the marks: the finals come before the marks of the weeks after the quarter.
+    q1 = first_quarter(school)
+    first = entries.order_by("seq").first()
+    assert (
+        MarkLogEntry.objects.filter(school=school, seq__gt=first.seq, lesson__date__lt=q1.ends).count() < 50
+    )
+    assert marklog.verify(school)[0]

@@ -467,3 +467,123 @@ def test_the_admin_changes_a_weight_in_the_browser(browser, live_server, width):
 
 def types_pk(world, code):
     return WorkType.objects.get(school=world.school, code=code).pk
+
+
+# The rules of final marks (R-F-2 thresholds, R-F-4 deadline) ----------------------------------------
+
+GOOD_RULES = {
+    "threshold_3": "2,6",
+    "threshold_4": "3.6",
+    "threshold_5": "4.60",
+    "round_average": True,
+    "finals_deadline": "before",
+    "finals_deadline_days": "2",
+}
+
+
+def finals_rules(world):
+    JournalSettings.objects.get_or_create(school=world.school)
+    s = JournalSettings.objects.get(school=world.school)
+    return (
+        s.threshold_3,
+        s.threshold_4,
+        s.threshold_5,
+        s.round_average,
+        s.finals_deadline,
+        s.finals_deadline_days,
+    )
+
+
+DEFAULT_RULES = (Decimal("2.65"), Decimal("3.65"), Decimal("4.65"), False, "after", 7)
+
+
+def test_the_finals_rules_are_saved_and_audited(world):
+    svc.set_finals_rules(actor=actor(world.admin), school=world.school, **GOOD_RULES)
+    assert finals_rules(world) == (Decimal("2.60"), Decimal("3.60"), Decimal("4.60"), True, "before", 2)
+    [event] = audits("journal_finals_rules_set")
+    assert event.data["old"]["threshold_3"] == "2.65" and event.data["new"]["threshold_3"] == "2.60"
+    assert event.data["new"]["round_average"] == "True" and event.actor == world.admin.user
+    # The same rules again: nothing changes, nothing is audited.
+    svc.set_finals_rules(actor=actor(world.admin), school=world.school, **GOOD_RULES)
+    assert len(audits("journal_finals_rules_set")) == 1
+
+
+def test_the_new_thresholds_decide_the_next_proposal(world):
+    from journal.finals import Thresholds, propose
+
+    svc.set_finals_rules(actor=actor(world.admin), school=world.school, **GOOD_RULES)
+    thresholds = Thresholds.of(JournalSettings.objects.get(school=world.school))
+    assert propose(Decimal("3.6"), Decimal(1), thresholds).mark == 4  # 3.60 ≥ 3.60 (was 3 with 3.65)
+    assert propose(Decimal("3.595"), Decimal(1), thresholds).mark == 4  # rounded first: 3.60
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"threshold_3": ""}, "threshold_3", "required"),
+        ({"threshold_3": "abc"}, "threshold_3", "invalid"),
+        ({"threshold_3": "NaN"}, "threshold_3", "invalid"),
+        ({"threshold_3": "2.655"}, "threshold_3", "decimal_places"),
+        ({"threshold_3": "2"}, "threshold_3", "range"),
+        ({"threshold_5": "5.01"}, "threshold_5", "range"),
+        ({"threshold_4": "2.60"}, "threshold_4", "thresholds"),
+        ({"threshold_4": "2.5"}, "threshold_4", "thresholds"),
+        ({"threshold_5": "3.6"}, "threshold_5", "thresholds"),
+        ({"finals_deadline": "soon"}, "finals_deadline", "invalid_choice"),
+        ({"finals_deadline_days": "61"}, "finals_deadline_days", "invalid"),
+        ({"finals_deadline_days": "-1"}, "finals_deadline_days", "invalid"),
+        ({"finals_deadline_days": "2.5"}, "finals_deadline_days", "invalid"),
+        ({"finals_deadline_days": ""}, "finals_deadline_days", "invalid"),
+    ],
+)
+def test_bad_finals_rules_name_the_field_and_save_nothing(world, changes, field, code):
+    with pytest.raises(ValidationError) as exc:
+        svc.set_finals_rules(actor=actor(world.admin), school=world.school, **{**GOOD_RULES, **changes})
+    assert list(exc.value.error_dict) == [field]
+    assert exc.value.error_dict[field][0].code == code
+    assert finals_rules(world) == DEFAULT_RULES
+    assert audits("journal_finals_rules_set") == []
+
+
+@pytest.mark.parametrize("days", ["0", "60"])
+def test_the_deadline_days_bounds_are_allowed(world, days):
+    svc.set_finals_rules(
+        actor=actor(world.admin), school=world.school, **{**GOOD_RULES, "finals_deadline_days": days}
+    )
+    assert finals_rules(world)[-1] == int(days)
+
+
+def test_only_the_admin_sets_the_finals_rules(world, other_world):
+    for person in (world.deputy, world.director, world.teacher, other_world.admin):
+        with pytest.raises(PermissionDenied):
+            svc.set_finals_rules(actor=actor(person), school=world.school, **GOOD_RULES)
+    assert finals_rules(world) == DEFAULT_RULES
+
+
+def test_the_finals_rules_are_saved_from_the_page(world, login):
+    client = login(world.admin)
+    html = body(client.get(SETTINGS))
+    assert reverse("journal:settings_finals") in html and 'value="3,65"' in html
+    data = {**GOOD_RULES, "round_average": "on"}
+    response = client.post(reverse("journal:settings_finals"), data)
+    assert response.status_code == 302 and response["Location"] == SETTINGS + "#js-finals"
+    assert finals_rules(world)[:4] == (Decimal("2.60"), Decimal("3.60"), Decimal("4.60"), True)
+
+
+def test_bad_finals_rules_show_the_messages_next_to_the_fields(world, login):
+    response = login(world.admin).post(
+        reverse("journal:settings_finals"),
+        {"threshold_3": "4", "threshold_4": "x", "threshold_5": "4.6", "finals_deadline": "soon"},
+    )
+    assert response.status_code == 200
+    html = body(response)
+    for field in ("threshold_4", "finals_deadline", "finals_deadline_days"):
+        assert f'id="id_{field}_error"' in html
+    assert 'value="4"' in html  # what was typed stays
+    assert finals_rules(world) == DEFAULT_RULES
+
+
+def test_readers_see_the_finals_rules_without_a_form(world, login):
+    html = body(login(world.deputy).get(SETTINGS))
+    assert reverse("journal:settings_finals") not in html
+    assert "3.65" in html or "3,65" in html
