@@ -74,8 +74,8 @@ PINNED = {
     "director": 4,
     "deputy": 4,
     # + "final marks due": the periods ended or ending within 14 days, the teacher's courses, then for
-    # each such period with the teacher's courses its members, entered counts, locks and teachers (4;
-    # the settings come with the courses). On PINNED_DAY one period (the first quarter) qualifies.
+    # all those periods at once the groups' members, entered counts, locks and teachers (4; the settings
+    # come with the courses) — the same on PINNED_DAY (one period ended) and in May (five).
     "teacher": 12,
     "class_teacher": 12,
     "student": 9,  # + the periods, the child's marks, the averages, the final marks of the year
@@ -83,10 +83,11 @@ PINNED = {
 }
 
 
+@pytest.mark.parametrize("day", [PINNED_DAY, datetime.date(2027, 5, 25)])
 @pytest.mark.parametrize("role", list(PINNED))
-def test_home_query_count_is_pinned(client, world, role, django_assert_num_queries, monkeypatch):
-    # A fixed day: the teacher's "final marks due" card depends on which periods have ended.
-    monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: PINNED_DAY)
+def test_home_query_count_is_pinned(client, world, role, django_assert_num_queries, monkeypatch, day):
+    # Fixed days: the teacher's "final marks due" card covers the periods ended by then.
+    monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: day)
     client.force_login(getattr(world, role).user)
     client.get(reverse("home"))  # the session row is created on the first request
     with django_assert_num_queries(PINNED[role]):
