@@ -274,3 +274,121 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+
+# Parents' notifications (R-D-4): preferences, the outbox and the daily-summary queue (accounts/notify.py).
+
+
+class Delivery(models.TextChoices):
+    OFF = "off", _("do not send")
+    NOW = "now", _("immediately")
+    DAILY = "daily", _("once a day, in a summary")
+
+
+class NotificationPreference(models.Model):
+    """What a parent wants to hear about, and how soon; no row means the defaults below."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    parent = models.OneToOneField(Parent, on_delete=models.CASCADE, related_name="notification_preference")
+    marks = models.CharField(_("new marks"), max_length=5, choices=Delivery.choices, default=Delivery.DAILY)
+    attendance = models.CharField(
+        _("absences and lateness"), max_length=5, choices=Delivery.choices, default=Delivery.NOW
+    )
+    remarks = models.CharField(
+        _("remarks and praise"), max_length=5, choices=Delivery.choices, default=Delivery.NOW
+    )
+    weekly = models.BooleanField(_("weekly digest"), default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self):
+        return str(self.parent)
+
+
+class OutboxMessage(models.Model):
+    """One message to send through one channel, written in the transaction of the change it reports.
+
+    Workers claim a row (pending → sending) with a single conditional UPDATE, so it is sent once
+    whoever tries; a claim older than the lease (a worker died mid-send) may be taken again.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20, default="email")
+    address = models.CharField(max_length=254)
+    kind = models.CharField(max_length=20)
+    subject = models.CharField(max_length=300)
+    text = models.TextField()
+    html = models.TextField(blank=True)
+    dedupe_key = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "dedupe_key"], name="outbox_dedupe_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "sent", "failed"]), name="outbox_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="outbox_due",
+            ),
+            models.Index(fields=["school", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} → {self.address}: {self.subject}"
+
+
+class DigestItem(models.Model):
+    """A journal event waiting for the parent's daily summary; `message` is set once it is in one."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(Parent, on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    variant = models.CharField(max_length=20, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    happened_on = models.DateField()
+    dedupe_key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    message = models.ForeignKey(
+        OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+
+    class Meta:
+        verbose_name = _("daily summary item")
+        verbose_name_plural = _("daily summary items")
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "dedupe_key"], name="digestitem_dedupe_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["school", "created_at"], condition=Q(message__isnull=True), name="digestitem_waiting"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.parent}: {self.kind} {self.summary}"

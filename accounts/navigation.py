@@ -16,6 +16,7 @@ MENU = [
     # The admin reaches it from the journal settings (their bar is full at 1280 px).
     (_("Final marks"), "journal:finals_control", {Role.DIRECTOR, Role.DEPUTY}),
     (_("My timetable"), "schedule:week_mine", {Role.TEACHER, Role.STUDENT, Role.PARENT}),
+    (_("Notifications"), "accounts:notifications", {Role.PARENT}),
     (_("Timetable"), "schedule:timetable_index", {Role.ADMIN, Role.DEPUTY}),
     (_("Substitutions"), "schedule:substitution_day", {Role.ADMIN, Role.DEPUTY}),
     (_("Lesson calendar"), "schedule:calendar_generate", {Role.ADMIN, Role.DEPUTY}),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .urls_notify import urlpatterns as notify_urlpatterns
 from .urls_people import urlpatterns as people_urlpatterns
 from .views import auth, operator
 
@@ -18,4 +19,5 @@ urlpatterns = [
     path("operator/schools/", operator.school_list, name="operator_schools"),
     path("operator/schools/new/", operator.school_create, name="operator_school_create"),
     *people_urlpatterns,
+    *notify_urlpatterns,
 ]

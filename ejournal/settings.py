@@ -181,6 +181,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "journal.tasks.tidy_marklog_exports_task",
         "schedule": crontab(minute="*/15"),
     },
+    # Parents' notifications (accounts/notify.py): the outbox flush sends what the broker never got;
+    # summaries and digests are checked hourly against each school's own clock (18:00, Sunday 18:00).
+    "flush-notification-outbox": {
+        "task": "accounts.notify_tasks.flush_outbox_task",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
+    "daily-notification-summaries": {
+        "task": "accounts.notify_tasks.daily_summaries_task",
+        "schedule": crontab(minute=2),
+    },
+    "weekly-notification-digest": {
+        "task": "accounts.notify_tasks.weekly_digest_task",
+        "schedule": crontab(minute=7),
+    },
+    "purge-notification-outbox": {
+        "task": "accounts.notify_tasks.purge_outbox_task",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }
 
 # Django 6.1 mailers: one "default" mailer (SMTP unless EMAIL_BACKEND names another backend);

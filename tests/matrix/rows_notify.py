@@ -1,0 +1,14 @@
+"""Rows for parents' notification settings (accounts/notify.py: only parents have any)."""
+
+from tests.matrix import Row
+
+ROWS = [
+    Row("accounts:notifications", expect={"parent": 200, "operator": 302}),
+    Row(
+        "accounts:notifications",
+        method="post",
+        data=lambda w: {"marks": "daily", "attendance": "now", "remarks": "now", "weekly": "on"},
+        expect={"parent": 302, "operator": 302},
+        note="saved through notify.save_preferences; everyone else 403",
+    ),
+]
