@@ -34,13 +34,13 @@ from django.utils.translation import pgettext_lazy
 from accounts import audit
 from accounts.models import Student
 from schedule.models import Lesson
-from schedule.rules import teaches_lesson
-from schedule.selectors import in_lesson_group, students_of_group
+from schedule.selectors import students_of_group
 
 from . import marklog
 from .models import Attendance, Cell, Work, WorkType
-from .policy import ensure_can_mark, ensure_can_write, lock_state, with_lock_state
+from .policy import ensure_can_mark, ensure_can_write, with_lock_state
 from .values import ATTENDANCE_DISPLAY, CellMarks, format_cell, parse_cell
+from .write_context import load_work
 
 MARKS = "marks"
 ATTENDANCE = "attendance"
@@ -135,29 +135,25 @@ def _lesson_for_write(lesson: Lesson, *, lock: bool = False) -> Lesson:
     return rows.get(pk=lesson.pk)
 
 
-def work_for_write(school, pk: int, *, actor=None, student_id: int | None = None, **filters) -> Work:
+def work_for_write(school, pk: int, *, actor=None, student_id: int | None = None, lesson_id=None) -> Work:
     """A mark column with its lesson and what the write policy reads, loaded in one query.
 
     With `actor` and `student_id`, the same query answers whether the actor teaches the lesson's
     course that day and whether the student is in its group, so the policy and the service ask
-    nothing more. `record_cell` uses the column as it is (no second load), so saving a cell loads
-    it once. Raises `Work.DoesNotExist` when there is no such column in `school` (matching `filters`).
+    nothing more (`journal.write_context`). `record_cell` uses the column as it is (no second
+    load), so saving a cell loads it once. Raises `Work.DoesNotExist` when there is no such column
+    in `school` (of the lesson `lesson_id`, when given).
     """
-    rows = Work.objects.select_related("lesson__year", "lesson__group", "lesson__school__journal_settings")
-    rows = rows.annotate(**lock_state("lesson__course_id", "lesson__period_id", prefix="lesson_"))
-    person_id = actor.person.pk if actor is not None and actor.person is not None else None
-    if person_id is not None:
-        rows = rows.annotate(lesson_teaches=teaches_lesson(person_id, "lesson__"))
-    if student_id is not None:
-        rows = rows.annotate(lesson_has_student=in_lesson_group(student_id, "lesson__"))
-    work = rows.get(pk=pk, school=school, **filters)
-    lesson = work.lesson
-    lesson.course_locked, lesson.period_closed = work.lesson_course_locked, work.lesson_period_closed
-    if person_id is not None:
-        lesson.teacher_checked = (person_id, work.lesson_teaches)
-    if student_id is not None:
-        lesson.student_checked = (student_id, work.lesson_has_student)
-    work.loaded_for_write = True
+    person = getattr(actor, "person", None) if actor is not None else None
+    work = load_work(
+        getattr(school, "pk", school),
+        pk,
+        lesson_id=lesson_id,
+        person_id=person.pk if person is not None else None,
+        student_id=student_id,
+    )
+    if work is None:
+        raise Work.DoesNotExist
     return work
 
 

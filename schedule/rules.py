@@ -42,7 +42,7 @@ Objects of another school answer 404 whatever the role (`get_in_school`).
 import datetime
 import zoneinfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
@@ -155,7 +155,7 @@ def may_fill_lesson(actor, lesson: Lesson) -> bool:
     if person is None or not actor.has_role(Role.TEACHER):
         return False
     # The course's own teacher is the usual case: one query (none when the lesson was loaded with
-    # `teaches_lesson(person)` for this person); the substitute only when that fails.
+    # `journal.write_context` for this person); the substitute only when that fails.
     preloaded = getattr(lesson, "teacher_checked", None)
     if preloaded is not None and preloaded[0] == person.pk:
         teaches = preloaded[1]
@@ -167,18 +167,3 @@ def may_fill_lesson(actor, lesson: Lesson) -> bool:
             starts__lte=lesson.date,
         ).exists()
     return teaches or Substitution.objects.filter(lesson=lesson, substitute=person).exists()
-
-
-def teaches_lesson(person_id: int, prefix: str = "") -> Exists:
-    """For a queryset of lessons (or rows naming one by `prefix`, e.g. "lesson__"): whether the person is
-    a teacher of the lesson's course on its date. Annotate it and set `lesson.teacher_checked =
-    (person_id, value)` so `may_fill_lesson` needs no query."""
-    date = OuterRef(f"{prefix}date")
-    return Exists(
-        CourseTeacher.objects.filter(
-            Q(ends__isnull=True) | Q(ends__gte=date),
-            course_id=OuterRef(f"{prefix}course_id"),
-            teacher_id=person_id,
-            starts__lte=date,
-        )
-    )

@@ -11,7 +11,7 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
@@ -163,24 +163,6 @@ def students_of_group(group: StudyGroup, on: datetime.date | None = None, year=N
         return students_of_school(group.school_id).filter(enrollments__in=rows)
     rows = GroupMembership.objects.filter(covering(day), group=group)
     return students_of_school(group.school_id).filter(group_memberships__in=rows)
-
-
-def in_lesson_group(student_id: int, prefix: str = "") -> ExpressionWrapper:
-    """For a queryset of lessons (or rows naming one by `prefix`, e.g. "lesson__"): whether the student
-    is in the lesson's group on its date — the `students_of_group` rule as one expression."""
-    date = OuterRef(f"{prefix}date")
-    enrolled = Exists(
-        Enrollment.objects.filter(
-            covering(date), school_class_id=OuterRef(f"{prefix}group__school_class_id"), student_id=student_id
-        )
-    )
-    member = Exists(
-        GroupMembership.objects.filter(
-            covering(date), group_id=OuterRef(f"{prefix}group_id"), student_id=student_id
-        )
-    )
-    whole = Q(**{f"{prefix}group__kind": StudyGroup.Kind.WHOLE_CLASS})
-    return ExpressionWrapper((whole & enrolled) | (~whole & member), output_field=BooleanField())
 
 
 def class_history(school_class: SchoolClass) -> QuerySet[Enrollment]:
