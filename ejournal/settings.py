@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Parents' notifications (accounts/notify.py): the outbox flush sends what the broker never got;
     # summaries and digests are checked hourly against each school's own clock (18:00, Sunday 18:00).
+    # New marks and absences for parents, read from the mark log (journal/notifications.py).
+    "dispatch-journal-notifications": {
+        "task": "journal.tasks.dispatch_notifications_task",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
     "flush-notification-outbox": {
         "task": "accounts.notify_tasks.flush_outbox_task",
         "schedule": crontab(),

@@ -558,3 +558,14 @@ class LockEvent(models.Model):
 
     def __str__(self):
         return f"{self.period_id}/{self.course_id} {self.action}"
+
+
+class NotifyCursor(models.Model):
+    """How far the parents' notifications have read the school's mark log (`journal.notifications`)."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.school_id}: {self.seq}"

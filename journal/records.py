@@ -21,7 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, notify
 from accounts.models import Student
 from schedule.models import Course, Lesson, ReportingPeriod
 from schedule.selectors import students_of_group
@@ -323,6 +323,10 @@ def add_remark(*, actor, lesson: Lesson, student: Student, kind: str, text: str,
         school=lesson.school,
         data={"lesson": lesson.pk, "student": student.pk, "kind": kind, "text": text},
     )
+    # The parents hear of it (R-D-4): queued in this transaction, sent after the commit.
+    notify.journal_event(
+        notify.REMARKS, student, lesson=lesson, variant=kind, summary=text, key=f"remark:{remark.pk}"
+    )
     return remark
 
 
@@ -346,6 +350,7 @@ def remove_remark(*, actor, remark: Remark, now=None) -> None:
         school=lesson.school,
         data={"lesson": lesson.pk, "student": remark.student_id, "kind": remark.kind, "text": remark.text},
     )
+    notify.withdraw_event(notify.REMARKS, f"remark:{remark.pk}")  # what has not gone out yet
     remark.delete()
 
 

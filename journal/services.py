@@ -38,6 +38,7 @@ from schedule.selectors import students_of_group
 
 from . import marklog
 from .models import Attendance, Cell, Work, WorkType
+from .notifications import nudge as nudge_notifications
 from .policy import ensure_can_mark, ensure_can_write, with_lock_state
 from .values import ATTENDANCE_DISPLAY, CellMarks, format_cell, parse_cell
 from .write_context import load_work
@@ -350,7 +351,10 @@ def _log_changes(
                     "new": change.new,
                 },
             )
-    # Notifications to parents (a later issue) go here: transaction.on_commit(...) after the log entries.
+    # Parents' notifications read the mark log itself (journal.notifications): no query here, only a
+    # nudge to the dispatcher after the commit (at most one per school every few seconds).
+    if changes:
+        transaction.on_commit(lambda: nudge_notifications(lesson.school_id))
 
 
 @transaction.atomic

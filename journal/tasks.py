@@ -17,3 +17,16 @@ def tidy_marklog_exports_task() -> int:
     """Every 15 minutes: resend exports the broker never got, delete those older than a week."""
     exports.retry_unsent()
     return exports.purge_old_exports()
+
+
+@shared_task
+def dispatch_notifications_task(school_id: int | None = None) -> int:
+    """Parents' notifications of new marks and absences from the mark log (journal.notifications)."""
+    from accounts.models import School
+
+    from . import notifications
+
+    if school_id is None:
+        return notifications.dispatch_all()
+    school = School.objects.filter(pk=school_id, is_active=True).first()
+    return notifications.dispatch(school) if school else 0

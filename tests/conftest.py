@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from accounts.models import Person, Role, School
+from accounts.models import Delivery, NotificationPreference, Person, Role, School
+from ejournal.celery import app
 from schedule.models import AcademicYear, Course, SchoolClass
 from tests import factories as f
 
@@ -187,3 +188,37 @@ def english():
 def _media_root(settings, tmp_path_factory):
     """Uploaded files (homework attachments) go to a temporary folder, never the checkout's media/."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+# Parents' notifications (tests/accounts/test_notify.py, tests/journal/test_notifications.py)
+
+
+@pytest.fixture
+def family(world):
+    """The world's parent with an e-mail; a second parent of the same student who wants everything daily."""
+    world.parent.email = "mama@example.ru"
+    world.parent.save()
+    father = f.make_person(world.school, roles=["parent"], last_name="Учеников", first_name="Олег")
+    father.email = "papa@example.ru"
+    father.save()
+    f.link_parent(father, world.student, "father")
+    NotificationPreference.objects.create(
+        school=world.school,
+        parent=father.parent,
+        marks=Delivery.DAILY,
+        attendance=Delivery.DAILY,
+        remarks=Delivery.DAILY,
+        weekly=False,
+    )
+    return world.parent, father
+
+
+@pytest.fixture
+def broker_down():
+    """Celery's broker pointed at a closed port (connection pools dropped so the change applies)."""
+    saved = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:6390/0"
+    app._after_fork()
+    yield
+    app.conf.broker_url = saved
+    app._after_fork()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts import channels, notify
-from accounts.models import AuditEvent, Delivery, DigestItem, NotificationPreference, OutboxMessage
+from accounts.models import AuditEvent, DigestItem, NotificationPreference, OutboxMessage
 from ejournal.celery import app
 from journal.models import Attendance, Cell, Remark, Work, WorkType
 from tests import factories as f
@@ -24,26 +24,6 @@ from tests.journal import MSK, at, d, lesson
 URL = reverse("accounts:notifications")
 WAIT = 15
 Status = OutboxMessage.Status
-
-
-@pytest.fixture
-def family(world):
-    """The world's parent with an e-mail; a second parent of the same student who wants everything daily."""
-    world.parent.email = "mama@example.ru"
-    world.parent.save()
-    father = f.make_person(world.school, roles=["parent"], last_name="Учеников", first_name="Олег")
-    father.email = "papa@example.ru"
-    father.save()
-    f.link_parent(father, world.student, "father")
-    NotificationPreference.objects.create(
-        school=world.school,
-        parent=father.parent,
-        marks=Delivery.DAILY,
-        attendance=Delivery.DAILY,
-        remarks=Delivery.DAILY,
-        weekly=False,
-    )
-    return world.parent, father
 
 
 def event(world, kind="attendance", **kw):
@@ -176,17 +156,6 @@ def test_the_letter_has_plain_text_and_html_parts(world, family):
 
 
 # Broker outages and exactly-once sending (committed transactions, several connections)
-
-
-@pytest.fixture
-def broker_down():
-    """Celery's broker pointed at a closed port (connection pools dropped so the change applies)."""
-    saved = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:6390/0"
-    app._after_fork()
-    yield
-    app.conf.broker_url = saved
-    app._after_fork()
 
 
 @pytest.fixture

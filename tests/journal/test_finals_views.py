@@ -74,7 +74,7 @@ def test_the_teacher_sees_proposals_and_inputs(client, world, two):
     assert response.status_code == 200
     assert 'class="fm-input"' in html
     assert "5.00 → 5" in html and 'title="5.00 ≥ 4.65 → 5"' in html
-    assert "make-up work first (7.3)" in html  # Вторая has no marks
+    assert "сначала отработка (п. 7.3)" in html  # Вторая has no marks
     assert 'data-testid="accept-period-' in html
     assert 'data-testid="read-only"' not in html
 
@@ -131,7 +131,7 @@ def test_a_subject_without_final_assessment_shows_a_notice(client, world, two):
     world.math_5a.subject.save()
     client.force_login(world.teacher.user)
     html = client.get(page_url(world)).content.decode()
-    assert 'data-testid="no-finals"' in html and "This subject has no final assessment" in html
+    assert 'data-testid="no-finals"' in html and "По этому предмету итоговое оценивание не проводится" in html
     assert "fm-input" not in html
 
 
@@ -151,7 +151,7 @@ def test_saving_a_final(client, world, two):
     stored = FinalMark.objects.get(student=a)
     assert (stored.value, stored.proposed) == (4, 5)
     html = client.get(page_url(world)).content.decode()
-    assert 'title="proposed 5"' in html
+    assert 'title="предложено 5"' in html
 
 
 def test_a_forbidden_value_is_refused_with_the_regulation(client, world, two):
@@ -186,7 +186,7 @@ def test_the_last_final_locks_the_period_and_then_it_is_read_only(client, world,
     assert save(client, world, b, "3").json()["locked"] is True
     response = save(client, world, b, "4", version="1")
     assert response.status_code == 400
-    assert "Ask the school admin to reopen it" in response.json()["error"]
+    assert "Попросите администратора школы открыть его" in response.json()["error"]
     html = client.get(page_url(world)).content.decode()
     assert 'data-testid="locked"' in html
     assert "accept-period" not in html
@@ -202,7 +202,7 @@ def test_accepting_all_proposals(client, world, two):
         follow=True,
     )
     assert response.redirect_chain[-1][0] == page_url(world)
-    assert "2 final marks set from the proposals" in response.content.decode()
+    assert "2 итоговые отметки выставлены по предложенным" in response.content.decode()
     assert dict(FinalMark.objects.values_list("student", "value")) == {a.pk: 5, b.pk: 3}
     assert CourseLock.objects.get(period=q1(world)).locked
     assert 'data-testid="lock-events"' in response.content.decode()
@@ -212,7 +212,7 @@ def test_accepting_all_proposals(client, world, two):
         {"course": world.math_5a.pk, "kind": "period", "period": q1(world).pk},
         follow=True,
     )
-    assert "reopen" in response.content.decode()
+    assert "открыть его" in response.content.decode()
 
 
 def test_the_admin_reopens_with_a_reason_and_the_teacher_locks_again(client, world, two):
@@ -233,7 +233,7 @@ def test_the_admin_reopens_with_a_reason_and_the_teacher_locks_again(client, wor
     assert 'data-testid="reopen-period-' in html
     response = client.post(reopen, data)
     assert response.status_code == 400
-    assert "Say why the period is reopened" in response.content.decode()
+    assert "Укажите, почему период открывается снова" in response.content.decode()
     assert 'aria-invalid="true"' in response.content.decode()
     assert CourseLock.objects.get().locked
     response = client.post(reopen, {**data, "reason": "Ошибка в оценке"})
@@ -247,7 +247,7 @@ def test_the_admin_reopens_with_a_reason_and_the_teacher_locks_again(client, wor
     response = client.post(
         reverse("journal:lock_finals"), {"course": world.math_5a.pk, "period": q1(world).pk}, follow=True
     )
-    assert "is locked again" in response.content.decode()
+    assert "снова закрыт" in response.content.decode()
     assert CourseLock.objects.get().locked
     assert AuditEvent.objects.filter(action="journal.period_reopened").exists()
 
@@ -258,7 +258,7 @@ def test_a_missing_reason_is_shown_even_without_a_reopen_form(client, world, two
         reverse("journal:reopen_finals"), {"course": world.math_5a.pk, "period": q1(world).pk}
     )
     assert response.status_code == 400
-    assert "Say why the period is reopened" in response.content.decode()
+    assert "Укажите, почему период открывается снова" in response.content.decode()
 
 
 def test_a_student_who_left_is_greyed_out(client, world, two):
