@@ -90,7 +90,9 @@ class LogRow:
 
     @property
     def final_override(self) -> bool:
-        return self.is_final and self.proposed is not None and self.new != "" and self.new != str(self.proposed)
+        return (
+            self.is_final and self.proposed is not None and self.new != "" and self.new != str(self.proposed)
+        )
 
 
 def _start_of(day: datetime.date, zone) -> datetime.datetime:
