@@ -290,21 +290,30 @@ def accept_finals(request):
     course = _course(actor, form.cleaned_data["course"])
     require(actor, rules.set_finals, course)
     period = _period(actor, form.cleaned_data["period"])
+    return _act(
+        request,
+        course,
+        lambda: accept_proposals(actor=actor, course=course, kind=form.cleaned_data["kind"], period=period),
+        lambda n: (
+            ngettext(
+                "%(n)d final mark set from the proposals.", "%(n)d final marks set from the proposals.", n
+            )
+            % {"n": n}
+        ),
+    )
+
+
+def _act(request, course, call, success):
+    """Run a finals service for a form button; its refusal or success as a message, then back to the page."""
     try:
-        n = accept_proposals(actor=actor, course=course, kind=form.cleaned_data["kind"], period=period)
+        result = call()
     except PermissionDenied as exc:
-        audit.record(actor, "permission_denied", summary=f"journal.policy: {exc}"[:500])
+        audit.record(request.actor, "permission_denied", summary=f"journal.policy: {exc}"[:500])
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, _messages(exc))
     else:
-        messages.success(
-            request,
-            ngettext(
-                "%(n)d final mark set from the proposals.", "%(n)d final marks set from the proposals.", n
-            )
-            % {"n": n},
-        )
+        messages.success(request, success(result))
     return _back(course)
 
 
@@ -319,16 +328,12 @@ def lock_finals(request):
     course = _course(actor, form.cleaned_data["course"])
     require(actor, rules.set_finals, course)
     period = _period(actor, form.cleaned_data["period"])
-    try:
-        lock_course_period(actor=actor, course=course, period=period)
-    except PermissionDenied as exc:
-        audit.record(actor, "permission_denied", summary=f"journal.policy: {exc}"[:500])
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, _messages(exc))
-    else:
-        messages.success(request, _("%(period)s is locked again.") % {"period": period.name})
-    return _back(course)
+    return _act(
+        request,
+        course,
+        lambda: lock_course_period(actor=actor, course=course, period=period),
+        lambda _none: _("%(period)s is locked again.") % {"period": period.name},
+    )
 
 
 @require_POST
