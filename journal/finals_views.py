@@ -16,7 +16,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from accounts import audit
@@ -139,7 +139,7 @@ def _columns(actor, course, table, today, can_set: bool, is_admin: bool, reopen_
     columns.append(
         Column(
             FinalKind.YEAR,
-            _("Year"),
+            pgettext("final mark", "Year"),
             year,
             editable=year_editable,
             accept=year_editable and (today > last.period.ends or today >= year.due) and year.proposals > 0,
@@ -148,8 +148,12 @@ def _columns(actor, course, table, today, can_set: bool, is_admin: bool, reopen_
         )
     )
     closing = can_set and last_begun and (is_admin or not year.closed)
-    columns.append(Column(FinalKind.EXAM, _("Exam"), None, editable=closing, begun=last_begun))
-    columns.append(Column(FinalKind.FINAL, _("Final"), None, editable=closing, begun=last_begun))
+    columns.append(
+        Column(FinalKind.EXAM, pgettext("final mark", "Exam"), None, editable=closing, begun=last_begun)
+    )
+    columns.append(
+        Column(FinalKind.FINAL, pgettext("final mark", "Final"), None, editable=closing, begun=last_begun)
+    )
     return columns
 
 
