@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(),
         "options": {"expires": 55},
     },
+    # Teachers' reminders of the final marks they owe (journal/finals_reminders.py; from 08:00 school time).
+    "remind-finals": {
+        "task": "journal.tasks.remind_finals_task",
+        "schedule": crontab(minute=10),
+    },
     "flush-notification-outbox": {
         "task": "accounts.notify_tasks.flush_outbox_task",
         "schedule": crontab(),

@@ -30,3 +30,13 @@ def dispatch_notifications_task(school_id: int | None = None) -> int:
         return notifications.dispatch_all()
     school = School.objects.filter(pk=school_id, is_active=True).first()
     return notifications.dispatch(school) if school else 0
+
+
+@shared_task
+def remind_finals_task() -> int:
+    """Teachers' reminders of the finals they owe (journal.finals_reminders), each active school."""
+    from accounts.models import School
+
+    from .finals_reminders import remind
+
+    return sum(remind(school) for school in School.objects.filter(is_active=True).order_by("pk"))
