@@ -175,27 +175,23 @@ def ensure_can_mark(actor, lesson: Lesson, *, now: datetime.datetime | None = No
     return override
 
 
-def _ensure_open(lesson: Lesson, actor, *, course_lock: bool = True) -> None:
-    """The year is open and (except for the school admin) the period is not locked (R-J-13, R-F-5).
-
-    `course_lock=False`: only the school's closure counts (the class teacher's absence reasons
-    are not the course teacher's pages).
-    """
-    if lesson.year.is_read_only:
+def _ensure_year_open(year) -> None:
+    if year.is_read_only:
         raise ValidationError(
             _("The year %(year)s is %(status)s: its journal is read-only."),
             code="year_read_only",
-            params={"year": lesson.year.name, "status": lesson.year.get_status_display()},
+            params={"year": year.name, "status": year.get_status_display()},
         )
-    if actor.has_role(Role.ADMIN):
-        return
-    course_locked, period_closed = period_locks(lesson)
+
+
+def _ensure_unlocked(*, course_locked: bool, period_closed: bool) -> None:
+    """Refuse when the school closed the period or the course's period is locked (R-F-5)."""
     if period_closed:
         raise ValidationError(
             _("The school has closed this period: its journal is read-only. Ask the school admin."),
             code="period_closed",
         )
-    if course_locked and course_lock:
+    if course_locked:
         raise ValidationError(
             _(
                 "All final marks of this period are entered, so its journal is locked. "
@@ -203,6 +199,19 @@ def _ensure_open(lesson: Lesson, actor, *, course_lock: bool = True) -> None:
             ),
             code="period_locked",
         )
+
+
+def _ensure_open(lesson: Lesson, actor, *, course_lock: bool = True) -> None:
+    """The year is open and (except for the school admin) the period is not locked (R-J-13, R-F-5).
+
+    `course_lock=False`: only the school's closure counts (the class teacher's absence reasons
+    are not the course teacher's pages).
+    """
+    _ensure_year_open(lesson.year)
+    if actor.has_role(Role.ADMIN):
+        return
+    course_locked, period_closed = period_locks(lesson)
+    _ensure_unlocked(course_locked=course_locked and course_lock, period_closed=period_closed)
 
 
 TOPIC, HOMEWORK, REMARK = "topic", "homework", "remark"
@@ -275,12 +284,7 @@ def ensure_can_set_final(actor, course, kind: str, period, periods: list, *, now
         )
         if not teaches:
             raise PermissionDenied(_("Only the course's teacher or the school admin sets its final marks."))
-    if course.year.is_read_only:
-        raise ValidationError(
-            _("The year %(year)s is %(status)s: its journal is read-only."),
-            code="year_read_only",
-            params={"year": course.year.name, "status": course.year.get_status_display()},
-        )
+    _ensure_year_open(course.year)
     if course.subject.no_final_assessment:
         raise ValidationError(_("This subject has no final assessment."), code="no_final_assessment")
     if course.group.grade == 1:
@@ -292,19 +296,8 @@ def ensure_can_set_final(actor, course, kind: str, period, periods: list, *, now
         )
     if is_admin:
         return
-    if PeriodClosure.objects.filter(period=own).exists():
-        raise ValidationError(
-            _("The school has closed this period: its journal is read-only. Ask the school admin."),
-            code="period_closed",
-        )
-    if (
-        kind in (FinalKind.PERIOD, FinalKind.YEAR)
-        and CourseLock.objects.filter(course=course, period=own, locked=True).exists()
-    ):
-        raise ValidationError(
-            _(
-                "All final marks of this period are entered, so its journal is locked. "
-                "Ask the school admin to reopen it."
-            ),
-            code="period_locked",
-        )
+    _ensure_unlocked(
+        period_closed=PeriodClosure.objects.filter(period=own).exists(),
+        course_locked=kind in (FinalKind.PERIOD, FinalKind.YEAR)
+        and CourseLock.objects.filter(course=course, period=own, locked=True).exists(),
+    )
