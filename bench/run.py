@@ -746,6 +746,21 @@ register("finals_page", finals_page)
 register("finals_control", lambda b: b.get_as("deputy", _url("journal:finals_control")))
 
 
+def load_area_benchmarks() -> None:
+    """Benchmarks of an area live in `bench/b_<area>.py`, each defining
+    `register_benchmarks(register, url, check, failure)` (the same `register` as above)."""
+    import importlib.util
+
+    for path in sorted(Path(__file__).resolve().parent.glob("b_*.py")):
+        spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.register_benchmarks(register, _url, check, BenchFailure)
+
+
+load_area_benchmarks()
+
+
 # ---------------------------------------------------------------------------
 # The runner
 # ---------------------------------------------------------------------------

@@ -8,6 +8,8 @@ urlpatterns = [
     path("join/", include("accounts.urls_join")),
     path("school/", include("schedule.urls")),
     path("journal/", include("journal.urls")),
+    path("diary/", include("journal.urls_diary")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
 ]

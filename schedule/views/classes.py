@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_in_school, require, school_view
-from accounts.models import Person
+from accounts.models import Person, Role
+from accounts.rules import is_class_teacher_of
 
 from .. import rules, selectors, services
 from ..forms import (
@@ -90,6 +91,9 @@ def class_detail(request, pk):
             "year": school_class.year,
             "may_manage": may(request, rules.manage_structure) and not school_class.year.is_read_only,
             "may_view_structure": may(request, rules.view_structure),
+            # The students' diaries (journal.diary.view_diary's staff readers: the leadership, the class teacher).
+            "reads_diaries": request.actor.has_role(Role.ADMIN, Role.DIRECTOR, Role.DEPUTY)
+            or is_class_teacher_of(request.actor, school_class),
             "grants": selectors.class_access_grants(school_class)
             if may(request, rules.manage_structure)
             else None,

@@ -1,0 +1,32 @@
+"""Benchmarks of the diary's marks and charts (journal/diary_marks_views.py) on the large demo school.
+
+`diary_marks`: the demo parent opens their first child's marks by subject for the current period
+(target < 60 ms median, a fixed number of queries). `diary_marks_year`: the same child's year overview.
+`diary_charts`: the same child's running averages of the period and attendance by month.
+"""
+
+
+def _first_child(b, failure):
+    from accounts.models import Person
+    from schedule.selectors import children_of_parent
+
+    parent = Person.objects.get(user=b.users["parent"], school=b.school)
+    children = children_of_parent(parent)
+    if not children:
+        raise failure("the demo parent has no children linked")
+    return children[0]
+
+
+def register_benchmarks(register, url, check, failure):
+    def marks(b):
+        return b.get_as("parent", url("diary:marks", _first_child(b, failure).pk))
+
+    def marks_year(b):
+        return b.get_as("parent", url("diary:marks", _first_child(b, failure).pk) + "?period=year")
+
+    def charts(b):
+        return b.get_as("parent", url("diary:charts", _first_child(b, failure).pk))
+
+    register("diary_marks", marks)
+    register("diary_marks_year", marks_year)
+    register("diary_charts", charts)

@@ -1,0 +1,3 @@
+"""Printout URLs (included into the "reports" namespace by reports/urls.py)."""
+
+urlpatterns = []
