@@ -17,6 +17,7 @@ MENU = [
     (_("Final marks"), "journal:finals_control", {Role.DIRECTOR, Role.DEPUTY}),
     # The admin reaches the reports from the home page (their bar is full).
     (_("Reports"), "reports:index", {Role.DIRECTOR, Role.DEPUTY, Role.TEACHER}),
+    (_("Printouts"), "reports:printouts", {Role.DIRECTOR, Role.DEPUTY}),
     (_("Diary"), "diary:index", {Role.STUDENT, Role.PARENT}),
     (_("My timetable"), "schedule:week_mine", {Role.TEACHER, Role.STUDENT, Role.PARENT}),
     (_("Notifications"), "accounts:notifications", {Role.PARENT}),

@@ -10,6 +10,7 @@ from accounts.models import Consent, InviteCode, Person, Role
 from journal import finals_selectors as fs
 from journal import selectors as js
 from journal.grid import average_text
+from reports import printout_selectors
 from schedule import selectors as ss
 from schedule import weeks
 from schedule.models import Course, GroupMembership, ReportingPeriod, StudyGroup
@@ -47,6 +48,7 @@ def _leadership(actor, year, _child):
         "classes": classes,
         "student_total": sum(c.student_count for c in classes),
         "teacher_count": Person.objects.filter(school=actor.school, staff_roles__role=Role.TEACHER).count(),
+        "printouts_waiting": printout_selectors.waiting_for(actor),
     }
 
 
@@ -69,6 +71,7 @@ def _teacher(actor, year, _child):
         "today": today,
         "today_lessons": lessons,
         "finals_due": finals_due,
+        "printouts_waiting": printout_selectors.waiting_for(actor),
     }
 
 

@@ -207,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.notify_tasks.weekly_digest_task",
         "schedule": crontab(minute=7),
     },
+    # Re-sends printout renders (reports/signoff.py) whose task never reached the broker.
+    "resend-printouts": {
+        "task": "reports.tasks.resend_printouts_task",
+        "schedule": crontab(minute="*/15"),
+    },
     "purge-notification-outbox": {
         "task": "accounts.notify_tasks.purge_outbox_task",
         "schedule": crontab(minute=40, hour=3),

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from . import queries_leadership as ql
 from . import queries_teacher as qt
-from .access import leadership, teaches_course_or_reads_all
 from .catalog import ReportSpec
+from .rules import view_school_report, view_teacher_report
 
 SPECS = [
     ReportSpec(
@@ -20,7 +20,7 @@ SPECS = [
         audience="subject_teacher",
         params=("teacher", "period"),
         query=qt.preliminary,
-        allowed=teaches_course_or_reads_all,
+        allowed=view_teacher_report,
         description=_(
             "As of today, per course: each student's marks, weighted average, forecast and missed lessons; "
             "students at risk (a forecast «2» or no marks)."
@@ -32,7 +32,7 @@ SPECS = [
         audience="subject_teacher",
         params=("teacher", "period"),
         query=qt.class_results,
-        allowed=teaches_course_or_reads_all,
+        allowed=view_teacher_report,
         description=_("Per course: final marks 5/4/3/2, progress %, quality %, average mark."),
     ),
     ReportSpec(
@@ -41,7 +41,7 @@ SPECS = [
         audience="subject_teacher",
         params=("teacher",),
         query=qt.progress_summary,
-        allowed=teaches_course_or_reads_all,
+        allowed=view_teacher_report,
         description=_("Per course: progress % and quality % in each period of the year and for the year."),
     ),
     ReportSpec(
@@ -50,7 +50,7 @@ SPECS = [
         audience="leadership",
         params=("dates",),
         query=ql.school_movement,
-        allowed=leadership,
+        allowed=view_school_report,
         description=_("Per class and grade: students at the start, arrived, left, at the end."),
     ),
     ReportSpec(
@@ -59,7 +59,7 @@ SPECS = [
         audience="leadership",
         params=("period",),
         query=ql.class_sizes,
-        allowed=leadership,
+        allowed=view_school_report,
         description=_(
             "Students of each class on the period's last day (today within it), class teachers, subgroups; "
             "totals per level."
@@ -71,7 +71,7 @@ SPECS = [
         audience="leadership",
         params=("period",),
         query=ql.finals_by_student,
-        allowed=leadership,
+        allowed=view_school_report,
         description=_(
             "Every student's period finals by mark and category (excellent, good, one «3», failing); "
             "per class progress and quality."
@@ -83,7 +83,7 @@ SPECS = [
         audience="leadership",
         params=("period",),
         query=ql.journal_control,
-        allowed=leadership,
+        allowed=view_school_report,
         description=_(
             "Per teacher: lessons with a topic and homework, students with no or one mark, late finals; "
             "students' and parents' sign-ins."

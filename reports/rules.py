@@ -71,8 +71,16 @@ def view_class_report(actor, params) -> bool:
     return reads_all(actor) or (_teacher(actor) and school_class.class_teacher_id == actor.person.pk)
 
 
+def _in_school(actor, obj) -> bool:
+    return obj is None or getattr(obj, "school_id", None) == getattr(actor.school, "pk", None)
+
+
 def view_teacher_report(actor, params) -> bool:
     """A subject teacher's report: staff who read everything, or the teacher for themselves and own courses."""
+    if actor.school is None or actor.is_operator:
+        return False
+    if not (_in_school(actor, params.course) and _in_school(actor, params.teacher)):
+        return False
     if reads_all(actor):
         return True
     if not _teacher(actor):
@@ -85,7 +93,8 @@ def view_teacher_report(actor, params) -> bool:
 
 
 def view_school_report(actor, params) -> bool:
-    return reads_all(actor)
+    """An administration's report: admin, director and deputy of the school."""
+    return actor.school is not None and not actor.is_operator and reads_all(actor)
 
 
 def classes_visible_to(actor, year) -> QuerySet[SchoolClass]:

@@ -41,8 +41,8 @@ from journal.models import (
     WorkType,
 )
 from reports import queries_leadership as ql
-from reports.access import leadership
 from reports.catalog import Params, reports
+from reports.rules import view_school_report
 from schedule.models import Enrollment, GroupMembership, ReportingPeriod, StudyGroup, Substitution
 from tests import factories as f
 from tests.journal import at
@@ -433,7 +433,7 @@ def test_allowed(world, who, allowed):
 def test_allowed_refuses_the_operator(world, operator):
     for code in LEADERSHIP:
         assert not reports()[code].allowed(Actor(user=operator), Params(school=None, year=None))
-    assert not leadership(Actor(user=operator), None)
+    assert not view_school_report(Actor(user=operator), None)
 
 
 # Through the report pages (reports/views.py): HTML, XLSX and PDF of the same figures.

@@ -31,8 +31,8 @@ from openpyxl import load_workbook
 from accounts.actor import Actor, load_actor
 from journal.models import Attendance, Cell, FinalMark, Work, WorkType
 from reports import queries_teacher as qt
-from reports.access import teaches_course_or_reads_all
 from reports.catalog import Params, reports
+from reports.rules import view_teacher_report
 from schedule.models import ReportingPeriod
 from tests import factories as f
 
@@ -322,12 +322,12 @@ def test_allowed(world, who, teacher, course, allowed):
 
 
 def test_allowed_refuses_the_operator_and_other_schools(world, other_world, operator):
-    assert not teaches_course_or_reads_all(Actor(user=operator), Params(school=None, year=None))
+    assert not view_teacher_report(Actor(user=operator), Params(school=None, year=None))
     outsider = as_actor(other_world.admin)
-    assert not teaches_course_or_reads_all(
+    assert not view_teacher_report(
         outsider, Params(school=other_world.school, year=other_world.year, course=world.math_5a)
     )
-    assert not teaches_course_or_reads_all(
+    assert not view_teacher_report(
         outsider, Params(school=other_world.school, year=other_world.year, teacher=world.teacher)
     )
 
