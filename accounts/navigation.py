@@ -15,9 +15,9 @@ MENU = [
     (_("Mark log"), "journal:marklog", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY}),
     # The admin reaches it from the journal settings (their bar is full at 1280 px).
     (_("Final marks"), "journal:finals_control", {Role.DIRECTOR, Role.DEPUTY}),
-    # The admin reaches the reports from the home page (their bar is full).
+    # The admin reaches the reports from the home page (their bar is full); the printouts of the class
+    # journals and their sign-off from the reports page and from the home page's "waiting" card.
     (_("Reports"), "reports:index", {Role.DIRECTOR, Role.DEPUTY, Role.TEACHER}),
-    (_("Printouts"), "reports:printouts", {Role.DIRECTOR, Role.DEPUTY}),
     (_("Diary"), "diary:index", {Role.STUDENT, Role.PARENT}),
     (_("My timetable"), "schedule:week_mine", {Role.TEACHER, Role.STUDENT, Role.PARENT}),
     (_("Notifications"), "accounts:notifications", {Role.PARENT}),

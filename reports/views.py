@@ -18,8 +18,8 @@ from accounts.access import require, school_view
 from accounts.pdf import pdf_response
 from schedule import selectors as ss
 
+from . import printout_rules, rules
 from . import render as r
-from . import rules
 from .catalog import reports
 from .forms import ReportForm
 
@@ -41,7 +41,15 @@ def index(request):
         for audience in rules.AUDIENCES
         if rules.sees_audience(actor, audience, year)
     ]
-    return render(request, "reports/index.html", {"year": year, "groups": [g for g in groups if g[2]]})
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "year": year,
+            "groups": [g for g in groups if g[2]],
+            "printouts": printout_rules.view_printout_list(actor),
+        },
+    )
 
 
 def _run(request, code: str):

@@ -294,3 +294,14 @@ def test_html_table_escapes_every_text():
     assert "<script>" not in out and "&lt;script&gt;x&lt;/script&gt;" in out
     assert "&lt;i&gt;Ученик&lt;/i&gt;" in out and '<td class="num">1</td>' in out
     assert "<colgroup>" in html.print_html and "<colgroup>" not in out
+
+
+def test_the_index_leads_the_leadership_to_the_printouts(login, world):
+    for person, shown in (
+        (world.deputy, True),
+        (world.director, True),
+        (world.admin, True),
+        (world.teacher, False),
+    ):
+        page = login(person).get(reverse("reports:index")).content.decode()
+        assert ('data-testid="printouts-link"' in page) is shown, person
