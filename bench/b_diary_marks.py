@@ -6,26 +6,15 @@
 """
 
 
-def _first_child(b, failure):
-    from accounts.models import Person
-    from schedule.selectors import children_of_parent
-
-    parent = Person.objects.get(user=b.users["parent"], school=b.school)
-    children = children_of_parent(parent)
-    if not children:
-        raise failure("the demo parent has no children linked")
-    return children[0]
-
-
 def register_benchmarks(register, url, check, failure):
     def marks(b):
-        return b.get_as("parent", url("diary:marks", _first_child(b, failure).pk))
+        return b.get_as("parent", url("diary:marks", b.first_child().pk))
 
     def marks_year(b):
-        return b.get_as("parent", url("diary:marks", _first_child(b, failure).pk) + "?period=year")
+        return b.get_as("parent", url("diary:marks", b.first_child().pk) + "?period=year")
 
     def charts(b):
-        return b.get_as("parent", url("diary:charts", _first_child(b, failure).pk))
+        return b.get_as("parent", url("diary:charts", b.first_child().pk))
 
     register("diary_marks", marks)
     register("diary_marks_year", marks_year)

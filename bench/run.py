@@ -105,6 +105,17 @@ class Bench:
         session.save()
         return client
 
+    def first_child(self):
+        """The demo parent's first child (by name), as the parent's home page and diary choose it."""
+        from accounts.models import Person
+        from schedule.selectors import children_of_parent
+
+        parent = Person.objects.get(user=self.users["parent"], school=self.school)
+        children = children_of_parent(parent)
+        if not children:
+            raise BenchFailure("the demo parent has no children linked")
+        return children[0]
+
     def get_as(self, role: str, url: str, status: int = 200) -> Callable:
         """One GET of `url` by the demo login of `role` (signed in once, outside the timing)."""
         client = self.client_as(role)

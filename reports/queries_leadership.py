@@ -518,6 +518,25 @@ def control_range(params: Params) -> tuple[datetime.date, datetime.date]:
     return period.starts, min(period.ends, max(today_of(params), period.starts - datetime.timedelta(days=1)))
 
 
+def _control_line(
+    label, held, topic, expected, homework, pairs, none, one, marks, due, entered_late, overdue
+):
+    """One row of the journal-keeping table (a teacher's, or the school's totals) from its counts."""
+    return [
+        label,
+        held,
+        rate(topic, held),
+        rate(homework, expected),
+        pairs,
+        rate(none, pairs),
+        rate(one, pairs),
+        (Decimal(marks) / pairs).quantize(TENTH, ROUND_HALF_UP) if pairs else None,
+        due,
+        entered_late,
+        overdue,
+    ]
+
+
 def journal_control(params: Params) -> ReportData:
     """Journal keeping per teacher over a period, and the students' and parents' sign-ins."""
     period = params.period
@@ -566,19 +585,20 @@ def journal_control(params: Params) -> ReportData:
         pairs, none, one, marks = coverage.get(pk, (0, 0, 0, 0))
         due, entered_late, overdue = finals.get(pk, (0, 0, 0))
         rows.append(
-            [
+            _control_line(
                 names[pk],
                 held,
-                rate(topic, held),
-                rate(homework, expected),
+                topic,
+                expected,
+                homework,
                 pairs,
-                rate(none, pairs),
-                rate(one, pairs),
-                (Decimal(marks) / pairs).quantize(TENTH, ROUND_HALF_UP) if pairs else None,
+                none,
+                one,
+                marks,
                 due,
                 entered_late,
                 overdue,
-            ]
+            )
         )
         for i, value in enumerate(
             [held, topic, expected, homework, pairs, none, one, marks, due, entered_late, overdue]
@@ -601,19 +621,9 @@ def journal_control(params: Params) -> ReportData:
             Column(_("Missing after the deadline"), "int", _("Period finals")),
         ],
         rows,
-        totals=[
-            _("School"),
-            held,
-            rate(topic, held),
-            rate(homework, expected),
-            pairs,
-            rate(none, pairs),
-            rate(one, pairs),
-            (Decimal(marks) / pairs).quantize(TENTH, ROUND_HALF_UP) if pairs else None,
-            due,
-            entered_late,
-            overdue,
-        ],
+        totals=_control_line(
+            _("School"), held, topic, expected, homework, pairs, none, one, marks, due, entered_late, overdue
+        ),
         note=_(
             "Lessons held from %(since)s to %(until)s, counted for the teacher who gave them (the substitute, "
             "if any). Homework is expected at every lesson except in first grade. Students: each student of "

@@ -386,25 +386,27 @@ def final_counts(course_ids: list[int], *, period_ids: list[int] | None = None, 
     return out
 
 
-def result_cells(counts: dict[int, int]) -> list:
-    """Assessed, 5, 4, 3, 2, progress %, quality %, average — from the counts of finals."""
+def result_cells(counts: dict[int, int], students: int) -> list:
+    """Assessed, 5, 4, 3, 2, progress %, quality %, average — from the counts of finals; the rates out of
+    all `students` (a missing final counts as not assessed), as the class teacher's reports count them."""
     assessed = sum(counts.values())
+    students = students if assessed else 0  # no final entered yet: no rate ("—"), not 0 %
     return [
         assessed,
         counts[5],
         counts[4],
         counts[3],
         counts[2],
-        rate(assessed - counts[2], assessed),
-        rate(counts[4] + counts[5], assessed),
+        rate(assessed - counts[2], students),
+        rate(counts[4] + counts[5], students),
         mean_mark(counts),
     ]
 
 
 def rates_note() -> str:
     return _(
-        "Progress: students assessed without a «2»; quality: students assessed with «4» or «5»; "
-        "the average of the finals entered."
+        "Progress: students assessed without a «2» out of all students; quality: students with «4» or «5» "
+        "out of all students; the average of the finals entered."
     )
 
 
@@ -446,7 +448,7 @@ def class_results(params: Params) -> ReportData:
         c = counts.get((course.pk, period.pk), {5: 0, 4: 0, 3: 0, 2: 0})
         needed = sum(1 for st in members.get(course.group_id, {}).values() if member_on(st, period.ends))
         missing = max(0, needed - sum(c.values()))
-        rows.append([course.group.name, course.subject.name, needed, *result_cells(c), missing])
+        rows.append([course.group.name, course.subject.name, needed, *result_cells(c, needed), missing])
         for k in total:
             total[k] += c[k]
         needed_total += needed
@@ -457,7 +459,7 @@ def class_results(params: Params) -> ReportData:
         % {"date": fmt_date(period.ends)},
     ]
     if missing_total:
-        notes.append(_("Some finals are not entered yet: the rates count only the finals entered."))
+        notes.append(_("Some finals are not entered yet: those students count as not assessed."))
     skipped = [c for c in all_courses if not takes_finals(c)]
     if skipped:
         notes.append(
@@ -469,7 +471,7 @@ def class_results(params: Params) -> ReportData:
             _("Results by course"),
             columns,
             rows,
-            totals=[_("Total"), "", needed_total, *result_cells(total), missing_total]
+            totals=[_("Total"), "", needed_total, *result_cells(total, needed_total), missing_total]
             if len(rows) > 1
             else None,
             note=" ".join(notes),

@@ -19,7 +19,7 @@ from schedule.models import GroupMembership, Lesson, ReportingPeriod, StudyGroup
 from tests import factories as f
 
 from . import d
-from .test_diary_marks import bulk_marks, put
+from .test_diary_marks import bulk_marks, put, timed_lesson
 
 pytestmark = pytest.mark.django_db
 SVG = "{http://www.w3.org/2000/svg}"
@@ -255,7 +255,7 @@ def realistic_diary(world):
         if period is not None and day.weekday() < 5:
             todays = [c for c in courses if day.weekday() + 1 in c[1]]
             for index, (course, _weekdays, skill) in enumerate(todays):
-                lesson = _timed_lesson(world, course, period, day, index)
+                lesson = timed_lesson(world, course, period, day, index)
                 if day in ill:
                     absent(world, lesson, me, "absent", "illness")
                     continue
@@ -298,22 +298,6 @@ def realistic_diary(world):
     f.enroll(sister, world.class_6b)
     f.link_parent(world.parent, sister, "mother")
     return me
-
-
-def _timed_lesson(world, course, period, day, index):
-    start = datetime.datetime.combine(day, datetime.time(8, 30)) + datetime.timedelta(minutes=55 * index)
-    return Lesson.objects.create(
-        school=world.school,
-        year=world.year,
-        period=period,
-        course=course,
-        group=course.group,
-        teacher=course.teachers.first().teacher,
-        date=day,
-        slot=index + 1,
-        starts=start.time(),
-        ends=(start + datetime.timedelta(minutes=45)).time(),
-    )
 
 
 def no_horizontal_scroll(page) -> bool:

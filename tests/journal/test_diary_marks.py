@@ -273,7 +273,7 @@ def bulk_marks(world, student, subjects: int, marks: int):
         course, day = courses[index], days[(n // len(courses)) % len(days)]
         lesson = lessons.get((course.pk, day))
         if lesson is None:
-            lesson = lessons[(course.pk, day)] = _lesson(world, course, q2, day, index)
+            lesson = lessons[(course.pk, day)] = timed_lesson(world, course, q2, day, index)
         work = Work.objects.create(
             school=world.school,
             lesson=lesson,
@@ -284,7 +284,7 @@ def bulk_marks(world, student, subjects: int, marks: int):
     return courses
 
 
-def _lesson(world, course, period, day, index):
+def timed_lesson(world, course, period, day, index):
     """A lesson of `course` on `day` at a time of its own (courses in one group never overlap)."""
     start = datetime.datetime.combine(day, datetime.time(8, 0)) + datetime.timedelta(minutes=50 * index)
     return Lesson.objects.create(
