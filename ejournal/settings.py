@@ -259,6 +259,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING" if TESTING else "INFO")},
+    # WeasyPrint reports every layout step of every page at INFO: a class printout would write hundreds of lines.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 if TESTING:
