@@ -46,6 +46,9 @@ class ReportSpec:
     # (e.g. the class teacher for their own class; admin, director, deputy for any).
     allowed: Callable[[object, Params], bool]
     description: str = ""
+    # The period a page opens with: "current" (under way) or "ended" (the last one ended: reports of final
+    # marks, which a period under way has not got yet).
+    default_period: str = "current"
 
 
 def _load() -> dict[str, ReportSpec]:

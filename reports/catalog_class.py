@@ -33,6 +33,7 @@ SPECS = [
     ),
     ReportSpec(
         code="class_final",
+        default_period="ended",
         title=_("Class teacher's report for the period"),
         audience="class_teacher",
         params=("class", "period"),
@@ -42,6 +43,7 @@ SPECS = [
     ),
     ReportSpec(
         code="class_results",
+        default_period="ended",
         title=_("Class results for the period"),
         audience="class_teacher",
         params=("class", "period"),
@@ -51,6 +53,7 @@ SPECS = [
     ),
     ReportSpec(
         code="summary_progress",
+        default_period="ended",
         title=_("Summary sheet of progress"),
         audience="class_teacher",
         params=("class", "period"),

@@ -28,6 +28,7 @@ SPECS = [
     ),
     ReportSpec(
         code="teacher_class_results",
+        default_period="ended",
         title=_("Class results for the period"),
         audience="subject_teacher",
         params=("teacher", "period"),
@@ -67,6 +68,7 @@ SPECS = [
     ),
     ReportSpec(
         code="finals_by_student",
+        default_period="ended",
         title=_("Final data per student"),
         audience="leadership",
         params=("period",),

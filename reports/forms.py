@@ -83,6 +83,9 @@ class ReportForm(forms.Form):
             widest = max(len(p.scheme.grades) for p in periods)
             periods = [p for p in periods if len(p.scheme.grades) == widest]
         chosen = current_period(periods, self.today)
+        if self.spec.default_period == "ended":
+            ended = [p for p in periods if p.ends < self.today]
+            chosen = ended[-1] if ended else chosen
         return str(chosen.pk) if chosen else ""
 
     # Fields

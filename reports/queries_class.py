@@ -515,8 +515,8 @@ def class_final(params: Params) -> ReportData:
                 name += f" ({threes[0]})"
             elif kind == FAILING:
                 name += f" ({', '.join(twos)})"
-            elif kind == NOT_ASSESSED and missing:
-                name += f" ({', '.join(missing)})"
+            elif kind == NOT_ASSESSED and missing and entered:
+                name += f" ({', '.join(missing)})"  # with no final at all, the subjects would be every one
             groups[kind].append(name)
     total = len(students)
     counts = {k: len(v) for k, v in groups.items()}

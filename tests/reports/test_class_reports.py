@@ -10,6 +10,7 @@ import pytest
 
 from reports import queries_class as q
 from reports.catalog import Params
+from tests import factories as f
 from tests.reports import class_fixture
 
 D = datetime.date
@@ -130,6 +131,14 @@ def test_class_final(world, cw, english):
     assert rates.rows == [[6, 5, 4, Decimal("66.7"), 2, Decimal("33.3")]]
     # The quarter's absences of the class (Дмитриев's in 5А included), 6 per 6 students.
     assert absences.rows == [[6, 2, 1, 2, 1, Decimal("1.00")]]
+
+
+def test_a_student_with_no_final_at_all_is_listed_by_name_only(world, cw, english):
+    """Naming every subject of a student with no final mark yet would only repeat the timetable."""
+    new = f.make_person(world.school, roles=["student"], last_name="Новикова", first_name="Нина")
+    f.enroll(new, world.class_5a, starts=D(2026, 10, 20))
+    who = q.class_final(params(world, cw)).tables[0].rows[5][2]
+    assert who == "Григорьева Дарья (Русский язык); Новикова Нина"
 
 
 @pytest.mark.parametrize(
