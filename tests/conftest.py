@@ -185,6 +185,19 @@ def english():
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language (Russian): a request of an earlier test in the same worker
+    leaves its language active in the thread, which would make text asserted outside a request depend on
+    the order the tests run in."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     """Uploaded files (homework attachments) go to a temporary folder, never the checkout's media/."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

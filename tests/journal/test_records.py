@@ -112,7 +112,7 @@ def test_a_closed_year_refuses_every_part_of_the_record(world, the_lesson, teach
     assert not HomeworkAttachment.objects.exists() and not Remark.objects.exists()
 
 
-def test_a_cancelled_lesson_takes_nothing(world, teacher):
+def test_a_cancelled_lesson_takes_nothing(world, teacher, english):
     cancelled = lesson(world.math_5a, d(10, 12), status=Lesson.Status.CANCELLED)
     with pytest.raises(ValidationError, match="cancelled"):
         records.set_topic(actor=teacher, lesson=cancelled, text="Дроби", now=NOW)
