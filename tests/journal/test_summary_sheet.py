@@ -342,6 +342,8 @@ def test_the_class_pdf_has_a_page_per_student(world, journal, login, tmp_path):
     assert "Ученикова Зоя" in pages[1] and "Новиков" not in pages[1]
     for page in pages:
         assert ru("Summary sheet of progress and attendance") in page and "Классова Ж." in page
+    # Each sheet goes to one family: the footer names the student instead of numbering the class's pages.
+    assert pages[0].count("Новиков Пётр Ильич") == 2 and "/ 2" not in pages[0]
 
 
 # Query counts: fixed, whatever the class size
