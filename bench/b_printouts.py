@@ -66,20 +66,12 @@ def register_benchmarks(register, url, check, failure):
         return run
 
     def class_xlsx(b):
-        from django.db import transaction
-
         from reports import printouts
         from reports.models import Printout
         from reports.signoff import _sign_parts
 
         school_class, period = _setup(b)
-        atomic = transaction.atomic()
-        atomic.__enter__()
-
-        def rollback():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
+        rollback = b.open_transaction()
         try:
             data = printouts.snapshot(school_class, period)
             parts = _sign_parts(data)

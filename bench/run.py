@@ -105,6 +105,19 @@ class Bench:
         session.save()
         return client
 
+    def open_transaction(self) -> Callable[[], None]:
+        """Open a transaction for a benchmark's setup; the callable returned rolls it back (`run.after`)."""
+        from django.db import transaction
+
+        atomic = transaction.atomic()
+        atomic.__enter__()
+
+        def rollback():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+        return rollback
+
     def first_child(self):
         """The demo parent's first child (by name), as the parent's home page and diary choose it."""
         from accounts.models import Person
@@ -261,7 +274,7 @@ def journal_course(b: Bench, lessons: int, students: int = 30):
     import datetime
     import random
 
-    from django.db import connection, transaction
+    from django.db import connection
 
     from accounts.models import Person, Student
     from journal import services as js
@@ -278,13 +291,7 @@ def journal_course(b: Bench, lessons: int, students: int = 30):
         Subject,
     )
 
-    atomic = transaction.atomic()
-    atomic.__enter__()
-
-    def rollback():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
-
+    rollback = b.open_transaction()
     try:
         school = b.school
         year = selectors.current_year(school)

@@ -17,7 +17,7 @@ from reports.tables import Column, ReportData, Table, rate
 from schedule.models import ReportingPeriod
 from tests import factories as f
 from tests.browser_fixtures import ARTIFACTS
-from tests.reports import class_fixture
+from tests.reports import class_fixture, pdf_text, url
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
@@ -27,12 +27,6 @@ CLASS_CODES = [s.code for s in reports().values() if s.audience == "class_teache
 @pytest.fixture
 def cw(world):
     return class_fixture.build(world)
-
-
-def url(code, kind="report", **query):
-    from django.utils.http import urlencode
-
-    return reverse(f"reports:{kind}", args=[code]) + ("?" + urlencode(query) if query else "")
 
 
 def q1(world):
@@ -163,12 +157,6 @@ def test_rules_and_their_querysets_agree(world):
 
 
 # The three renderers: the same figures, the Russian text
-
-
-def pdf_text(content: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-    ).stdout.decode()
 
 
 def test_xlsx_and_pdf_carry_the_same_figures(login, world, cw):

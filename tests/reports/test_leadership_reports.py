@@ -16,14 +16,11 @@ Period finals Q1 (Математика 5А, Русский язык 5А, Мат�
 
 import datetime
 import io
-import subprocess
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
-from django.utils.http import urlencode
 from openpyxl import load_workbook
 
 from accounts.actor import Actor, load_actor
@@ -46,6 +43,7 @@ from reports.rules import view_school_report
 from schedule.models import Enrollment, GroupMembership, ReportingPeriod, StudyGroup, Substitution
 from tests import factories as f
 from tests.journal import at
+from tests.reports import pdf_text, url
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
@@ -437,16 +435,6 @@ def test_allowed_refuses_the_operator(world, operator):
 
 
 # Through the report pages (reports/views.py): HTML, XLSX and PDF of the same figures.
-
-
-def url(code, kind="report", **query):
-    return reverse(f"reports:{kind}", args=[code]) + ("?" + urlencode(query) if query else "")
-
-
-def pdf_text(content: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-    ).stdout.decode()
 
 
 def query_of(code, sw):

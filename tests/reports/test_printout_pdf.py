@@ -1,23 +1,17 @@
 """The printout's PDF and XLSX (R-R-5, R-R-6): the content printed from the snapshot, in Russian."""
 
 import io
-import subprocess
 
 import openpyxl
 import pytest
 
 from reports import printout_pdf, printout_xlsx, printouts
 from tests.browser_fixtures import ARTIFACTS
+from tests.reports import pdf_text
 
 from .printout_fixture import build_journal, generate, sign_all
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(content: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-    ).stdout.decode()
 
 
 def test_the_snapshot_holds_the_grid_topics_finals_and_attendance(world):

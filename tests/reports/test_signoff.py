@@ -135,7 +135,7 @@ def test_the_directors_signature_freezes_the_pdf_with_its_sha256(world, printout
 
 
 def test_the_final_names_every_signer(world, printout):
-    from .test_printout_pdf import pdf_text
+    from tests.reports import pdf_text
 
     frozen = sign_all(world, printout)
     content = frozen.final.read()

@@ -19,13 +19,11 @@ Finals: Математика 5А Q1 Ученикова 5, Андреев 2 (Бо
 
 import datetime
 import io
-import subprocess
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.actor import Actor, load_actor
@@ -35,6 +33,7 @@ from reports.catalog import Params, reports
 from reports.rules import view_teacher_report
 from schedule.models import ReportingPeriod
 from tests import factories as f
+from tests.reports import pdf_text, url
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
@@ -334,18 +333,6 @@ def test_allowed_refuses_the_operator_and_other_schools(world, other_world, oper
 
 
 # Through the report pages (reports/views.py): HTML, XLSX and PDF of the same figures.
-
-
-def url(code, kind="report", **query):
-    from django.utils.http import urlencode
-
-    return reverse(f"reports:{kind}", args=[code]) + ("?" + urlencode(query) if query else "")
-
-
-def pdf_text(content: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-    ).stdout.decode()
 
 
 TEACHER_CODES = ["teacher_preliminary", "teacher_class_results", "teacher_progress_summary"]
