@@ -6,6 +6,7 @@ and the test suite set DEBUG=1 and a development SECRET_KEY explicitly.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -158,6 +159,12 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/" + ("14" if TESTING else "0"))
+if TESTING:
+    # One Redis database (cache and broker) per pytest-xdist worker: REDIS_URL's number plus the worker's
+    # index ("gw1" → +1), so a worker never runs, counts or purges the tasks another worker published.
+    _redis = urlsplit(REDIS_URL)
+    _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    REDIS_URL = _redis._replace(path=f"/{int(_redis.path.strip('/') or 0) + _worker}").geturl()
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 # Sessions are read from Redis and written through to PostgreSQL: no session query per request,
 # and a Redis restart only costs a database read.

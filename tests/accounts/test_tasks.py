@@ -14,7 +14,7 @@ from tests import factories as f
 
 
 @pytest.mark.django_db(transaction=True)
-def test_purge_task_runs_on_a_real_worker_through_redis():
+def test_purge_task_runs_on_a_real_worker_through_redis(fresh_broker):
     school = f.SchoolFactory()
     person = f.make_person(school, roles=[Role.PARENT], login=False)
     now = timezone.now()

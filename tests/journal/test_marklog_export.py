@@ -377,7 +377,7 @@ def test_the_exports_box_takes_a_fixed_number_of_queries(world, log, client, dja
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_export_is_built_by_a_real_worker_through_redis(world, monkeypatch, media):
+def test_an_export_is_built_by_a_real_worker_through_redis(world, monkeypatch, media, fresh_broker):
     with transaction.atomic():  # the log's head is locked FOR UPDATE: no autocommit here
         Log(world, monkeypatch)
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=10):

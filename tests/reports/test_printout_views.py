@@ -174,7 +174,7 @@ def test_a_broker_that_is_down_leaves_the_printouts_queued_and_the_beat_task_res
 
 
 @pytest.mark.django_db(transaction=True)
-def test_printouts_are_rendered_and_frozen_by_a_real_worker_through_redis(world):
+def test_printouts_are_rendered_and_frozen_by_a_real_worker_through_redis(world, fresh_broker):
     with transaction.atomic():
         period, _ = build_journal(world)
 
