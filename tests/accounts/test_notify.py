@@ -19,6 +19,7 @@ from accounts.models import AuditEvent, DigestItem, NotificationPreference, Outb
 from ejournal.celery import app
 from journal.models import Attendance, Cell, Remark, Work, WorkType
 from tests import factories as f
+from tests.db_locks import InTransaction, second_waits_on_first
 from tests.journal import MSK, at, d, lesson
 
 URL = reverse("accounts:notifications")
@@ -214,33 +215,13 @@ def _pending(world, family, key="att:race"):
 @pytest.mark.django_db(transaction=True)
 def test_a_claim_waiting_on_anothers_lock_loses_once_the_winner_commits(world, family, broker_down):
     pk = _pending(world, family)
-    a_claimed, b_started, results = threading.Event(), threading.Event(), {}
-
-    def a():
-        try:
-            with transaction.atomic():
-                results["a"] = notify.claim(pk)
-                a_claimed.set()
-                assert b_started.wait(WAIT)
-                time.sleep(0.5)  # B is now blocked on the row lock
-        finally:
-            connection.close()
-
-    def b():
-        try:
-            assert a_claimed.wait(WAIT)
-            b_started.set()
-            results["b"] = notify.claim(pk)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=t, daemon=True) for t in (a, b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(WAIT)
-        assert not t.is_alive()
-    assert results["a"] is not None and results["b"] is None
+    a = InTransaction(lambda: notify.claim(pk))
+    b = InTransaction(lambda: notify.claim(pk))
+    second_waits_on_first(a, b)  # B's conditional UPDATE waits on A's row lock, then A commits
+    assert a.error is None and a.result is not None
+    # PostgreSQL re-checks B's condition on the row A committed ("sending" now): B takes nothing.
+    assert b.error is None and b.result is None
+    assert OutboxMessage.objects.get().claim_token == a.result.claim_token
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,56 +1,31 @@
 """R-J-12 against a real PostgreSQL: two transactions saving the same cell at once never lose an edit.
 
-Each writer runs in its own thread with its own database connection (closed at
-the end). The deterministic cases hold the first writer's transaction open
-until the second has started, so the second really waits on the row lock and
-then sees the committed winner; the racing cases start both at a barrier.
+Each writer runs in its own thread with its own database connection (tests/db_locks.py). The
+deterministic cases hold the first writer's transaction open until PostgreSQL shows the second waiting
+on its lock, then let it commit, so the second provably takes the lock-wait path and then sees the
+committed winner; the racing cases start both at a barrier.
 """
 
 import threading
-import time
+from functools import partial
 
 import pytest
-from django.db import connection, transaction
 
 from journal import marklog
 from journal.models import Attendance, Cell, MarkLogEntry
 from journal.services import Conflict, add_work, record_cell
+from tests.db_locks import WAIT, InTransaction, finish, second_waits_on_first
 
 from . import actor, at, d, lesson
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = at(d(10, 12), 10)
-WAIT = 15  # seconds a thread may take before the test gives up on it
 
 
-class Writer(threading.Thread):
-    """Runs `record_cell` in its own connection; keeps the result or the exception."""
-
-    def __init__(self, *, before=None, hold=None, **kwargs):
-        super().__init__(daemon=True)
-        self.kwargs = {"now": NOW, **kwargs}
-        self.before, self.hold = before, hold
-        self.result = self.error = None
-
-    def run(self):
-        try:
-            if self.before:
-                self.before()
-            with transaction.atomic():
-                self.result = record_cell(**self.kwargs)
-                if self.hold:
-                    self.hold()  # the transaction stays open (row locked) until this returns
-        except Exception as exc:  # noqa: BLE001 - kept for the test to inspect
-            self.error = exc
-        finally:
-            connection.close()
-
-
-def finish(*threads):
-    for t in threads:
-        t.join(WAIT)
-        assert not t.is_alive(), "a writer hung"
+def writer(*, before=None, **kwargs) -> InTransaction:
+    """`record_cell` in its own transaction, thread and connection."""
+    return InTransaction(partial(record_cell, now=NOW, **kwargs), before=before)
 
 
 @pytest.fixture
@@ -60,35 +35,16 @@ def setting(world):
     return teacher, work, world.student.student
 
 
-def started_after(event):
-    def wait():
-        assert event.wait(WAIT)
-
-    return wait
-
-
 def test_the_second_of_two_saves_from_version_1_gets_a_conflict_with_the_winners_value(world, setting):
     teacher, work, pupil = setting
     Cell.objects.create(school=world.school, work=work, student=pupil, marks=[5])  # version 1, seen by both
-    a_wrote, b_started = threading.Event(), threading.Event()
-
-    def hold_until_b_waits():
-        a_wrote.set()
-        assert b_started.wait(WAIT)
-        time.sleep(0.5)  # B is now blocked on the row lock
-
-    def b_begins():
-        assert a_wrote.wait(WAIT)
-        b_started.set()
-
-    a = Writer(actor=teacher, work=work, student=pupil, raw="4", version=1, hold=hold_until_b_waits)
-    b = Writer(actor=teacher, work=work, student=pupil, raw="3", version=1, before=b_begins)
-    a.start()
-    b.start()
-    finish(a, b)
+    a = writer(actor=teacher, work=work, student=pupil, raw="4", version=1)
+    b = writer(actor=teacher, work=work, student=pupil, raw="3", version=1)
+    second_waits_on_first(a, b)  # B waits on the cell's row lock while A holds it, then A commits
 
     assert a.error is None and a.result.display == "4" and a.result.cell_version == 2
-    assert isinstance(b.error, Conflict)
+    # Without the row lock B would compare with the version it read before A's commit: ("5", 1).
+    assert isinstance(b.error, Conflict), repr(b.error)
     assert (b.error.current_display, b.error.current_version) == ("4", 2)
     cell = Cell.objects.get()
     assert (cell.marks, cell.version) == ([4], 2)
@@ -98,22 +54,9 @@ def test_the_second_of_two_saves_from_version_1_gets_a_conflict_with_the_winners
 
 def test_two_first_writes_on_a_new_cell_the_loser_gets_a_conflict_not_an_integrity_error(world, setting):
     teacher, work, pupil = setting
-    a_wrote, b_started = threading.Event(), threading.Event()
-
-    def hold_until_b_waits():
-        a_wrote.set()
-        assert b_started.wait(WAIT)
-        time.sleep(0.5)  # B's INSERT now waits on A's uncommitted row
-
-    def b_begins():
-        assert a_wrote.wait(WAIT)
-        b_started.set()
-
-    a = Writer(actor=teacher, work=work, student=pupil, raw="5", version=None, hold=hold_until_b_waits)
-    b = Writer(actor=teacher, work=work, student=pupil, raw="2", version=None, before=b_begins)
-    a.start()
-    b.start()
-    finish(a, b)
+    a = writer(actor=teacher, work=work, student=pupil, raw="5", version=None)
+    b = writer(actor=teacher, work=work, student=pupil, raw="2", version=None)
+    second_waits_on_first(a, b)  # B's INSERT waits on A's uncommitted row, then A commits
 
     assert a.error is None and a.result.cell_version == 1
     assert isinstance(b.error, Conflict), repr(b.error)
@@ -138,7 +81,7 @@ def test_racing_saves_exactly_one_wins(world, setting, existing):
 
         values = ["4", "3"] if n % 2 == 0 else ["2", "5/5"]
         writers = [
-            Writer(actor=teacher, work=work, student=pupil, raw=v, version=version, before=at_barrier)
+            writer(actor=teacher, work=work, student=pupil, raw=v, version=version, before=at_barrier)
             for v in values
         ]
         for w in writers:
@@ -164,7 +107,7 @@ def test_two_first_absences_racing_one_conflicts(world, setting):
         barrier.wait(WAIT)
 
     writers = [
-        Writer(actor=teacher, work=work, student=pupil, raw=v, version=None, before=at_barrier)
+        writer(actor=teacher, work=work, student=pupil, raw=v, version=None, before=at_barrier)
         for v in ("Н", "ОП")
     ]
     for w in writers:
