@@ -12,6 +12,11 @@ from ejournal.celery import app
 class Queue:
     """The app's task queue as the broker holds it."""
 
+    def count(self) -> int:
+        """How many messages wait in the queue (left there)."""
+        with app.connection_for_read() as conn:
+            return conn.default_channel.queue_declare(app.conf.task_default_queue).message_count
+
     def take(self) -> list[tuple[str, list]]:
         """Take every message off the queue: (task name, positional arguments) of each, oldest first."""
         taken = []
@@ -29,3 +34,18 @@ def fresh_broker():
     app.control.purge()
     yield Queue()
     app.control.purge()
+
+
+def broker_connection_attempts(monkeypatch) -> list:
+    """A list that gets an entry each time Celery tries to connect to its broker (the cache's Redis is not
+    counted): a publish that gives up at once when the broker is unreachable tries once, not in a loop."""
+    from kombu import Connection
+
+    attempts, real = [], Connection._establish_connection
+
+    def establish(self):
+        attempts.append(self.as_uri())
+        return real(self)
+
+    monkeypatch.setattr(Connection, "_establish_connection", establish)
+    return attempts

@@ -228,8 +228,9 @@ def family(world):
 
 
 @pytest.fixture
-def broker_down():
-    """Celery's broker pointed at a closed port (connection pools dropped so the change applies)."""
+def celery_broker_unreachable():
+    """Celery's broker pointed at a closed port (connection pools dropped so the change applies); Redis as
+    the cache stays reachable."""
     saved = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:6390/0"
     app._after_fork()

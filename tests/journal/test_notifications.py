@@ -5,7 +5,6 @@ Marks and absences are read from the mark log by `journal.notifications.dispatch
 """
 
 import datetime
-import time
 
 import pytest
 from django.core import mail
@@ -15,9 +14,10 @@ from django.urls import reverse
 from accounts import notify
 from accounts.models import DigestItem, OutboxMessage
 from journal import notifications
-from journal.models import NotifyCursor
+from journal.models import Attendance, NotifyCursor
 from journal.records import add_remark, remove_remark
 from journal.services import add_work, record_cell
+from tests.celery_fixtures import broker_connection_attempts
 
 from . import actor, at, d, lesson
 
@@ -84,8 +84,8 @@ def test_a_remark_is_queued_with_the_remark_and_withdrawn_with_it(world, family)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_saving_a_cell_with_the_broker_down_answers_fast_and_the_beat_catches_up(
-    world, family, broker_down, client
+def test_saving_a_cell_with_celery_broker_unreachable_succeeds_and_the_beat_catches_up(
+    world, family, celery_broker_unreachable, client, monkeypatch, caplog
 ):
     from django.core.cache import cache
 
@@ -95,12 +95,16 @@ def test_saving_a_cell_with_the_broker_down_answers_fast_and_the_beat_catches_up
     held = lesson(world.math_5a, school_today(world.school) - datetime.timedelta(days=1))
     work = add_work(actor=actor(world.teacher), lesson=held)
     client.force_login(world.teacher.user)
-    started = time.monotonic()
+    attempts = broker_connection_attempts(monkeypatch)
     response = client.post(
         reverse("journal:save_cell"),
         {"lesson": held.pk, "work": work.pk, "student": world.student.student.pk, "value": "Н"},
     )
-    assert response.status_code == 200 and time.monotonic() - started < 3
+    assert response.status_code == 200
+    assert Attendance.objects.get(lesson=held).status == "absent"  # the save committed
+    assert cache.get(f"journal:notify-nudge:{world.school.pk}")  # the cache answered: the nudge was tried
+    # Celery tried its broker once, logged the failure, and the request went on.
+    assert len(attempts) == 1 and "notification dispatch not sent" in caplog.text
     assert not OutboxMessage.objects.exists()  # the nudge could not be sent: nothing lost, nothing yet
     with transaction.atomic():
         assert notifications.dispatch_all() == 1  # the minute's beat
