@@ -1,7 +1,8 @@
 """The real Celery broker in tests: Redis, one database per xdist worker (ejournal/settings.py).
 
-Tasks that tests publish with no worker running stay in the queue. A test that starts a worker, or reads
-the queue, asks for `fresh_broker` so it neither runs nor counts what earlier tests of its process left.
+Tasks that tests publish with no worker running stay in the queue. A test that starts a worker or reads
+the queue asks for `fresh_broker`, so it neither runs nor counts what earlier tests of its process left; so
+does a test that leaves tasks there, to take them away afterwards.
 """
 
 import pytest

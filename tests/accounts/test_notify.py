@@ -211,6 +211,7 @@ def test_published_after_commit_a_worker_sends_it_once_even_when_the_flush_runs_
 
 
 def _pending(world, family, key="att:race"):
+    """A committed pending message; its task waits in the queue (`fresh_broker`), as no worker runs here."""
     with transaction.atomic():
         notify.journal_event(
             "attendance", world.student.student, school=world.school, when=d(10, 12), variant="late", key=key
