@@ -165,11 +165,24 @@ def test_codes_are_case_sensitive(world, types):
 
 
 def test_another_school_may_use_the_same_code(world, other_world, types):
-    ensure_default_work_types(other_world.school)
-    svc.add_work_type(
+    """Codes are unique per school: each school gets its own Т at the end of its own list."""
+    theirs = ensure_default_work_types(other_world.school)
+    there = svc.add_work_type(
         actor=actor(other_world.admin), school=other_world.school, code="Т", name="тест", weight="1"
     )
-    svc.add_work_type(actor=actor(world.admin), school=world.school, code="Т", name="тест", weight="1")
+    here = svc.add_work_type(actor=actor(world.admin), school=world.school, code="Т", name="тест", weight="1")
+    assert here.pk != there.pk
+    assert sorted(
+        WorkType.objects.filter(code="Т").values_list("school", "name", "weight", "position", "is_default")
+    ) == sorted(
+        [
+            (world.school.pk, "тест", Decimal("1.0"), len(types) + 1, False),
+            (other_world.school.pk, "тест", Decimal("1.0"), len(theirs) + 1, False),
+        ]
+    )
+    assert sorted((e.school_id, e.data["code"]) for e in audits("work_type_added")) == sorted(
+        [(world.school.pk, "Т"), (other_world.school.pk, "Т")]
+    )
 
 
 def test_the_first_type_of_an_empty_school_is_the_default(world):
