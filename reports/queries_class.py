@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from journal.finals import Thresholds, propose
 from journal.policy import journal_settings
 from schedule.models import Course, ReportingPeriod, StudyGroup
+from schedule.selectors import local_today
 
 from .catalog import Params
 from .tables import Column, ReportData, Table, rate
@@ -600,7 +601,7 @@ def class_preliminary(params: Params) -> ReportData:
     """As of today within the period: per student the subjects whose current average proposes a «2»
     and those with no marks yet, and the absences so far; the counts (5 queries)."""
     period = params.period
-    day = as_of(period, params.today or datetime.date.today())
+    day = as_of(period, params.today or local_today(params.school))
     courses = _courses(params)
     students = _students(params, period.starts, day)
     present = [pk for pk, _name, stays in students if stays]

@@ -20,6 +20,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from schedule.selectors import local_today
+
 from .tables import Column, ReportData, Table
 
 DASH = "—"
@@ -336,6 +338,6 @@ def pdf_bytes(data: ReportData, school, request=None) -> bytes:
         "school": school,
         "tables": html_tables(data),
         "landscape": is_landscape(data),
-        "printed": datetime.date.today(),
+        "printed": local_today(school),
     }
     return render_pdf("reports/report_pdf.html", context, request=request)

@@ -37,9 +37,16 @@ def browser():
         browser.close()
 
 
+def browser_context(browser, clock, **options):
+    """A browser context whose pages see the test's clock (the server's, tests/clock.py) as `Date`."""
+    context = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow", **options)
+    context.clock.install(time=clock.now)
+    return context
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+def page(browser, live_server, clock):
+    context = browser_context(browser, clock, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
     page.base_url = live_server.url
@@ -48,8 +55,8 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def phone_page(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU", is_mobile=True)
+def phone_page(browser, live_server, clock):
+    context = browser_context(browser, clock, viewport={"width": 360, "height": 740}, is_mobile=True)
     page = context.new_page()
     page.set_default_timeout(15000)
     page.base_url = live_server.url
