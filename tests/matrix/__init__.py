@@ -11,7 +11,17 @@ school: object URLs of this school must answer 404), operator (district
 superuser without a school).
 
 `expect` maps role → status; roles not named get `default` (403). For
-anonymous the default is a redirect to the sign-in page (302).
+anonymous the default is a redirect to the sign-in page (302); a row whose
+anonymous 302 goes elsewhere names the page in `anonymous_to`. Every 403 must
+leave a `permission_denied` audit entry of the refused login (R-ACC-9).
+
+Every view that handles POST has POST rows (tests/test_permission_matrix.py finds
+those views in the URL configuration). A row may say what its request may change:
+`state(world)` is read before and after the request; it must change for the roles
+in `changed_by` (so the row is known to look at what the view writes) and stay
+exactly as it was for every other role (so a refused POST is known to have
+written nothing). `session(world)` puts keys into the client's session before the
+request (a multi-step form's earlier step).
 """
 
 from collections.abc import Callable
@@ -44,6 +54,10 @@ class Row:
     anonymous: int = 302
     note: str = ""
     extra: dict = field(default_factory=dict)
+    state: Callable | None = None  # world -> what the request may change (compared before and after)
+    changed_by: frozenset[str] = frozenset()  # the roles whose request changes `state`
+    session: Callable | None = None  # world -> keys put into the client's session before the request
+    anonymous_to: str = "accounts:login"  # URL name an anonymous 302 leads to
 
     def expected(self, role: str) -> int:
         if role in self.expect:

@@ -101,6 +101,14 @@ ROWS = [
         note="a bad period: the last ended one with a message; the polled table alone",
     ),
     Row(
+        "reports:printouts",
+        method="post",
+        data=generate_data,
+        expect={**STAFF_READ, "outsider": 200, **OPERATOR},
+        state=lambda w: Printout.objects.filter(school=w.school).count(),
+        note="the list shares its code with generating, but generates nothing: a POST reads like a GET",
+    ),
+    Row(
         "reports:printouts_generate",
         method="post",
         data=generate_data,

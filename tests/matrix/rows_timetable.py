@@ -100,6 +100,15 @@ ROWS = [
     # the weekly timetable
     Row("schedule:timetable_index", expect={**READ, **OWN_LIST}),
     Row("schedule:timetable_class", kwargs=class_5a, expect={**READ, **FOREIGN}),
+    Row(
+        "schedule:timetable_class",
+        kwargs=class_5a,
+        method="post",
+        data=lambda w: {"course": w.math_5a.pk},
+        expect={**READ, **FOREIGN},
+        state=lambda w: TimetableEntry.objects.filter(school=w.school).count(),
+        note="the grid shares its page with the cell's form, but places nothing: a POST reads like a GET",
+    ),
     Row("schedule:timetable_cell", kwargs=cell, expect={**MANAGE_PAGE, **FOREIGN}),
     Row(
         "schedule:timetable_cell",
