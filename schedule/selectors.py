@@ -25,6 +25,7 @@ from .models import (
     Enrollment,
     GroupMembership,
     Holiday,
+    Lesson,
     PeriodScheme,
     ReportingPeriod,
     Room,
@@ -69,6 +70,55 @@ def current_year(school, today: datetime.date | None = None) -> AcademicYear | N
     years = years_of_school(school)
     return (
         years.filter(status=AcademicYear.Status.OPEN, starts__lte=day, ends__gte=day).first() or years.first()
+    )
+
+
+@dataclass
+class YearsAround:
+    """The school's years seen from a day: the current one (as `current_year`) and, when the day falls
+    in no year (the summer), the year just ended and the next one (if the school has made it)."""
+
+    current: AcademicYear | None
+    ended: AcademicYear | None = None
+    coming: AcademicYear | None = None
+
+    @property
+    def between(self) -> bool:
+        return self.ended is not None or self.coming is not None
+
+
+def years_around(school, today: datetime.date | None = None) -> YearsAround:
+    """`current_year`, and the years on each side of `today` when no year contains it: one query."""
+    day = today or local_today(school)
+    years = list(years_of_school(school))  # latest first
+    current = next((y for y in years if y.status == AcademicYear.Status.OPEN and y.contains(day)), None) or (
+        years[0] if years else None
+    )
+    if any(y.contains(day) for y in years):
+        return YearsAround(current)
+    ended = next((y for y in years if y.ends < day), None)
+    coming = next((y for y in reversed(years) if y.starts > day), None)
+    return YearsAround(current, ended, coming)
+
+
+def holiday_on(school, day: datetime.date, grade: int | None = None) -> Holiday | None:
+    """The holiday covering `day`: of the whole school, or also one of `grade` only (the first grade's
+    extra week) when a grade is given. One query."""
+    rows = Holiday.objects.filter(school=school, starts__lte=day, ends__gte=day)
+    rows = (
+        rows.filter(grades=[]) if grade is None else rows.filter(Q(grades=[]) | Q(grades__contains=[grade]))
+    )
+    return rows.order_by("starts", "pk").first()
+
+
+def next_lesson_day(lessons: QuerySet[Lesson], after: datetime.date) -> datetime.date | None:
+    """The first day after `after` on which one of `lessons` is held (cancelled ones do not count): one query."""
+    return (
+        lessons.filter(date__gt=after)
+        .exclude(status=Lesson.Status.CANCELLED)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
     )
 
 

@@ -1,6 +1,7 @@
 """Each role's home page: what it shows, and a fixed number of SQL queries whatever the school's size."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -71,17 +72,20 @@ PINNED_DAY = datetime.date(2026, 11, 3)  # the first quarter ended 24.10, its fi
 # The exact counts, so a change that adds a query to a home page is noticed in review.
 # Teachers, the deputy and the director: + 1 for the printouts waiting for their signature (none here;
 # three when some wait, tests/reports/test_printout_views.py).
+# The world has no lessons, so every page also says why the day has none (issue 13): the teachers' with
+# the holiday of the day and their next day with lessons (+ 2; + 1 more when there is one), the families'
+# with the child's next day with lessons and the holiday (+ 2; on a school day only the first).
 PINNED = {
     "admin": 19,
-    "director": 5,
-    "deputy": 5,
+    "director": 6,  # + the holiday of the day (the summer's signed printouts: + 1, in the summer only)
+    "deputy": 6,
     # + "final marks due": the periods ended or ending within 14 days, the teacher's courses, then for
     # all those periods at once the groups' members, entered counts, locks and teachers (4; the settings
     # come with the courses) — the same on PINNED_DAY (one period ended) and in May (five).
-    "teacher": 13,
-    "class_teacher": 13,
-    "student": 9,  # + the periods, the child's marks, the averages, the final marks of the year
-    "parent": 11,
+    "teacher": 15,
+    "class_teacher": 15,
+    "student": 11,  # + the periods, the child's marks, the averages, the final marks of the year
+    "parent": 13,
 }
 
 
@@ -186,3 +190,134 @@ def test_the_family_sees_a_final_mark_once_it_is_recorded(client, world, monkeyp
         assert f'class="mark final-mark" data-kind="period-{first_quarter(world).pk}">5</span>' in page
     client.force_login(world.other_parent.user)
     assert "final-mark" not in client.get(reverse("home")).content.decode()
+
+
+# A day without lessons says why, and shows the next school day (issue 13)
+
+
+def day_off_card(page: str) -> str:
+    """The sentence saying why the day has no lessons."""
+    start = page.index('data-testid="day-off"')
+    return " ".join(page[start : page.index("</p>", start)].split())
+
+
+def next_lessons(page: str) -> str:
+    """The lessons of the next school day: the `next-lessons` element, to its matching closing tag."""
+    start = page.index('data-testid="next-lessons"')
+    depth = 1
+    for tag in re.finditer(r"<(/?)div\b", page[start:]):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return page[start : start + tag.start()]
+    raise AssertionError("unclosed next-lessons")
+
+
+def winter_holidays(world):
+    from schedule.models import Holiday
+
+    return Holiday.objects.create(
+        school=world.school,
+        year=world.year,
+        name="Зимние каникулы",
+        starts=datetime.date(2026, 12, 29),
+        ends=datetime.date(2027, 1, 11),
+    )
+
+
+@pytest.mark.now("2026-12-13 10:00")  # a Sunday
+def test_on_a_sunday_the_teacher_sees_why_and_the_next_school_days_lessons(client, world):
+    f.make_lesson(world.math_5a, datetime.date(2026, 12, 14), 3)
+    f.make_lesson(world.math_6b, datetime.date(2026, 12, 15), 1)  # a later day: not shown
+    client.force_login(world.teacher.user)
+    page = client.get(reverse("home")).content.decode()
+    assert "Сегодня воскресенье — уроков нет." in day_off_card(page)
+    assert "Ближайший учебный день: понедельник, 14 декабря" in page
+    nxt = next_lessons(page)
+    assert "Математика" in nxt and "5А" in nxt and "6Б" not in nxt and nxt.count("wk-item") == 1
+
+
+@pytest.mark.now("2026-12-12 10:00")  # a Saturday
+def test_on_a_saturday_the_family_sees_why_and_the_childs_next_lessons(client, world):
+    f.make_lesson(world.math_5a, datetime.date(2026, 12, 14), 2)
+    f.make_lesson(world.math_6b, datetime.date(2026, 12, 14), 1)  # another class's: not the child's
+    for persona in (world.parent, world.student):
+        client.force_login(persona.user)
+        page = client.get(reverse("home")).content.decode()
+        assert "Сегодня суббота — уроков нет." in day_off_card(page)
+        assert "Ближайший учебный день: понедельник, 14 декабря" in page
+        nxt = next_lessons(page)
+        assert "Математика" in nxt and "Математикова" in nxt and nxt.count("wk-item") == 1
+
+
+@pytest.mark.now("2026-12-30 10:00")  # a Wednesday in the winter holidays
+@pytest.mark.parametrize("persona", ["teacher", "class_teacher", "parent", "student", "deputy", "director"])
+def test_in_the_holidays_each_home_names_them(client, world, persona):
+    winter_holidays(world)
+    f.make_lesson(world.math_5a, datetime.date(2027, 1, 12), 1)
+    f.make_lesson(world.russian_5a, datetime.date(2027, 1, 12), 2)
+    client.force_login(getattr(world, persona).user)
+    page = client.get(reverse("home")).content.decode()
+    assert "Зимние каникулы до 11 января включительно." in day_off_card(page)
+    if persona in ("deputy", "director"):
+        assert "Ближайший учебный день" not in page  # the leadership's home lists no lessons
+    else:
+        assert "Ближайший учебный день: вторник, 12 января" in page
+
+
+@pytest.mark.now("2026-12-09 10:00")
+def test_on_a_school_day_there_is_no_such_card(client, world):
+    winter_holidays(world)
+    f.make_lesson(world.math_5a, datetime.date(2026, 12, 9), 4)
+    for persona in (world.teacher, world.parent, world.student, world.deputy):
+        client.force_login(persona.user)
+        page = client.get(reverse("home")).content.decode()
+        assert 'data-testid="day-off"' not in page
+    client.force_login(world.teacher.user)
+    assert "wk-item" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.now("2027-02-10 10:00")  # a Wednesday of the first grade's extra week
+def test_a_holiday_of_another_grade_is_not_the_childs(client, world):
+    from schedule.models import Holiday
+
+    Holiday.objects.create(
+        school=world.school,
+        year=world.year,
+        name="Дополнительные каникулы для первых классов",
+        starts=datetime.date(2027, 2, 8),
+        ends=datetime.date(2027, 2, 14),
+        grades=[1],
+    )
+    f.make_lesson(world.math_5a, datetime.date(2027, 2, 11), 1)
+    client.force_login(world.parent.user)
+    page = client.get(reverse("home")).content.decode()
+    assert "Сегодня уроков нет." in day_off_card(page) and "первых классов" not in page
+    client.force_login(world.teacher.user)
+    page = client.get(reverse("home")).content.decode()
+    assert "первых классов" not in page and "Ближайший учебный день: четверг, 11 февраля" in page
+
+
+@pytest.mark.now("2027-07-18 10:00")
+def test_in_the_summer_the_family_keeps_the_year_ended(client, world):
+    from journal.models import FinalMark
+
+    FinalMark.objects.create(
+        school=world.school, course=world.math_5a, student=world.student.student, kind="year", value=5
+    )
+    for persona in (world.parent, world.student):
+        client.force_login(persona.user)
+        page = client.get(reverse("home")).content.decode()
+        assert "Летние каникулы: учебный год 2026/2027 завершился 31 мая." in day_off_card(page)
+        assert 'data-kind="year">5</span>' in page and "5А" in page
+    client.force_login(world.teacher.user)
+    page = client.get(reverse("home")).content.decode()
+    assert "Летние каникулы: учебный год 2026/2027 завершился 31 мая." in day_off_card(page)
+
+
+@pytest.mark.now("2026-12-13 10:00")
+def test_the_day_off_in_english(client, world):
+    f.make_lesson(world.math_5a, datetime.date(2026, 12, 14), 3)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(world.teacher.user)
+    page = client.get(reverse("home")).content.decode()
+    assert "Today is Sunday: no lessons." in page and "Next school day: Monday, 14 December" in page
