@@ -7,6 +7,13 @@ the later ones (and later issues: timetable, lessons, marks) need:
     → build_pupils → build_logins → build_bells → build_timetable → build_lessons
     → build_journal (marks, attendance…; the ended periods' finals with build_finals; the mark log)
 
+On a summer day (1 June – 31 August) the year built is the one just ended: its journal is full, every
+period's finals and the year finals are in, and then
+
+    end_stays → build_year_end (printouts signed and frozen, the year closed)
+    → build_next_year (build_calendar, build_structure, build_courses, build_pupils, build_timetable,
+      build_lessons again, for the next year: classes moved up, new first grades)
+
 Every step draws from its own `random.Random` seeded with `"<seed>:<size>:<step>"`, so
 adding a step (or changing one) never reshuffles the names of the others.
 Everything is written with `bulk_create`; the one password hash is computed
@@ -23,6 +30,7 @@ import random
 import time
 import zoneinfo
 from collections import defaultdict
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
@@ -31,6 +39,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.models import AuditEvent, Parent, ParentLink, Person, Role, School, StaffRole, Student
 from journal.models import (
@@ -51,6 +60,7 @@ from journal.models import (
     Work,
     WorkType,
 )
+from reports.models import Printout, PrintoutSignature
 from schedule import calendar as lesson_calendar
 from schedule.models import (
     AcademicYear,
@@ -416,8 +426,17 @@ def monday_on_or_after(day: datetime.date) -> datetime.date:
 
 
 def academic_start_year(today: datetime.date) -> int:
-    """The year whose 1 September starts the academic year of `today` (August belongs to the next one)."""
-    return today.year if today.month >= 8 else today.year - 1
+    """The year whose 1 September starts the academic year of `today`.
+
+    The summer (1 June – 31 August) belongs to the year just ended: its journal, finals and signed
+    printouts are what families look at until 1 September, while the school prepares the next year
+    (`build_next_year`)."""
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def in_summer(today: datetime.date, year: AcademicYear) -> bool:
+    """Whether `today` falls after the last day of `year` (the summer before the next year starts)."""
+    return today > year.ends
 
 
 # ---------------------------------------------------------------------------
@@ -441,6 +460,7 @@ class Structure:
     classes: list[SchoolClass]
     whole_groups: dict[int, StudyGroup]  # class id → its whole-class group
     subgroups: dict[int, list[StudyGroup]]  # class id → English subgroups 1 and 2
+    room_subjects: list[tuple[str, ...]] = field(default_factory=list)  # each room's subjects, as `rooms`
 
 
 @dataclass
@@ -463,14 +483,24 @@ class Courses:
 
 
 @dataclass
+class Continuity:
+    """What a class of the next year keeps of its predecessor (`build_courses`)."""
+
+    teacher: dict[tuple[int, str, int], int]  # (class id, specialism, n-th bundle of it) → teacher id
+    class_teacher: dict[int, int]  # class id → the predecessor's class teacher id
+    demo_class: SchoolClass
+    demo_class_teacher: Person
+
+
+@dataclass
 class Pupils:
     students: list[Student]
     parents: list[Parent]
     links: list[ParentLink]
     enrollments: list[Enrollment]
     memberships: list[GroupMembership]
-    demo_student: Person
-    demo_parent: Person
+    demo_student: Person | None  # None for the newcomers of a next year
+    demo_parent: Person | None
     movements: list[str]  # human-readable notes of arrivals, departures, the transfer
 
 
@@ -499,6 +529,8 @@ class DemoSchool:
     timetable: Timetable | None = None
     journal: Journal | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    year_end: YearEnd | None = None  # in the summer: the printouts signed, the year closed
+    next_year: NextYear | None = None  # in the summer: the next year prepared
 
 
 class Ctx:
@@ -531,12 +563,13 @@ def build_demo(
     """Build the demo school `slug` (by default the size's) in one transaction."""
     size = get_size(size)
     explicit_today = today
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     slug = slug or size.slug
     prefix = size.login_prefix if login_prefix is None else login_prefix
     if School.objects.filter(slug=slug).exists():
         raise DemoError(f"school {slug!r} already exists")
-    with transaction.atomic():
+    renders = ExitStack()  # left after the commit, whose callbacks it serves
+    with renders, transaction.atomic():
         school = build_school(size, slug)
         ctx = Ctx(school, size, seed, today, prefix)
         # The journal is filled up to yesterday: of `today` if given, else of the school's time zone.
@@ -554,8 +587,28 @@ def build_demo(
         demo = DemoSchool(
             school, size, calendar, structure, staff, courses, pupils, logins, timetable, journal
         )
+        if in_summer(ctx.journal_today, calendar.year):
+            end_stays(calendar, pupils, structure)
+            renders.enter_context(renders_in_process())
+            demo.year_end = build_year_end(ctx, demo)
+            demo.next_year = build_next_year(ctx, demo)
         demo.counts = count_rows(school)
     return demo
+
+
+@contextmanager
+def renders_in_process():
+    """Printout renders that the sign-off services enqueue after the commit run in this process, not on
+    the broker: the builder has rendered the printouts already, so these find them frozen and return."""
+    from reports.tasks import render_printout_task
+
+    conf = render_printout_task.app.conf
+    saved = conf.task_always_eager
+    conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        conf.task_always_eager = saved
 
 
 def build_school(size: Size, slug: str) -> School:
@@ -568,9 +621,11 @@ def build_school(size: Size, slug: str) -> School:
     )
 
 
-def build_calendar(ctx: Ctx) -> Calendar:
-    """The academic year of `today`: quarters for grades 1–9, half-years for 10–11, holidays."""
-    school, y = ctx.school, academic_start_year(ctx.today)
+def build_calendar(ctx: Ctx, start_year: int | None = None) -> Calendar:
+    """The academic year starting on 1 September of `start_year` (default: the year of `today`):
+    quarters for grades 1–9, half-years for 10–11, holidays."""
+    school = ctx.school
+    y = academic_start_year(ctx.today) if start_year is None else start_year
     d = datetime.date
     year = AcademicYear.objects.create(
         school=school, name=f"{y}/{y + 1}", starts=d(y, 9, 1), ends=d(y + 1, 5, 31)
@@ -626,25 +681,41 @@ def build_calendar(ctx: Ctx) -> Calendar:
     return Calendar(year, {"quarters": quarters, "halves": halves}, periods, holidays)
 
 
-def build_structure(ctx: Ctx, calendar: Calendar) -> Structure:
-    """Building, rooms (with their subjects), subjects, classes, whole-class groups, English subgroups."""
-    school, size, year = ctx.school, ctx.size, calendar.year
-    subjects = Subject.objects.bulk_create(
-        [
-            Subject(
-                school=school, name=name, short_name=short, no_final_assessment=nfa, position=(i + 1) * 10
-            )
-            for i, (name, short, _h, nfa) in enumerate(SUBJECTS)
-        ]
-    )
-    subjects = {s.name: s for s in subjects}
+def build_structure(
+    ctx: Ctx,
+    calendar: Calendar,
+    grades: list[tuple[int, str]] | None = None,
+    premises: Structure | None = None,
+) -> Structure:
+    """Building, rooms (with their subjects), subjects, classes, whole-class groups, English subgroups.
 
-    classes = SchoolClass.objects.bulk_create(
-        [
-            SchoolClass(school=school, year=year, grade=grade, letter=LETTERS[i])
+    `grades`: the (grade, letter) of each class, by default the size's; `premises`: the structure of an
+    earlier year whose building, rooms and subjects the classes of `calendar`'s year keep."""
+    school, size, year = ctx.school, ctx.size, calendar.year
+    if premises is None:
+        subjects = Subject.objects.bulk_create(
+            [
+                Subject(
+                    school=school,
+                    name=name,
+                    short_name=short,
+                    no_final_assessment=nfa,
+                    position=(i + 1) * 10,
+                )
+                for i, (name, short, _h, nfa) in enumerate(SUBJECTS)
+            ]
+        )
+        subjects = {s.name: s for s in subjects}
+    else:
+        subjects = premises.subjects
+    if grades is None:
+        grades = [
+            (grade, LETTERS[i])
             for grade, count in enumerate(size.classes_per_grade, start=1)
             for i in range(count)
         ]
+    classes = SchoolClass.objects.bulk_create(
+        [SchoolClass(school=school, year=year, grade=grade, letter=letter) for grade, letter in grades]
     )
     whole = StudyGroup.objects.bulk_create(
         [
@@ -677,6 +748,17 @@ def build_structure(ctx: Ctx, calendar: Calendar) -> Structure:
     subgroups = defaultdict(list)
     for g in split:
         subgroups[g.school_class_id].append(g)
+    whole_groups = {g.school_class_id: g for g in whole}
+    if premises is not None:
+        return Structure(
+            premises.building,
+            premises.rooms,
+            subjects,
+            classes,
+            whole_groups,
+            dict(subgroups),
+            premises.room_subjects,
+        )
 
     building = Building.objects.create(school=school, name="Главный корпус", address=size.address)
     rooms, room_subjects = plan_rooms(
@@ -693,9 +775,7 @@ def build_structure(ctx: Ctx, calendar: Calendar) -> Structure:
             for s in names
         ]
     )
-    return Structure(
-        building, rooms, subjects, classes, {g.school_class_id: g for g in whole}, dict(subgroups)
-    )
+    return Structure(building, rooms, subjects, classes, whole_groups, dict(subgroups), room_subjects)
 
 
 def sports_rooms_needed(classes) -> int:
@@ -868,7 +948,9 @@ def build_staff(ctx: Ctx, structure: Structure) -> Staff:
     return Staff(admin, director, deputies, [t for t, _p in teachers], profile)
 
 
-def build_courses(ctx: Ctx, calendar: Calendar, structure: Structure, staff: Staff) -> Courses:
+def build_courses(
+    ctx: Ctx, calendar: Calendar, structure: Structure, staff: Staff, keep: Continuity | None = None
+) -> Courses:
     """Courses of every class and subgroup with one teacher each; class teachers; Subject.teachers.
 
     Teachers of a specialism share its classes by load. Each secondary class
@@ -876,8 +958,13 @@ def build_courses(ctx: Ctx, calendar: Calendar, structure: Structure, staff: Sta
     each); the class teacher also leads «Разговоры о важном» in the class. The
     demo class is 5А: its Russian teacher leads it, its maths teacher leads no
     class (the `teacher` demo login).
+
+    `keep` (the next year): each class keeps the teachers its predecessor had for the same
+    specialism and its class teacher when they still teach it; the teachers of the primary classes
+    that left for the fifth grade take the new first grades; the demo class is the old one's
+    successor, led by the same class teacher.
     """
-    rng = ctx.rng("courses")
+    rng = ctx.rng("courses" if keep is None else "courses:next")
     school, year = ctx.school, calendar.year
     bundles = class_bundles(structure)
     by_profile = defaultdict(list)
@@ -885,26 +972,38 @@ def build_courses(ctx: Ctx, calendar: Calendar, structure: Structure, staff: Sta
         by_profile[staff.profile[t.id]].append(t)
     for group in by_profile.values():
         rng.shuffle(group)
+    teachers_by_id = {t.id: t for t in staff.teachers}
+    kept = keep.teacher if keep is not None else {}
 
-    # Who takes each bundle: least-loaded teacher of the specialism, in class order.
+    # Who takes each bundle: the teacher kept from last year, else the least-loaded teacher of the
+    # specialism, in class order.
     load = defaultdict(int)
     taker: dict[int, Person] = {}  # bundle index → teacher
-    primary_teachers = iter(by_profile[PRIMARY])
+    staying = {t for (_c, p, _n), t in kept.items() if p == PRIMARY}
+    primary_teachers = iter([t for t in by_profile[PRIMARY] if t.id not in staying])
     in_class = defaultdict(dict)  # class id → teacher id → hours
     here = defaultdict(set)  # (class id, specialism) → teachers already there (the other English subgroup)
+    seen = defaultdict(int)  # (class id, specialism) → its bundles so far (English subgroups 1 and 2)
     for i, b in enumerate(bundles):
         c, g, p, _names = b
-        if p == PRIMARY:
-            t = next(primary_teachers)
-        else:
-            t = min(by_profile[p], key=lambda t: (t.id in here[c.id, p], load[t.id]))
+        t = teachers_by_id.get(kept.get((c.id, p, seen[c.id, p])))
+        seen[c.id, p] += 1
+        if t is None or t.id in here[c.id, p]:
+            if p == PRIMARY:
+                t = next(primary_teachers, None)
+                if t is None:
+                    raise DemoError("more primary classes than primary teachers")
+            else:
+                t = min(by_profile[p], key=lambda t: (t.id in here[c.id, p], load[t.id]))
         here[c.id, p].add(t.id)
         taker[i] = t
         load[t.id] += bundle_hours(b)
         in_class[c.id][t.id] = in_class[c.id].get(t.id, 0) + bundle_hours(b)
 
-    teachers_by_id = {t.id: t for t in staff.teachers}
-    demo_class = next(c for c in structure.classes if c.grade == 5 and c.letter == LETTERS[0])
+    if keep is not None:
+        demo_class = keep.demo_class
+    else:
+        demo_class = next(c for c in structure.classes if c.grade == 5 and c.letter == LETTERS[0])
     demo_bundles = [(bundles[i][2], taker[i]) for i in taker if bundles[i][0] is demo_class]
     russian = next((t for p, t in demo_bundles if p == "russian"), None)
     maths = next((t for p, t in demo_bundles if p == "math"), None)
@@ -915,10 +1014,18 @@ def build_courses(ctx: Ctx, calendar: Calendar, structure: Structure, staff: Sta
         if b[2] == PRIMARY:
             class_teacher[b[0].id] = taker[i]
     leads: dict[int, int] = {t.id: c for c, t in class_teacher.items()}  # teacher id → class id
-    if russian is not None:
-        class_teacher[demo_class.id] = russian
-        leads[russian.id] = demo_class.id
+    lead = keep.demo_class_teacher if keep is not None else russian
+    if lead is not None:
+        class_teacher[demo_class.id] = lead
+        leads[lead.id] = demo_class.id
     reserved = {maths.id} if maths is not None else set()
+    fixed = {demo_class.id}  # classes whose class teacher the matching below must not take away
+    for c in structure.classes if keep is not None else ():
+        t = keep.class_teacher.get(c.id)
+        if c.grade > 4 and c.id not in class_teacher and t in in_class[c.id] and t not in leads:
+            class_teacher[c.id] = teachers_by_id[t]
+            leads[t] = c.id
+            fixed.add(c.id)
 
     def candidates(c):
         ids = [t for t in in_class[c.id] if t not in reserved and staff.profile[t] != PRIMARY]
@@ -931,7 +1038,7 @@ def build_courses(ctx: Ctx, calendar: Calendar, structure: Structure, staff: Sta
                 continue
             seen.add(t)
             other = leads.get(t)
-            if other is None or (other != demo_class.id and augment(by_class_id[other], seen)):
+            if other is None or (other not in fixed and augment(by_class_id[other], seen)):
                 leads[t] = c.id
                 return True
         return False
@@ -985,7 +1092,9 @@ def build_courses(ctx: Ctx, calendar: Calendar, structure: Structure, staff: Sta
     )
     Through = Subject.teachers.through
     pairs = sorted({(course.subject_id, t.id) for course, t in zip(courses, teacher_of, strict=True)})
-    Through.objects.bulk_create([Through(subject_id=s, person_id=p) for s, p in pairs], batch_size=BATCH)
+    Through.objects.bulk_create(
+        [Through(subject_id=s, person_id=p) for s, p in pairs], batch_size=BATCH, ignore_conflicts=True
+    )
 
     demo_class_teacher = class_teacher[demo_class.id]
     leaders = {t.id for t in class_teacher.values()}
@@ -1039,13 +1148,22 @@ def student_birth_range(grade: int, start_year: int) -> tuple[datetime.date, dat
     return datetime.date(start_year - 6 - grade, 3, 1), datetime.date(start_year - 5 - grade, 2, 28)
 
 
-def build_pupils(ctx: Ctx, calendar: Calendar, structure: Structure, courses: Courses) -> Pupils:
-    """Families (one or two parents, one or two children in different classes), enrollments, subgroups, movement."""
-    rng = ctx.rng("pupils")
+def build_pupils(
+    ctx: Ctx,
+    calendar: Calendar,
+    structure: Structure,
+    courses: Courses,
+    newcomers: list[SchoolClass] | None = None,
+) -> Pupils:
+    """Families (one or two parents, one or two children in different classes), enrollments, subgroups, movement.
+
+    `newcomers`: fill only these classes (the next year's new first grades) with new families, from
+    the year's first day, without the demo family and without movement."""
     school, size, year = ctx.school, ctx.size, calendar.year
     start_year = year.starts.year
+    rng = ctx.rng("pupils" if newcomers is None else f"pupils:{start_year}")
     people = People(school, rng)
-    classes = structure.classes
+    classes = structure.classes if newcomers is None else newcomers
     seats = {
         c.id: rng.randint(*(size.senior_class_size if c.grade >= 10 else size.class_size)) for c in classes
     }
@@ -1104,10 +1222,13 @@ def build_pupils(ctx: Ctx, calendar: Calendar, structure: Structure, courses: Co
         return parents, kids
 
     # The demo family: mother and father, a child in 5А (the demo student) and a younger one in 2nd grade.
-    sibling_class = [c for c in classes if c.grade == 2][-1]
-    demo_parents, demo_kids = family(courses.demo_class, sibling_class, both=True)
-    demo_parent = demo_parents[0][0]
-    demo_student = demo_kids[0][0]
+    demo_parent = demo_student = None
+    demo_kids = []
+    if newcomers is None:
+        sibling_class = [c for c in classes if c.grade == 2][-1]
+        demo_parents, demo_kids = family(courses.demo_class, sibling_class, both=True)
+        demo_parent = demo_parents[0][0]
+        demo_student = demo_kids[0][0]
 
     order = list(classes)
     rng.shuffle(order)
@@ -1125,7 +1246,7 @@ def build_pupils(ctx: Ctx, calendar: Calendar, structure: Structure, courses: Co
     arrival_days = [
         monday_on_or_after(x) for x in (d(start_year, 9, 21), d(start_year, 10, 12), d(start_year, 11, 9))
     ]
-    for i in range(size.arrivals):
+    for i in range(size.arrivals if newcomers is None else 0):
         c = rng.choice([x for x in classes if x.grade > 1])
         day = arrival_days[i % len(arrival_days)]
         _p, kids = family(c, arrival=(day, rng.choice(ARRIVED_FROM)))
@@ -1157,15 +1278,15 @@ def build_pupils(ctx: Ctx, calendar: Calendar, structure: Structure, courses: Co
             starts, note = arrival or (year.starts, "")
             stays.append([student_of[k.id], c, starts, None, note, ""])
 
-    untouchable = {demo_student.id, *(k.id for k, _c in demo_kids)}
+    untouchable = {k.id for k, _c in demo_kids}
     regular = [s for s in stays if s[2] == year.starts and s[0].person_id not in untouchable]
     leave_days = [d(start_year, 10, 24), d(start_year, 11, 13), d(start_year, 10, 9)]
-    for i, stay in enumerate(rng.sample(regular, size.departures)):
+    for i, stay in enumerate(rng.sample(regular, size.departures if newcomers is None else 0)):
         stay[3] = leave_days[i % len(leave_days)]
         stay[5] = rng.choice(LEFT_FOR)
         movements.append(f"{stay[0].person.full_name}: выбыл(а) из {stay[1].name} после {stay[3]:%d.%m.%Y}")
     # One transfer between two classes of a grade, from the second quarter.
-    for grade in (6, 7, 5, 8, 9, 3, 4, 2, 10, 11):
+    for grade in (6, 7, 5, 8, 9, 3, 4, 2, 10, 11) if newcomers is None else ():
         pair = [c for c in classes if c.grade == grade][:2]
         movers = [s for s in regular if s[1] is pair[0] and s[3] is None] if len(pair) == 2 else []
         if movers:
@@ -1190,12 +1311,21 @@ def build_pupils(ctx: Ctx, calendar: Calendar, structure: Structure, courses: Co
         batch_size=BATCH,
     )
 
-    # English subgroups: the class list split in two halves by name; late arrivals join the smaller half.
+    memberships = split_subgroups(school, year, structure, enrollments)
+    return Pupils(students, parents, links, enrollments, memberships, demo_student, demo_parent, movements)
+
+
+def split_subgroups(
+    school: School, year: AcademicYear, structure: Structure, enrollments: list[Enrollment]
+) -> list[GroupMembership]:
+    """English subgroups: the class list split in two halves by name; late arrivals join the smaller half."""
     memberships = []
     by_class = defaultdict(list)
     for e in enrollments:
         by_class[e.school_class_id].append(e)
     for class_id, groups in structure.subgroups.items():
+        if class_id not in by_class:
+            continue
         stays_here = by_class[class_id]
         first = sorted(
             (e for e in stays_here if e.starts == year.starts),
@@ -1221,8 +1351,7 @@ def build_pupils(ctx: Ctx, calendar: Calendar, structure: Structure, courses: Co
                     school=school, student=e.student, group=groups[k], starts=e.starts, ends=e.ends
                 )
             )
-    memberships = GroupMembership.objects.bulk_create(memberships, batch_size=BATCH)
-    return Pupils(students, parents, links, enrollments, memberships, demo_student, demo_parent, movements)
+    return GroupMembership.objects.bulk_create(memberships, batch_size=BATCH)
 
 
 def _email(rng: random.Random, last_name: str) -> str:
@@ -1415,14 +1544,18 @@ def build_bells(ctx: Ctx, calendar: Calendar) -> Bells:
             for n, (a, b) in enumerate(times, start=1)
         ]
     )
+    return Bells(default, short, [short_day(ctx, calendar, short)])
+
+
+def short_day(ctx: Ctx, calendar: Calendar, short: BellSchedule) -> BellDay:
+    """The year's last school day before the winter holidays runs on the shortened bells."""
     winter = min(
         (h for h in calendar.holidays if not h.grades and h.starts.month == 12), key=lambda h: h.starts
     )
     last_day = winter.starts - datetime.timedelta(days=1)
     while last_day.isoweekday() > 5:
         last_day -= datetime.timedelta(days=1)
-    days = [BellDay.objects.create(school=school, date=last_day, shift=1, schedule=short)]
-    return Bells(default, short, days)
+    return BellDay.objects.create(school=ctx.school, date=last_day, shift=1, schedule=short)
 
 
 @dataclass
@@ -1548,12 +1681,10 @@ class Planner:
 
 
 def _room_preferences(
-    structure: Structure, size: Size
+    structure: Structure,
 ) -> tuple[dict[int, Room], dict[str, list[int]], list[int]]:
     """Home rooms of the classes, subject → its rooms, and the general rooms any lesson may fall back to."""
-    primary = sum(1 for c in structure.classes if c.grade <= 4)
-    _plan, subjects_of = plan_rooms(size, primary, sports_rooms_needed(structure.classes))
-    rooms = structure.rooms
+    rooms, subjects_of = structure.rooms, structure.room_subjects
     by_subject: dict[str, list[int]] = defaultdict(list)
     general, primary_homes = [], []
     for room, names in zip(rooms, subjects_of, strict=True):
@@ -1585,7 +1716,7 @@ def build_timetable(
     """
     rng = ctx.rng("timetable")
     year = calendar.year
-    home, by_subject, general = _room_preferences(structure, ctx.size)
+    home, by_subject, general = _room_preferences(structure)
     load: dict[int, int] = defaultdict(int)
     for course in courses.courses:
         load[courses.teacher[course.id].id] += weekly_lessons(course.hours_per_week)
@@ -2003,6 +2134,7 @@ class Journal:
 @dataclass
 class Finals:
     marks: int = 0
+    year_marks: int = 0  # of `marks`: the year finals (in the summer)
     overrides: int = 0  # differ from the proposal by one point
     makeup: int = 0  # marks added for students without marks, so that they get a final (R-F-3)
     locked: int = 0  # course periods with every final in: locked (R-F-5)
@@ -2028,9 +2160,13 @@ def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[i
     4 one point off; the period is then locked for the course (a `CourseLock` and its `LockEvent`,
     R-F-5). Written in bulk; the mark-log rows (make-up marks and finals) are returned for
     build_journal's chain, with work ids.
+
+    In the summer (`journal_today` after the year's last day) no course is late and, in the sitting
+    of each scheme's last period, the teacher also enters the year finals: the proposal from the
+    student's period finals (`journal.finals.propose_from_marks`, as the finals view proposes them).
     """
     from journal import finals_selectors as fs
-    from journal.finals import deadline
+    from journal.finals import Thresholds, deadline, propose_from_marks
     from journal.values import format_cell
 
     rng = ctx.rng("finals")
@@ -2047,6 +2183,10 @@ def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[i
     result = Finals()
     ended = sorted((p for p in calendar.periods if p.ends < today), key=lambda p: (p.ends, p.pk))
     latest = {p.scheme_id: p for p in ended}
+    year_over = in_summer(today, calendar.year)
+    thresholds = Thresholds.of(settings)
+    last_of_scheme = {p.scheme_id: p for p in sorted(calendar.periods, key=lambda p: (p.ends, p.pk))}
+    period_values = defaultdict(list)  # (course, student) → the period finals entered so far
     teacher_of = {cid: person.id for cid, person in courses.teacher.items()}
     demo_teacher = courses.demo_teacher.id
     marks, locks, events = [], [], []
@@ -2063,7 +2203,7 @@ def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[i
 
         by_course = proposals()
         late = set()
-        if latest[period.scheme_id] is period:
+        if latest[period.scheme_id] is period and not year_over:
             late = {cid for cid in by_course if rng.random() < FINALS_INCOMPLETE}
             own = [cid for cid in by_course if teacher_of.get(cid) == demo_teacher]
             late |= set(own[:1])
@@ -2137,6 +2277,20 @@ def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[i
                     (at, None, r.student_id, None, f"final_{FinalKind.PERIOD.value}", str(value), actor,
                      course_id, period.pk, p.mark)
                 )  # fmt: skip
+                period_values[course_id, r.student_id].append(value)
+            if year_over and last_of_scheme[period.scheme_id] is period:
+                for r in entered:
+                    p = propose_from_marks(period_values[course_id, r.student_id], thresholds, "periods")
+                    at += datetime.timedelta(seconds=rng.randint(2, 12))
+                    marks.append(
+                        (school.pk, course_id, r.student_id, FinalKind.YEAR.value, None, p.mark, p.mark,
+                         p.average, p.rule, 1, actor, at)
+                    )  # fmt: skip
+                    result.log_rows.append(
+                        (at, None, r.student_id, None, f"final_{FinalKind.YEAR.value}", str(p.mark), actor,
+                         course_id, None, p.mark)
+                    )  # fmt: skip
+                    result.year_marks += 1
             if len(entered) == len(rows):
                 locks.append(CourseLock(school=school, course_id=course_id, period=period, changed_at=at))
                 events.append(
@@ -2428,6 +2582,217 @@ def build_journal(
     return result
 
 
+# ---------------------------------------------------------------------------
+# The summer: the year ended and closed, the next one prepared
+# ---------------------------------------------------------------------------
+
+GRADUATED = "окончил(а) 11 классов"
+# Classes whose journals of the last period and year summary sheets are printed and signed in the summer:
+# the demo class, the class of the demo parent's younger child and an eleventh grade (half-years). A
+# period printout takes a few seconds to render, twice (the draft and the signed final).
+SIGNED_CLASSES = 3
+
+
+@dataclass
+class YearEnd:
+    printouts: list = field(default_factory=list)  # frozen `reports.Printout`s
+    seconds: float = 0.0  # how long printing and signing took
+
+
+@dataclass
+class NextYear:
+    calendar: Calendar
+    structure: Structure
+    courses: Courses
+    pupils: Pupils  # the new first graders' families
+    moved_up: list[Enrollment]
+    hired: list[Person]
+    timetable: Timetable | None = None
+
+
+def staff_actor(school: School, person: Person, role: str):
+    """The demo's staff member acting through the services, as on a page (an `accounts.actor.Actor`)."""
+    from accounts.actor import Actor
+
+    return Actor(user=person.user, school=school, person=person, roles=frozenset({role}))
+
+
+def end_stays(calendar: Calendar, pupils: Pupils, structure: Structure) -> None:
+    """The year's open enrollments, group memberships and weekly timetable entries end on its last day
+    (so the next year's can start on 1 September); the eleventh grades leave school."""
+    year = calendar.year
+    grade = {c.id: c.grade for c in structure.classes}
+    enrollments = [e for e in pupils.enrollments if e.ends is None]
+    for e in enrollments:
+        e.ends = year.ends
+        if grade[e.school_class_id] == 11:
+            e.departure_note = GRADUATED
+    Enrollment.objects.bulk_update(enrollments, ["ends", "departure_note"], batch_size=BATCH)
+    memberships = [m for m in pupils.memberships if m.ends is None]
+    for m in memberships:
+        m.ends = year.ends
+    GroupMembership.objects.bulk_update(memberships, ["ends"], batch_size=BATCH)
+    TimetableEntry.objects.filter(year=year, ends__isnull=True).update(ends=year.ends)
+
+
+def signed_classes(demo: DemoSchool) -> list[SchoolClass]:
+    """The demo class, its younger sibling's class, the first eleventh grade (at most SIGNED_CLASSES)."""
+    sibling = [c for c in demo.structure.classes if c.grade == 2][-1]
+    senior = next(c for c in demo.structure.classes if c.grade == 11)
+    return list(dict.fromkeys([demo.courses.demo_class, sibling, senior]))[:SIGNED_CLASSES]
+
+
+def build_year_end(ctx: Ctx, demo: DemoSchool) -> YearEnd:
+    """The summer after the year: a few classes' journals of the last period and their year summary
+    sheets printed, signed in the regulation's order by the demo's staff (subject teachers, the class
+    teacher, the deputy, the director) and frozen (`reports.signoff`, R-R-5, R-R-6); the year closed
+    (`schedule.services.update_year`: read-only, R-J-13).
+
+    The services render in a Celery task after the commit; here the builder renders at once (the draft
+    before the signatures, the final after the director's), and the tasks the services enqueue find the
+    printouts frozen and do nothing.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    from reports import signoff
+    from reports.models import Step
+    from schedule.services import update_year
+
+    started = time.monotonic()
+    school, staff, year = ctx.school, demo.staff, demo.calendar.year
+    people = {p.id: p for p in [staff.admin, staff.director, *staff.deputies, *staff.teachers]}
+    deputy = staff_actor(school, staff.deputies[0], Role.DEPUTY)
+    director = staff_actor(school, staff.director, Role.DIRECTOR)
+    result = YearEnd()
+    with translation.override(settings.LANGUAGE_CODE):
+        for school_class in signed_classes(demo):
+            periods = [p for p in demo.calendar.periods if school_class.grade in p.scheme.grades]
+            last = max(periods, key=lambda p: p.ends)
+            for period in (last, None):
+                printout = signoff.generate(actor=deputy, school_class=school_class, period=period)
+                printout = signoff.render(printout.pk)
+                for page in printout.courses:
+                    teacher = staff_actor(school, people[page["teacher_ids"][0]], Role.TEACHER)
+                    signoff.sign(
+                        actor=teacher, printout=printout, step=Step.COURSE, course_id=page["course_id"]
+                    )
+                leader = staff_actor(school, people[printout.class_teacher_id], Role.TEACHER)
+                signoff.sign(actor=leader, printout=printout, step=Step.CLASS_TEACHER)
+                signoff.sign(actor=deputy, printout=printout, step=Step.DEPUTY)
+                signoff.sign(actor=director, printout=printout, step=Step.DIRECTOR)
+                result.printouts.append(signoff.render(printout.pk))
+    admin = staff_actor(school, staff.admin, Role.ADMIN)
+    update_year(
+        actor=admin,
+        year=year,
+        name=year.name,
+        starts=year.starts,
+        ends=year.ends,
+        status=AcademicYear.Status.CLOSED,
+    )
+    year.status = AcademicYear.Status.CLOSED
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def hire_primary_teachers(ctx: Ctx, staff: Staff, classes: list[SchoolClass]) -> list[Person]:
+    """New primary teachers when the next year has more primary classes than the school has teachers
+    for (no login yet: the admin issues an invite code in August)."""
+    needed = sum(1 for c in classes if c.grade <= 4) - sum(1 for p in staff.profile.values() if p == PRIMARY)
+    if needed <= 0:
+        return []
+    rng = ctx.rng(f"staff:{classes[0].year.starts.year}")
+    people = People(ctx.school, rng)
+    domain = f"{ctx.school.slug}.school.example"
+    hired = [people.adult("f", 1985, 2003, email_domain=domain) for _ in range(needed)]
+    people.save()
+    StaffRole.objects.bulk_create(
+        [StaffRole(school=ctx.school, person=p, role=Role.TEACHER, position=PRIMARY_POSITION) for p in hired]
+    )
+    for p in hired:
+        staff.teachers.append(p)
+        staff.profile[p.id] = PRIMARY
+    return hired
+
+
+def continuity(demo: DemoSchool, successor: dict[int, SchoolClass]) -> Continuity:
+    """Who each class of the next year keeps: its predecessor's teachers (by specialism and subgroup;
+    a primary teacher only while the class is still a primary one) and class teacher."""
+    old = demo.structure
+    subgroup_number = {g.id: n for groups in old.subgroups.values() for n, g in enumerate(groups)}
+    grade_of = {c.id: c.grade for c in old.classes}
+    teacher: dict[tuple[int, str, int], int] = {}
+    for course in demo.courses.courses:
+        group, subject = course.group, course.subject.name
+        new = successor.get(group.school_class_id)
+        if new is None or subject == TALKS:
+            continue
+        old_grade = grade_of[group.school_class_id]
+        profile = PRIMARY if old_grade <= 4 and subject in PRIMARY_CORE else PROFILE_OF_SUBJECT[subject]
+        if profile == PRIMARY and new.grade > 4:
+            continue  # the fifth grade's subjects go to subject teachers
+        teacher[new.id, profile, subgroup_number.get(group.id, 0)] = demo.courses.teacher[course.id].id
+    class_teacher = {
+        successor[cid].id: t.id for cid, t in demo.courses.class_teacher.items() if cid in successor
+    }
+    return Continuity(
+        teacher,
+        class_teacher,
+        successor[demo.courses.demo_class.id],
+        demo.courses.demo_class_teacher,
+    )
+
+
+def build_next_year(ctx: Ctx, demo: DemoSchool) -> NextYear:
+    """The next year as the school prepares it in the summer: its calendar, the classes moved up a grade
+    (the eleventh grades have left, new first grades arrive), the students enrolled from 1 September,
+    the courses with their teachers (kept where possible), the timetable and the lessons.
+
+    Everything reuses the steps of the first year, given the next year's calendar; the building, rooms
+    and subjects are the same.
+    """
+    old = demo.calendar.year
+    calendar = build_calendar(ctx, old.starts.year + 1)
+    size = ctx.size
+    grades = sorted(
+        [(c.grade + 1, c.letter) for c in demo.structure.classes if c.grade < 11]
+        + [(1, LETTERS[i]) for i in range(size.classes_per_grade[0])]
+    )
+    structure = build_structure(ctx, calendar, grades, premises=demo.structure)
+    by_name = {(c.grade, c.letter): c for c in structure.classes}
+    successor = {c.id: by_name[c.grade + 1, c.letter] for c in demo.structure.classes if c.grade < 11}
+    hired = hire_primary_teachers(ctx, demo.staff, structure.classes)
+    courses = build_courses(ctx, calendar, structure, demo.staff, continuity(demo, successor))
+
+    # Everyone still in a class on the old year's last day moves up with it.
+    year = calendar.year
+    students = {s.id: s for s in demo.pupils.students}
+    moved_up = Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                school=ctx.school,
+                student=students[e.student_id],
+                school_class=successor[e.school_class_id],
+                starts=year.starts,
+            )
+            for e in demo.pupils.enrollments
+            if e.ends == old.ends and e.school_class_id in successor
+        ],
+        batch_size=BATCH,
+    )
+    split_subgroups(ctx.school, year, structure, moved_up)
+    newcomers = build_pupils(
+        ctx, calendar, structure, courses, newcomers=[c for c in structure.classes if c.grade == 1]
+    )
+
+    bells = demo.timetable.bells
+    bells = Bells(bells.default, bells.short, [short_day(ctx, calendar, bells.short)])
+    timetable = build_timetable(ctx, calendar, structure, courses, bells)
+    timetable.lessons = build_lessons(ctx, calendar)
+    return NextYear(calendar, structure, courses, newcomers, moved_up, hired, timetable)
+
+
 SEEDED_MODELS = (
     School,
     Person,
@@ -2468,6 +2833,8 @@ SEEDED_MODELS = (
     CourseLock,
     PeriodClosure,
     LockEvent,
+    Printout,
+    PrintoutSignature,
 )
 
 
@@ -2483,7 +2850,7 @@ def analyze_tables() -> None:
 def count_rows(school: School) -> dict[str, int]:
     """Figures for the summary: what the school holds now."""
     year = AcademicYear.objects.filter(school=school).order_by("-starts").first()
-    today_ = datetime.date.today()
+    today_ = local_today(school)
     on = min(max(today_, year.starts), year.ends) if year else today_
     current = Enrollment.objects.filter(school=school, starts__lte=on).filter(
         models.Q(ends__isnull=True) | models.Q(ends__gte=on)
@@ -2563,15 +2930,20 @@ def purge_school(school: School) -> dict[str, int]:
     --reset` calls this, and only for demo schools. The journal goes the same
     way: its rows have a school column, and the mark log's append-only trigger
     (journal_marklogentry_append_only) is one of those disabled for the DELETE;
-    the files of homework attachments are deleted after the commit.
+    the files of homework attachments and printouts are deleted after the commit.
     """
     User = get_user_model()
     deleted: dict[str, int] = {}
     storage = HomeworkAttachment._meta.get_field("file").storage
     with transaction.atomic():
-        # Homework attachments' files go once the rows are gone for good (after the commit).
+        # Homework attachments' and printouts' files go once the rows are gone for good (after the commit).
         files = list(HomeworkAttachment.objects.filter(school=school).values_list("file", flat=True))
         transaction.on_commit(lambda: [storage.delete(name) for name in files if name])
+        printed = Printout._meta.get_field("draft").storage
+        pdfs = [
+            n for pair in Printout.objects.filter(school=school).values_list("draft", "final") for n in pair
+        ]
+        transaction.on_commit(lambda: [printed.delete(name) for name in pdfs if name])
         owned = {m: _school_fk(m) for m in apps.get_models(include_auto_created=True)}
         owned = {m: f for m, f in owned.items() if f is not None and m is not School}
         querysets = {m: m._base_manager.filter(**{f.name: school}) for m, f in owned.items()}

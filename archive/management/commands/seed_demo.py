@@ -16,7 +16,8 @@ class Command(BaseCommand):
         "Build a deterministic, realistic demo school (people, year, periods, holidays, rooms, subjects, "
         "classes, subgroups, courses, bells, a clash-free weekly timetable, the year's lessons and their journal "
         "up to yesterday: marks, attendance, topics, thematic plans, homework, remarks and the hash-chained mark "
-        "log) with demo logins. Password of every demo login: "
+        "log) with demo logins. In the summer (June–August) the year just ended, with its finals, signed "
+        "printouts and closed, and the next year prepared. Password of every demo login: "
         f"{demo.DEMO_PASSWORD}."
     )
     # URL and template checks belong to `check`; seeding works while pages are being written.
@@ -37,8 +38,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--today",
             type=datetime.date.fromisoformat,
-            help="build the academic year of this date, its journal up to the day before "
-            "(default: today in the school's time zone)",
+            help="build the academic year of this date, its journal up to the day before; in the summer "
+            "the year just ended and the next one (default: today in the school's time zone)",
         )
         parser.add_argument("--logins-json", metavar="PATH", help="write the demo logins as JSON to PATH")
         parser.add_argument(
@@ -114,6 +115,23 @@ class Command(BaseCommand):
                 f"Journal of the lessons before {journal.until:%d.%m.%Y}: {journal.log_entries} mark-log "
                 f"entries, built in {journal.seconds:.1f} s."
             )
+        if built.year_end is not None:
+            signed = built.year_end.printouts
+            out.write(
+                f"Year {year.name} closed: every final in, {len(signed)} printouts signed and frozen "
+                f"({', '.join(sorted({p.school_class.name for p in signed}))}) in {built.year_end.seconds:.1f} s."
+            )
+        nxt = built.next_year
+        if nxt is not None:
+            out.write(
+                f"Next year {nxt.calendar.year.name} prepared: {len(nxt.structure.classes)} classes, "
+                f"{len(nxt.moved_up) + len(nxt.pupils.enrollments)} students from "
+                f"{nxt.calendar.year.starts:%d.%m.%Y} ({len(nxt.pupils.enrollments)} new first graders), "
+                f"{len(nxt.courses.courses)} courses, {len(nxt.timetable.entries)} weekly entries, "
+                f"{nxt.timetable.lessons.created} lessons."
+            )
+            for person in nxt.hired:
+                out.write(f"  hired without a login yet: {person.full_name}, {demo.PRIMARY_POSITION.lower()}")
         if built.pupils.movements:
             out.write("Movement:")
             for line in built.pupils.movements:
