@@ -13,7 +13,7 @@ PYTHON_BIN ?= $(shell for p in python3.13 python3.12 \
 	       /root/.pyenv/versions/3.12.*/bin/python3.12 $$HOME/.pyenv/versions/3.12.*/bin/python3.12 2>/dev/null); do \
 	$$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: venv run test services check-db bench lint messages clean-venv
+.PHONY: venv run test test-at test-dates services check-db bench lint messages clean-venv
 
 $(VENV)/.installed: requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12+ is required (python3.13 / python3.12 not found)."; exit 1; }
@@ -40,6 +40,19 @@ run: check-db
 test: venv services
 	@$(PY) manage.py compilemessages -v0 2>/dev/null || true
 	$(PY) -m pytest -n 2 --create-db $(PYTEST_ARGS)
+
+# The suite with the machine's clock moved (Debian's faketime): tests own their clock (tests/clock.py), so
+# the machine's date must not matter. A Sunday in the winter break, New Year's Eve, the summer, a leap day.
+TEST_DATES ?= 2027-01-03 2027-12-31 2027-07-18 2028-02-29
+DATE ?= 2027-07-18
+
+test-at: venv services
+	@command -v faketime >/dev/null || { echo "faketime is required: apt-get install faketime"; exit 1; }
+	@echo "== the suite with the machine's clock at $(DATE) 10:00 =="
+	faketime '$(DATE) 10:00:00' $(PY) -m pytest -n 2 --create-db -q $(PYTEST_ARGS)
+
+test-dates:
+	@for d in $(TEST_DATES); do $(MAKE) --no-print-directory test-at DATE=$$d || exit 1; done
 
 bench: check-db
 	$(PY) bench/run.py

@@ -63,9 +63,17 @@ class Clock:
 
 
 @pytest.fixture(autouse=True)
-def clock(request) -> Clock:
-    """Every test at DEFAULT_NOW, or at the moment of its ``@pytest.mark.now(...)``."""
+def _travel(request) -> Clock:
+    """Every test at DEFAULT_NOW, or at the moment of its ``@pytest.mark.now(...)``.
+
+    Autouse under a private name, so that a module's own fixture called ``clock`` cannot switch it off."""
     marker = request.node.get_closest_marker("now")
     when = moment(marker.args[0]) if marker else DEFAULT_NOW
     with time_machine.travel(when, tick=True) as traveller:
         yield Clock(traveller)
+
+
+@pytest.fixture
+def clock(_travel) -> Clock:
+    """The running test's clock: ``clock.today``, ``clock.now``, ``clock.move_to(...)``."""
+    return _travel

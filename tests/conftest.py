@@ -176,7 +176,7 @@ from tests.browser_fixtures import browser, page, phone_page  # noqa: E402, F401
 from tests.celery_fixtures import fresh_broker  # noqa: E402, F401
 
 # Every test runs at a moment it chooses (the autouse `clock`; `@pytest.mark.now(...)`).
-from tests.clock import clock  # noqa: E402, F401
+from tests.clock import _travel, clock  # noqa: E402, F401
 
 
 @pytest.fixture

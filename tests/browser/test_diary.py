@@ -2,8 +2,8 @@
 opens today's diary from the home page, sees today's lesson with its mark and homework, switches child
 in one tap, then opens the charts; no page scrolls sideways at 360 px.
 
-Uses the real today (the school's time zone): the world's year and the period under way are stretched
-to cover it, so the test means the same in a school holiday. Leaves screenshots in test-artifacts/.
+Runs on the tests' school day (tests/clock.py), inside the world's second quarter. Leaves screenshots
+in test-artifacts/.
 """
 
 import datetime
@@ -24,24 +24,16 @@ from tests.journal import actor, at
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def world_around_today():
-    """The world whose year and quarter under way contain today."""
-    from schedule.models import AcademicYear
-
-    today = datetime.date.today()
-    start = today.year if today.month >= 9 else today.year - 1
-    world = build_world(start_year=start)
+def world_of_today():
+    """The world (2026/27) and today, a school day of its second quarter (tests/clock.py)."""
+    world = build_world()
     today = selectors.local_today(world.school)
-    AcademicYear.objects.filter(pk=world.year.pk, ends__lt=today).update(
-        ends=today + datetime.timedelta(days=7)
+    assert (
+        today.weekday() < 5
+        and ReportingPeriod.objects.filter(
+            scheme__year=world.year, scheme__kind="quarters", starts__lte=today, ends__gte=today
+        ).exists()
     )
-    for scheme in ("quarters", "halves"):
-        periods = ReportingPeriod.objects.filter(scheme__year=world.year, scheme__kind=scheme)
-        if not periods.filter(starts__lte=today, ends__gte=today).exists():
-            last = periods.filter(starts__lte=today).order_by("-starts").first()
-            last.ends = today + datetime.timedelta(days=7)
-            last.save()
-    world.year.refresh_from_db()
     return world, today
 
 
@@ -54,7 +46,7 @@ def mark(world, course, teacher, day, slot, student, raw):
 
 def test_a_parent_opens_today_switches_child_and_views_the_chart(phone_page):
     page = phone_page
-    world, today = world_around_today()
+    world, today = world_of_today()
     zoya = world.student.student
     vera = f.make_person(world.school, roles=[Role.STUDENT], last_name="Ученикова", first_name="Вероника")
     f.enroll(vera, world.class_6b)

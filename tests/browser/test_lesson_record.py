@@ -12,7 +12,7 @@ from journal.models import Homework, HomeworkAttachment, LessonTopic, PlanTopic,
 from tests import factories as f
 from tests.browser.test_journal import NAMES, world_with_past_days
 from tests.browser.test_substitution import sign_in
-from tests.browser_fixtures import shot
+from tests.browser_fixtures import browser_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +36,7 @@ def setting(world, days):
     return [f.make_lesson(world.math_5a, day, 2) for day in days]
 
 
-def test_teacher_fills_the_lesson_record(page, settings, tmp_path, browser, live_server):
+def test_teacher_fills_the_lesson_record(page, settings, tmp_path, browser, live_server, clock):
     settings.MEDIA_ROOT = tmp_path
     world, period, days = world_with_past_days(6)
     lessons = setting(world, days)
@@ -94,7 +94,7 @@ def test_teacher_fills_the_lesson_record(page, settings, tmp_path, browser, live
     assert LessonTopic.objects.filter(lesson__in=lessons).count() == len(lessons)
     shot(page, "lesson-list-1280-filled")
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU", is_mobile=True)
+    phone = browser_context(browser, clock, viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
         small = phone.new_page()
         small.base_url = live_server.url
@@ -108,7 +108,7 @@ def test_teacher_fills_the_lesson_record(page, settings, tmp_path, browser, live
     finally:
         phone.close()
 
-    director = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    director = browser_context(browser, clock, viewport={"width": 1280, "height": 900})
     try:
         reader = director.new_page()
         reader.base_url = live_server.url

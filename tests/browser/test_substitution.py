@@ -14,7 +14,7 @@ from accounts.models import Role
 from schedule import selectors
 from schedule.models import ReportingPeriod, StudyGroup, Substitution
 from tests import factories as f
-from tests.browser_fixtures import ARTIFACTS, shot
+from tests.browser_fixtures import ARTIFACTS, browser_context, shot
 from tests.conftest import build_world
 from tests.factories import PASSWORD
 
@@ -39,13 +39,7 @@ def next_school_day(world) -> datetime.date:
         if day.weekday() < 5 and in_period:
             return day
         day += datetime.timedelta(days=1)
-    raise AssertionError("the world's year has no school day ahead: build it with coming_year()")
-
-
-def coming_year() -> int:
-    """The start year of the academic year now running, or of the next one during the summer."""
-    today = datetime.date.today()
-    return today.year if today.month >= 6 else today.year - 1
+    raise AssertionError("the world's year has no school day ahead of the test's clock")
 
 
 def fill_the_week(world, day):
@@ -116,12 +110,12 @@ def fill_the_week(world, day):
     return lessons[(day, 3)]
 
 
-def test_deputy_records_a_substitution_and_the_substitute_sees_it(browser, live_server):
-    world = build_world(start_year=coming_year())
+def test_deputy_records_a_substitution_and_the_substitute_sees_it(browser, live_server, clock):
+    world = build_world()
     day = next_school_day(world)
     lesson = fill_the_week(world, day)
     assert lesson.teacher == world.teacher
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    context = browser_context(browser, clock, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
     page.base_url = live_server.url

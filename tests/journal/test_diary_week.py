@@ -37,17 +37,10 @@ TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = (MONDAY + datetime.timedelta(days=n) for 
 
 
 @pytest.fixture
-def today(monkeypatch):
-    """The school's today: Wednesday 14 October 2026 (the world's real calendar, not the machine's)."""
-    day = WEDNESDAY
-
-    def set_today(new):
-        nonlocal day
-        day = new
-
-    monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: day)
-    monkeypatch.setattr("schedule.weeks.local_today", lambda school=None: day)
-    return set_today
+def today(clock):
+    """The school's today: Wednesday 14 October 2026; `today(day)` moves the tests' clock to another day."""
+    clock.move_to(WEDNESDAY)
+    return clock.move_to
 
 
 def work(lesson, code, position=1):
@@ -533,15 +526,15 @@ def full_week(world, data):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_phone_reads_the_week_without_scrolling_sideways(world, data, today, browser, live_server):
+def test_a_phone_reads_the_week_without_scrolling_sideways(world, data, today, clock, browser, live_server):
     from tests.browser.test_substitution import sign_in
-    from tests.browser_fixtures import shot
+    from tests.browser_fixtures import browser_context, shot
 
     full_week(world, data)
     url = reverse("diary:week", args=[world.student.student.pk])
     for width, height, mobile in ((360, 740, True), (1280, 900, False)):
-        context = browser.new_context(
-            viewport={"width": width, "height": height}, locale="ru-RU", is_mobile=mobile
+        context = browser_context(
+            browser, clock, viewport={"width": width, "height": height}, is_mobile=mobile
         )
         page = context.new_page()
         page.base_url = live_server.url

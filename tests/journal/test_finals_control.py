@@ -32,11 +32,11 @@ def english(client):
 
 
 @pytest.fixture
-def today(monkeypatch):
-    """The school's today, set per test with `today(day)`."""
+def today(clock):
+    """The school's today, set per test with `today(day)` (the tests' clock, tests/clock.py)."""
 
     def set_day(day):
-        monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: day)
+        clock.move_to(day)
         return day
 
     set_day(AFTER_DEADLINE)

@@ -18,10 +18,7 @@ TODAY = datetime.date(2026, 9, 16)
 HEAD = ["№", "Раздел", "Тема урока", "Часы"]
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    """The school's today is 16.09.2026 whatever the real clock says."""
-    monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: TODAY)
+pytestmark = pytest.mark.now(TODAY)  # the school's today is 16.09.2026
 
 
 @pytest.fixture

@@ -399,13 +399,13 @@ STUDENT_PAGE_QUERIES = 10
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", [360, 1280])
-def test_the_pages_fit_a_phone_and_a_desktop(browser, live_server, world, journal, width):
+def test_the_pages_fit_a_phone_and_a_desktop(browser, live_server, clock, world, journal, width):
     from tests.browser.test_substitution import sign_in
-    from tests.browser_fixtures import shot
+    from tests.browser_fixtures import browser_context, shot
 
     add_students(world, 4)
-    context = browser.new_context(
-        viewport={"width": width, "height": 740 if width == 360 else 900}, locale="ru-RU"
+    context = browser_context(
+        browser, clock, viewport={"width": width, "height": 740 if width == 360 else 900}
     )
     page = context.new_page()
     page.set_default_timeout(15000)

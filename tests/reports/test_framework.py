@@ -306,9 +306,9 @@ def selected_period(page: str) -> str:
     "code, expected",
     [("class_results", "q1"), ("class_final", "q1"), ("summary_progress", "q1"), ("class_attendance", "q2")],
 )
-def test_reports_of_finals_open_on_the_last_period_ended(login, world, cw, monkeypatch, code, expected):
+@pytest.mark.now("2026-11-20")
+def test_reports_of_finals_open_on_the_last_period_ended(login, world, cw, code, expected):
     """On 20 November the first quarter has ended (its finals are in) and the second is under way."""
-    monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: datetime.date(2026, 11, 20))
     page = login(world.class_teacher).get(url(code)).content.decode()
     q2 = ReportingPeriod.objects.get(scheme__year=world.year, scheme__kind="quarters", number=2)
     assert selected_period(page) == str({"q1": cw.q1.pk, "q2": q2.pk}[expected])

@@ -6,10 +6,9 @@ import zoneinfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import AuditEvent, Role
-from schedule import rules, selectors, weeks
+from schedule import rules, weeks
 from schedule.models import AcademicYear, Lesson, Substitution
 from schedule.substitutions import assign_substitute, cancel_substitution
 from tests import factories as f
@@ -222,12 +221,12 @@ def test_substitution_day_has_fixed_queries(world, day, django_assert_num_querie
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Freeze Django's clock at `BEFORE` (a Monday morning before lessons) for pages that ask the time."""
-    monkeypatch.setattr(timezone, "now", lambda: BEFORE.astimezone(datetime.UTC))
+def before_lessons(clock):
+    """The tests' clock at `BEFORE` (a Monday morning before lessons) for pages that ask the time."""
+    clock.move_to(BEFORE)
 
 
-def test_deputy_page_lists_the_day_and_records_a_substitution(client, world, day, clock):
+def test_deputy_page_lists_the_day_and_records_a_substitution(client, world, day, before_lessons):
     client.force_login(world.deputy.user)
     page = reverse("schedule:substitution_day")
     html = client.get(page, {"date": MONDAY.isoformat()}).content.decode()
@@ -245,7 +244,7 @@ def test_deputy_page_lists_the_day_and_records_a_substitution(client, world, day
     assert world.substitute.short_name in response.content.decode()
 
 
-def test_refusal_is_shown_and_nothing_saved(client, world, day, clock):
+def test_refusal_is_shown_and_nothing_saved(client, world, day, before_lessons):
     client.force_login(world.deputy.user)
     response = client.post(
         reverse("schedule:substitution_record", args=[day.math_2.pk]),
@@ -256,18 +255,16 @@ def test_refusal_is_shown_and_nothing_saved(client, world, day, clock):
     assert not Substitution.objects.exists()
 
 
-def test_withdraw_on_the_page(client, world, day, clock, deputy_actor):
+def test_withdraw_on_the_page(client, world, day, before_lessons, deputy_actor):
     sub = assign_substitute(actor=deputy_actor, lesson=day.math_1, substitute=world.substitute, now=BEFORE)
     client.force_login(world.deputy.user)
     client.post(reverse("schedule:substitution_cancel", args=[sub.pk]))
     assert not Substitution.objects.exists()
 
 
-def test_substitute_sees_the_lesson_on_the_home_page_and_in_the_week(
-    client, world, day, deputy_actor, monkeypatch
-):
+def test_substitute_sees_the_lesson_on_the_home_page_and_in_the_week(client, world, day, deputy_actor, clock):
     assign_substitute(actor=deputy_actor, lesson=day.math_1, substitute=world.substitute, now=BEFORE)
-    monkeypatch.setattr(selectors, "local_today", lambda school=None: MONDAY)
+    clock.move_to(MONDAY)
     client.force_login(world.substitute.user)
     html = client.get(reverse("home")).content.decode()
     assert f'data-lesson="{day.math_1.pk}"' in html and f'data-lesson="{day.pe_2.pk}"' in html
@@ -277,10 +274,8 @@ def test_substitute_sees_the_lesson_on_the_home_page_and_in_the_week(
     assert f'data-lesson="{day.math_1.pk}"' in week.content.decode()
 
 
-def test_home_today_query_count_does_not_grow_with_substitutions(
-    client, world, day, deputy_actor, monkeypatch
-):
-    monkeypatch.setattr(selectors, "local_today", lambda school=None: MONDAY)
+def test_home_today_query_count_does_not_grow_with_substitutions(client, world, day, deputy_actor, clock):
+    clock.move_to(MONDAY)
     client.force_login(world.substitute.user)
     client.get(reverse("home"))
     from django.db import connection
