@@ -1,6 +1,7 @@
 """The tests' clock (tests/clock.py): every reader of the time sees the moment the test chose."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -48,3 +49,37 @@ def test_the_live_server_and_the_browser_see_the_tests_clock(page):
     assert page.evaluate("() => new Date().toISOString().slice(0, 10)") == "2027-01-03"
     teacher.user.refresh_from_db()
     assert teacher.user.last_login.astimezone(SCHOOL_ZONE).date() == datetime.date(2027, 1, 3)
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+APPS = ["accounts", "archive", "ejournal", "journal", "reports", "schedule"]
+# Readers of the machine's clock that bypass the one way the code reads the time (timezone.now(),
+# schedule.selectors.local_today), and the database's own clock, which the tests' clock cannot move.
+FORBIDDEN = re.compile(
+    r"\bdate\.today\(|\bdatetime\.(now|today|utcnow)\(|(?-i:\bNow\(\))|"
+    r"['\"][^'\"\n]*((?<!\.)\bnow\(\)|\b(current_date|current_timestamp|localtimestamp)\b)",
+    re.IGNORECASE,
+)
+
+
+def test_application_code_reads_the_time_one_way():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for app in APPS
+        for path in sorted((ROOT / app).rglob("*.py"))
+        if "migrations" not in path.parts
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if FORBIDDEN.search(line)
+    ]
+    assert offenders == []
+
+
+def test_every_browser_context_of_the_tests_sees_the_tests_clock():
+    """Contexts come from tests.browser_fixtures.browser_context, which sets the page's clock."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if path.name not in ("browser_fixtures.py", "test_clock.py")
+        and ".new_context(" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -437,20 +437,18 @@ def test_the_page_query_count_does_not_grow_with_the_list(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_admin_changes_a_weight_in_the_browser(browser, live_server, width):
+def test_the_admin_changes_a_weight_in_the_browser(browser, live_server, clock, width):
     """The admin opens the page, adds a type with a bad weight (message next to it), fixes it, sees it listed.
 
     Leaves screenshots of the page at 1280 px and at a phone's 390 px in test-artifacts/.
     """
     from tests.browser.test_substitution import sign_in
-    from tests.browser_fixtures import shot
+    from tests.browser_fixtures import browser_context, shot
     from tests.conftest import build_world
 
     world = build_world()
     used(world, {t.code: t for t in ensure_default_work_types(world.school)}["КР"], 3)
-    context = browser.new_context(
-        viewport={"width": width, "height": 900}, locale="ru-RU", is_mobile=width < 500
-    )
+    context = browser_context(browser, clock, viewport={"width": width, "height": 900}, is_mobile=width < 500)
     page = context.new_page()
     page.set_default_timeout(15000)
     page.base_url = live_server.url
