@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,11 +47,24 @@ class User(AbstractUser):
     last_school = models.ForeignKey(
         School, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Raised to end every other session of the login (a second factor changed, ...): it is mixed
+    # into the session's auth hash, which Django checks on every request with no extra query.
+    session_generation = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("login")
         verbose_name_plural = _("logins")
         constraints = [models.UniqueConstraint(Lower("username"), name="user_username_ci_unique")]
+
+    def _get_session_auth_hash(self, secret=None):
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)  # sessions from before the field stay valid
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def is_locked(self, now=None) -> bool:
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))
