@@ -247,23 +247,25 @@ def _with_marks(courses, context):
 
 def _child_day(student, school_class, school, now: Today) -> dict:
     """A family's day without lessons: why, and the child's next school day with its lessons (one query on
-    a school day, four otherwise); in the summer also the child's class of the next year (one more)."""
+    a school day, four otherwise). In the summer only the year's end and start, and the child's class of
+    the next year (one query): its first day is weeks away."""
+    if now.years.between:
+        context = {"day_off": DayOff("summer", now.years)}
+        if now.years.coming is not None:
+            context["next_class"] = ss.class_of_student(student, on=now.years.coming.starts)
+        return context
     lessons = Lesson.objects.filter(weeks.student_lessons(student), school_id=school.pk)
     first = ss.next_lesson_day(lessons, now.day - datetime.timedelta(days=1))
     if first == now.day:
         return {}
-    context = {}
     grade = school_class.grade if school_class else None
-    if now.years.coming is not None:
-        context["next_class"] = ss.class_of_student(student, on=now.years.coming.starts)
-        grade = getattr(context["next_class"], "grade", None)
-    off = context["day_off"] = day_off(school, now, grade)
+    off = day_off(school, now, grade)
     off.next_day = first
     if first is not None:
         week = weeks.week_of_student(student, first, grade)
         html = LessonHtml(kind="student")
         off.lessons = [html.item(x) for day in week.days if day.date == first for x in day.lessons]
-    return context
+    return {"day_off": off}
 
 
 def _student(actor, year, _child, now):
