@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from functools import wraps
 from typing import NamedTuple
 
 from django.conf import settings
@@ -24,13 +25,72 @@ from schedule.models import AcademicYear
 
 from .. import audit, rules
 from ..actor import Actor
-from ..models import InviteCode, Person, Role, hash_code, new_code
+from ..models import STAFF_ROLES, InviteCode, Person, Role, StaffRole, hash_code, new_code
 from ..rules import may_issue_invite_for
 from ..selectors import class_invite_rows, person_roles
 
 USERNAME_RE = re.compile(r"^[\w.\-]+\Z")
 # Spaces, hyphens and the dashes a word processor or phone keyboard substitutes.
 CODE_NOISE_RE = re.compile(r"[\s\-\u2010\u2011\u2012\u2013\u2014\u2212]+")
+
+
+class Refusal(ValidationError):
+    """A refusal that leaves its reason in the audit trail, written after the refused transaction rolls back."""
+
+    def __init__(self, field: str, message: str, *, obj, reason: str):
+        super().__init__({field: message}, code=reason)
+        self.obj, self.reason = obj, reason
+
+
+def _audits_refusals(service):
+    """Run `service` in a transaction; a `Refusal` it raises is recorded outside it (R-ACC-9), then re-raised."""
+    atomic = transaction.atomic(service)
+
+    @wraps(service)
+    def wrapped(*, actor, **kwargs):
+        try:
+            return atomic(actor=actor, **kwargs)
+        except Refusal as exc:
+            audit.record(
+                actor,
+                "invite_refused",
+                exc.obj,
+                summary=exc.reason,
+                data={"reason": exc.reason, "service": service.__name__},
+                school=getattr(exc.obj, "school", None),
+            )
+            raise
+
+    return wrapped
+
+
+def may_grant_staff(user, school) -> bool:
+    """Whether codes issued by `user` may open a login to a staff member: the school's admin, or the operator
+    (who creates the first admin). A login gets the whole person, so a code grants every role they hold."""
+    if user is None:
+        return False
+    if user.is_superuser:
+        return True
+    return StaffRole.objects.filter(school=school, person__user=user, role=Role.ADMIN).exists()
+
+
+def _holds_staff_role(person: Person) -> bool:
+    return StaffRole.objects.filter(person=person).exists()
+
+
+def _check_grantable(invite: InviteCode) -> None:
+    """At redemption: the person may have become staff after a class teacher issued the code."""
+    staff = invite.role in STAFF_ROLES or _holds_staff_role(invite.person)
+    if staff and not may_grant_staff(invite.issued_by, invite.school):
+        raise Refusal(
+            "code",
+            _(
+                "This code cannot open a login for a member of the school's staff: only the school admin "
+                "issues their codes. Ask the admin for a new code."
+            ),
+            obj=invite,
+            reason="staff person, code not issued by the admin",
+        )
 
 
 class Slip(NamedTuple):
@@ -83,7 +143,7 @@ def _check_issuable(person: Person, role: str) -> None:
         raise ValidationError({"role": _("This person does not hold this role.")})
 
 
-@transaction.atomic
+@_audits_refusals
 def issue_invite(
     *, actor, person: Person, role: str, now: datetime.datetime | None = None
 ) -> tuple[InviteCode, str]:
@@ -93,6 +153,17 @@ def issue_invite(
     # The row lock serialises two admins issuing for the same person at once.
     person = Person.objects.select_for_update().select_related("school").get(pk=person.pk)
     _check_issuable(person, role)
+    if not may_grant_staff(actor.user, person.school) and _holds_staff_role(person):
+        raise Refusal(
+            "role",
+            _(
+                "%(name)s is also on the school's staff, and a login opens all of their roles: "
+                "only the school admin issues their code."
+            )
+            % {"name": person.full_name},
+            obj=person,
+            reason="staff person, issuer is not the admin",
+        )
     return _issue(actor, person, role, now or timezone.now())
 
 
@@ -117,9 +188,20 @@ def issue_class_slips(*, actor, school_class, now: datetime.datetime | None = No
     # Locked in id order, so two printouts of one class at once wait for each other instead of deadlocking.
     people = Person.objects.select_for_update().select_related("school").order_by("pk").in_bulk(order)
     slips = []
+    grants_staff = may_grant_staff(actor.user, actor.school)
     for pk in order:
         person, role = people[pk], roles[pk]
         if person.user_id is not None:  # joined between the read and the lock
+            continue
+        if not grants_staff and _holds_staff_role(person):
+            # A parent who also works at the school: their login would open the staff roles too.
+            audit.record(
+                actor,
+                "invite_refused",
+                person,
+                summary="staff person, issuer is not the admin",
+                data={"reason": "staff person, issuer is not the admin", "service": "issue_class_slips"},
+            )
             continue
         if role == Role.PARENT:
             label = _("parent of %(child)s") % {"child": ", ".join(children[pk])}
@@ -230,10 +312,11 @@ def _mark_used(invite: InviteCode, user, now) -> None:
     invite.save(update_fields=["used_at", "used_by"])
 
 
-@transaction.atomic
+@_audits_refusals
 def redeem_invite(*, actor, code_hash: str, username: str, password: str) -> tuple[object, Person]:
     """Create a login for the code's person; returns the new user and the person."""
     invite = _lock_invite(code_hash)
+    _check_grantable(invite)
     person = invite.person
     username = validate_username(username)
     User = get_user_model()
@@ -269,13 +352,24 @@ def redeem_invite(*, actor, code_hash: str, username: str, password: str) -> tup
     return user, person
 
 
-@transaction.atomic
+@_audits_refusals
 def link_invite(*, actor, code_hash: str) -> Person:
     """Link the code's person to the signed-in login (a second school or role for the same login)."""
     user = actor.user
     if not actor.is_authenticated:
         raise PermissionDenied("sign-in required")
     invite = _lock_invite(code_hash)
+    if user.is_superuser:
+        raise Refusal(
+            "code",
+            _(
+                "The district operator's login reaches no school page and cannot be linked to a person. "
+                "Sign out and create a separate login with this code."
+            ),
+            obj=invite,
+            reason="operator login",
+        )
+    _check_grantable(invite)
     person = invite.person
     if Person.objects.filter(school=invite.school, user=user).exists():
         raise ValidationError(

@@ -222,3 +222,44 @@ def test_directors_issue_nothing(client, login, world):
     login(world.director)
     assert client.get(reverse("accounts:invites")).status_code == 403
     assert client.post(reverse("accounts:invite_issue", args=[a.pk]), {"role": "student"}).status_code == 403
+
+
+def staff_parent(world):
+    """A deputy director without a login whose son is in 5А: a parent of the class and staff at once."""
+    son = f.make_person(
+        world.school, roles=[Role.STUDENT], login=False, last_name="Завучев", first_name="Гоша"
+    )
+    f.enroll(son, world.class_5a)
+    deputy = f.make_person(
+        world.school, roles=[Role.DEPUTY, Role.PARENT], login=False, last_name="Завучева", first_name="Ольга"
+    )
+    f.link_parent(deputy, son)
+    return son, deputy
+
+
+def test_class_teacher_cannot_issue_a_parent_code_for_staff(client, login, world):
+    """A login opens the whole person: a parent code from the class teacher would give the deputy's roles."""
+    _son, deputy = staff_parent(world)
+    login(world.class_teacher)
+    response = client.post(reverse("accounts:invite_issue", args=[deputy.pk]), {"role": "parent"})
+    assert response.status_code == 200
+    assert "only the school admin issues their code" in str(response.context["form"].errors)
+    assert not InviteCode.objects.filter(person=deputy).exists()
+    refusal = AuditEvent.objects.get(action="invite_refused", object_id=str(deputy.pk))
+    assert refusal.actor == world.class_teacher.user and refusal.school == world.school
+    # The admin may: their codes may open staff roles.
+    login(world.admin)
+    issued_code(client.post(reverse("accounts:invite_issue", args=[deputy.pk]), {"role": "parent"}))
+
+
+def test_class_slips_leave_out_a_parent_who_is_staff(client, login, world, tmp_path):
+    son, deputy = staff_parent(world)
+    login(world.class_teacher)
+    response = client.post(reverse("accounts:invite_class_slips", args=[world.class_5a.pk]))
+    assert response.status_code == 200
+    assert InviteCode.objects.filter(person=son).exists()
+    assert not InviteCode.objects.filter(person=deputy).exists()
+    assert AuditEvent.objects.filter(action="invite_refused", object_id=str(deputy.pk)).exists()
+    login(world.admin)
+    assert client.post(reverse("accounts:invite_class_slips", args=[world.class_5a.pk])).status_code == 200
+    assert InviteCode.objects.filter(person=deputy, revoked_at=None).exists()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actor import Actor
-from accounts.models import AuditEvent, InviteCode, Role, hash_code
+from accounts.models import AuditEvent, InviteCode, Role, StaffRole, hash_code
 from accounts.services.invites import issue_invite, redeem_invite
 from tests import factories as f
 
@@ -229,3 +229,49 @@ def test_join_pages_are_public(client):
     assert client.get(reverse("join:start")).status_code == 200
     response = client.get(reverse("join:account"))
     assert response.status_code == 200 and response.context["invite"] is None
+
+
+def class_teacher_actor(world):
+    return Actor(
+        user=world.class_teacher.user,
+        school=world.school,
+        person=world.class_teacher,
+        roles=frozenset({Role.TEACHER}),
+    )
+
+
+def test_a_parent_code_from_the_class_teacher_opens_no_staff_roles(client, world, newcomer):
+    """The person became deputy after the class teacher issued the parent code: redeeming it is refused."""
+    _invite, plain = issue_invite(actor=class_teacher_actor(world), person=newcomer, role=Role.PARENT)
+    StaffRole.objects.create(school=world.school, person=newcomer, role=Role.DEPUTY)
+    users = User.objects.count()
+    assert start(client, plain).status_code == 302
+    response = signup(client)
+    assert response.status_code == 200
+    assert "only the school admin issues their codes" in str(response.context["form"].errors)
+    assert nothing_changed(newcomer, users)
+    invite = InviteCode.objects.get(code_hash=hash_code(plain))
+    assert invite.used_at is None
+    assert AuditEvent.objects.filter(action="invite_refused", object_id=str(invite.pk)).exists()
+
+
+def test_the_same_code_from_the_admin_opens_the_staff_roles(client, world, newcomer, code):
+    StaffRole.objects.create(school=world.school, person=newcomer, role=Role.DEPUTY)
+    assert start(client, code).status_code == 302
+    assert signup(client).status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.user is not None
+
+
+def test_the_operator_login_is_never_linked_to_a_school_person(client, world, newcomer, code, operator):
+    client.force_login(operator)
+    assert start(client, code).status_code == 302
+    response = client.post(reverse("join:account"))
+    assert response.status_code == 200
+    assert "district operator" in str(response.context["form"].errors)
+    newcomer.refresh_from_db()
+    assert newcomer.user is None
+    invite = InviteCode.objects.get(code_hash=hash_code(code))
+    assert invite.used_at is None
+    refusal = AuditEvent.objects.get(action="invite_refused", object_id=str(invite.pk))
+    assert refusal.actor == operator and refusal.school == world.school
