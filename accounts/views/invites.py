@@ -33,6 +33,11 @@ def join_url() -> str:
     return settings.SITE_URL + reverse("join:start")
 
 
+def qr_payload(code: str) -> str:
+    """The join page's address with the code in its fragment (static/js/join.js fills the form from it)."""
+    return f"{join_url()}#{urlencode({'code': code})}"
+
+
 def slip_context(*, school, person, label, code, expires_at) -> dict:
     url = join_url()
     return {
@@ -42,7 +47,8 @@ def slip_context(*, school, person, label, code, expires_at) -> dict:
         "code": code,
         "expires_at": expires_at,
         "url": url,
-        "qr": qr_data_uri(f"{url}?{urlencode({'code': code})}"),
+        # In the fragment, which browsers never send: a query string would land in access logs.
+        "qr": qr_data_uri(qr_payload(code)),
     }
 
 

@@ -1,7 +1,8 @@
 """Joining with an invite code (R-ACC-1): a public page, then a login of one's own.
 
-Step one checks the typed code and keeps its hash in the session, so the code
-never travels in a URL after the first page. Step two creates the login (or,
+Step one checks the typed code (POSTed, or filled from the QR link's fragment
+by static JS) and keeps its hash in the session, so the code never travels in
+a URL the server sees. Step two creates the login (or,
 for someone already signed in, links the person to their current login).
 """
 
@@ -21,7 +22,7 @@ BACKEND = "accounts.auth.LockoutModelBackend"
 
 
 def _no_referrer(response):
-    # The first page may carry ?code=…: keep it out of Referer headers sent to other sites.
+    # Old slips' QR codes carried ?code=…: keep it out of Referer headers sent to other sites.
     # Not "no-referrer": browsers then send `Origin: null` with the form, and the CSRF check refuses it.
     response["Referrer-Policy"] = "same-origin"
     return response
@@ -35,7 +36,10 @@ def start(request):
             request.session[SESSION_KEY] = form.cleaned_data["invite"].code_hash
             return redirect("join:account")
     else:
-        form = JoinCodeForm(initial={"code": request.GET.get("code", "")})
+        # A code never comes from the query string (it would be in every access log): the slip's QR link
+        # carries it in the fragment, which static/js/join.js copies into the field; without JavaScript
+        # it is typed.
+        form = JoinCodeForm()
     return _no_referrer(render(request, "accounts/join/start.html", {"form": form}))
 
 

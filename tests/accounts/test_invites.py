@@ -243,7 +243,7 @@ def test_class_teacher_cannot_issue_a_parent_code_for_staff(client, login, world
     login(world.class_teacher)
     response = client.post(reverse("accounts:invite_issue", args=[deputy.pk]), {"role": "parent"})
     assert response.status_code == 200
-    assert "only the school admin issues their code" in str(response.context["form"].errors)
+    assert "код ему выдаёт только администратор школы" in str(response.context["form"].errors)
     assert not InviteCode.objects.filter(person=deputy).exists()
     refusal = AuditEvent.objects.get(action="invite_refused", object_id=str(deputy.pk))
     assert refusal.actor == world.class_teacher.user and refusal.school == world.school
@@ -263,3 +263,41 @@ def test_class_slips_leave_out_a_parent_who_is_staff(client, login, world, tmp_p
     login(world.admin)
     assert client.post(reverse("accounts:invite_class_slips", args=[world.class_5a.pk])).status_code == 200
     assert InviteCode.objects.filter(person=deputy, revoked_at=None).exists()
+
+
+QUERY_WITH_CODE = re.compile(r"\?[^\s\"'#]*code=", re.I)
+
+
+def test_the_issued_page_carries_the_code_in_no_query_string(client, login, world, settings):
+    """Access logs keep query strings: the QR link carries the code in the fragment, which no browser sends."""
+    from accounts.pdf import qr_data_uri
+
+    _a, _b, _c, mum, _dad = newcomers(world)
+    login(world.admin)
+    response = client.post(reverse("accounts:invite_issue", args=[mum.pk]), {"role": "parent"})
+    code = issued_code(response)
+    html = response.content.decode()
+    assert not QUERY_WITH_CODE.search(html)
+    join = settings.SITE_URL + reverse("join:start")
+    assert f'src="{qr_data_uri(f"{join}#code={code}")}"' in html
+    assert qr_data_uri(f"{join}?code={code}") not in html
+
+
+def test_the_slips_qr_codes_carry_the_code_in_the_fragment(client, login, world, monkeypatch, settings):
+    """Every QR payload printed on the slips: the join page with #code=…, never ?code=…."""
+    from accounts.views import invites
+
+    payloads = []
+    real = invites.qr_data_uri
+    monkeypatch.setattr(
+        invites, "qr_data_uri", lambda text, *a, **k: payloads.append(text) or real(text, *a, **k)
+    )
+    newcomers(world)
+    login(world.class_teacher)
+    assert client.post(reverse("accounts:invite_class_slips", args=[world.class_5a.pk])).status_code == 200
+    join = settings.SITE_URL + reverse("join:start")
+    assert len(payloads) == 4
+    for text in payloads:
+        assert "?" not in text and re.fullmatch(re.escape(join) + r"#code=" + CODE_RE.pattern[2:-2], text), (
+            text
+        )

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.actor import Actor
 from accounts.models import AuditEvent, InviteCode, Role, StaffRole, hash_code
@@ -68,8 +70,8 @@ def test_issue_through_the_views_then_join_end_to_end(client, login, world, newc
     plain = response.context["slip"]["code"]
     client.logout()
 
-    page = client.get(reverse("join:start"), {"code": plain})
-    assert page.status_code == 200 and plain in page.content.decode()  # prefilled from the QR link
+    page = client.get(reverse("join:start"))
+    assert page.status_code == 200 and 'name="code"' in page.content.decode()  # typed: works without JS
     step = start(client, plain)
     assert step.status_code == 302 and step["Location"] == reverse("join:account")  # no code in the URL
     form_page = client.get(reverse("join:account"))
@@ -248,7 +250,7 @@ def test_a_parent_code_from_the_class_teacher_opens_no_staff_roles(client, world
     assert start(client, plain).status_code == 302
     response = signup(client)
     assert response.status_code == 200
-    assert "only the school admin issues their codes" in str(response.context["form"].errors)
+    assert "коды сотрудникам выдаёт только администратор школы" in str(response.context["form"].errors)
     assert nothing_changed(newcomer, users)
     invite = InviteCode.objects.get(code_hash=hash_code(plain))
     assert invite.used_at is None
@@ -264,14 +266,26 @@ def test_the_same_code_from_the_admin_opens_the_staff_roles(client, world, newco
 
 
 def test_the_operator_login_is_never_linked_to_a_school_person(client, world, newcomer, code, operator):
+    # The operator must use two-factor: a session verified by a confirmed device (django-otp's session key).
+    device = TOTPDevice.objects.create(user=operator, name="phone", confirmed=True)
     client.force_login(operator)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     assert start(client, code).status_code == 302
     response = client.post(reverse("join:account"))
     assert response.status_code == 200
-    assert "district operator" in str(response.context["form"].errors)
+    assert "Вход оператора района" in str(response.context["form"].errors)
     newcomer.refresh_from_db()
     assert newcomer.user is None
     invite = InviteCode.objects.get(code_hash=hash_code(code))
     assert invite.used_at is None
     refusal = AuditEvent.objects.get(action="invite_refused", object_id=str(invite.pk))
     assert refusal.actor == operator and refusal.school == world.school
+
+
+def test_a_code_in_the_query_string_is_not_taken(client, code):
+    """Query strings end up in access logs: old links' ?code= is neither prefilled nor echoed."""
+    page = client.get(reverse("join:start"), {"code": code})
+    assert page.status_code == 200 and not page.context["form"]["code"].value()
+    assert 'src="/static/js/join.js"' in page.content.decode()  # fills the field from a #code= fragment
