@@ -269,3 +269,15 @@ def test_summer_homes(client, summer):
     deputy = home(client, "deputy")
     assert "11А · 2 полугодие" in text(block(deputy, "signed-printouts"))
     assert "учащихся с 1 сентября" in text(deputy)
+
+
+@only_summer
+@pytest.mark.parametrize("role", ["parent", "student", "class_teacher", "deputy", "director"])
+def test_summer_links_of_the_homes_open(client, summer, role):
+    """The diary and the signed printouts linked from the summer homes answer (the year ended is read-only)."""
+    page = home(client, role)
+    links = set(re.findall(r'href="(/(?:diary|school/reports/printouts)/[^"?#]*)', page))
+    links |= set(re.findall(r'href="([^"]*/printouts/\d+/)"', page))
+    assert links, role
+    for url in sorted(links):
+        assert client.get(url, follow=True).status_code == 200, url
