@@ -22,9 +22,9 @@ def deny(actor, reason: str):
     raise PermissionDenied(reason)
 
 
-def require(actor, rule, obj=None):
-    allowed = rule(actor) if obj is None else rule(actor, obj)
-    if not allowed:
+def require(actor, rule, *objs):
+    """Answer 403 (logged) unless `rule(actor, *objs)` allows."""
+    if not rule(actor, *objs):
         deny(actor, f"{rule.__module__}.{rule.__name__}")
 
 

@@ -273,7 +273,7 @@ def _course_period(actor, course_pk, period_pk):
     period = next((p for p in periods if p.pk == period_pk), None)
     if period is None:
         raise Http404
-    require(actor, rules.view_course_journal, course)
+    require(actor, rules.view_period_journal, course, period)
     return course, period, periods
 
 
@@ -283,6 +283,9 @@ def lessons_page(request, course_pk, period_pk):
     actor = request.actor
     course, period, periods = _course_period(actor, course_pk, period_pk)
     lessons = records.period_lessons(course, period)
+    shown = rules.lessons_shown(actor, course, period)
+    if shown is not None:  # a substitute: only the lessons they replaced (R-ACC-6)
+        lessons = [lesson for lesson in lessons if lesson.pk in shown]
     locked = policy.lock_note(actor, period)
     can_fill = (
         not course.year.is_read_only

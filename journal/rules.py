@@ -3,14 +3,21 @@
 | rule                      | admin | director | deputy | class teacher          | teacher     | substitute            | student | parent |
 |---------------------------|-------|----------|--------|------------------------|-------------|-----------------------|---------|--------|
 | open_journal              | yes   | yes      | yes    | yes                    | yes         | yes                   | –       | –      |
-| view_course_journal (obj) | yes   | yes      | yes    | every course of class  | own courses | courses substituted in| –       | –      |
+| view_course_journal (obj) | yes   | yes      | yes    | every course of class  | own courses | –                     | –       | –      |
+| view_period_journal (obj) | yes   | yes      | yes    | every course of class  | own courses | their lessons only ²  | –       | –      |
 | edit_lesson (obj)         | – ¹   | –        | –      | own courses only       | own courses | the substituted lesson| –       | –      |
 
 - "own courses": a `CourseTeacher` row of the course covering the lesson's
   date, or any date of the lesson's reporting period (a teacher who took the
   course over mid-period still completes the period's columns).
-- The substitute fills only the column(s) of the lesson they replaced
-  (`schedule.rules.may_fill_lesson`), nothing else of the course.
+- `view_course_journal` is the whole course: every period, the finals, the plan.
+- ² A substitute reads and fills the lessons they replaced and what the page
+  needs around them: the grid of such a period shows only those lessons'
+  columns (the students, the lessons' works, marks and attendance), without the
+  period's averages, which count the other lessons (`lessons_shown`); the
+  lesson list shows only those lessons. No other period, no finals, no plan
+  (R-ACC-6). The substitute fills only the column(s) of the lesson they
+  replaced (`schedule.rules.may_fill_lesson`).
 - ¹ The admin reads every journal, and the grid page shows it read-only; the
   save endpoint lets the admin through to the write policy
   (`journal.policy.ensure_can_write`), which decides and audits the override.
@@ -33,7 +40,7 @@ Final marks (R-F-1…5):
 
 | rule                        | admin | director | deputy | class teacher         | teacher     | substitute | student | parent |
 |-----------------------------|-------|----------|--------|-----------------------|-------------|------------|---------|--------|
-| view_finals (obj)           | yes   | yes      | yes    | courses of the class  | own courses | as view_course_journal | – | – |
+| view_finals (obj)           | yes   | yes      | yes    | courses of the class  | own courses | –          | –       | –      |
 | set_finals (obj)            | yes   | –        | –      | own courses           | own courses | –          | –       | –      |
 | control_finals              | yes   | yes      | yes    | –                     | –           | –          | –       | –      |
 | manage_period_locks         | yes   | –        | –      | –                     | –           | –          | –       | –      |
@@ -43,7 +50,8 @@ Final marks (R-F-1…5):
 - `read_homework`: a student of the lesson's group on the lesson's date, or
   that student's parent, reads the homework and its attachments (R-J-6).
 - `courses_visible_to(actor, year)` is the queryset twin of
-  `view_course_journal`; a test checks they agree.
+  `view_course_journal`, `substituted_periods(actor, year)` the twin of
+  `view_period_journal` for substitutes; a test checks they agree.
 
 Objects of another school answer 404 whatever the role (`get_in_school`).
 """
@@ -89,22 +97,48 @@ def leads_class_of(actor, course: Course) -> bool:
     return school_class is not None and is_class_teacher_of(actor, school_class)
 
 
+def replaced_lessons(actor, course: Course) -> dict[int, int]:
+    """The lessons of the course the actor substitutes in: lesson id → its reporting period's id
+    (loaded once per request)."""
+    if not _is_teacher(actor):
+        return {}
+    cache = actor.__dict__.setdefault("_journal_replaced", {})
+    if course.pk not in cache:
+        cache[course.pk] = dict(
+            Substitution.objects.filter(lesson__course=course, substitute=actor.person).values_list(
+                "lesson_id", "lesson__period_id"
+            )
+        )
+    return cache[course.pk]
+
+
 def substitutes_in(actor, course: Course) -> bool:
-    return (
-        _is_teacher(actor)
-        and Substitution.objects.filter(lesson__course=course, substitute=actor.person).exists()
-    )
+    return bool(replaced_lessons(actor, course))
 
 
 def view_course_journal(actor, course: Course) -> bool:
+    """Reads the whole journal of the course: every period, every lesson, the finals and the plan."""
     if course.school_id != getattr(actor.school, "pk", None):
         return False
-    return (
-        reads_everything(actor)
-        or teaches_course(actor, course)
-        or leads_class_of(actor, course)
-        or substitutes_in(actor, course)
+    return reads_everything(actor) or teaches_course(actor, course) or leads_class_of(actor, course)
+
+
+def view_period_journal(actor, course: Course, period) -> bool:
+    """Opens the grid and the lesson list of the course in `period`: whoever reads the whole course, or a
+    substitute of one of its lessons in that period (who then sees only those lessons, `lessons_shown`)."""
+    return view_course_journal(actor, course) or (
+        course.school_id == getattr(actor.school, "pk", None)
+        and period.pk in replaced_lessons(actor, course).values()
     )
+
+
+def lessons_shown(actor, course: Course, period) -> set[int] | None:
+    """The lessons of the course in `period` the actor's pages may show: None for all of them (whoever
+    reads the whole course), else the lessons the actor replaced (R-ACC-6). Ask after
+    `view_period_journal`, whose queries it reuses."""
+    if view_course_journal(actor, course):
+        return None
+    return {lesson for lesson, p in replaced_lessons(actor, course).items() if p == period.pk}
 
 
 def courses_visible_to(actor, year) -> QuerySet[Course]:
@@ -118,8 +152,21 @@ def courses_visible_to(actor, year) -> QuerySet[Course]:
     return courses.filter(
         Exists(CourseTeacher.objects.filter(course=OuterRef("pk"), teacher=person))
         | Q(group__school_class__class_teacher=person)
-        | Exists(Substitution.objects.filter(lesson__course=OuterRef("pk"), substitute=person))
     )
+
+
+def substituted_periods(actor, year) -> dict[int, set[int]]:
+    """Course id → the reporting periods of `year` in which the actor replaced one of its lessons (the
+    journal pages `view_period_journal` opens to a substitute)."""
+    if not _is_teacher(actor):
+        return {}
+    found: dict[int, set[int]] = {}
+    rows = Substitution.objects.filter(
+        school=actor.school, substitute=actor.person, lesson__year=year
+    ).values_list("lesson__course_id", "lesson__period_id")
+    for course_id, period_id in rows:
+        found.setdefault(course_id, set()).add(period_id)
+    return found
 
 
 def _assignment_overlapping_period(lesson: Lesson) -> Q:
@@ -155,7 +202,12 @@ def editable_lesson_ids(actor, course: Course, period, lesson_ids: list[int]) ->
 
 
 def view_lesson(actor, lesson: Lesson) -> bool:
-    return view_course_journal(actor, lesson.course) or edit_lesson(actor, lesson)
+    """Reads the lesson's page: whoever reads the whole course, and the lesson's own substitute."""
+    return view_course_journal(actor, lesson.course) or (
+        _is_teacher(actor)
+        and lesson.school_id == actor.school.pk
+        and Substitution.objects.filter(lesson=lesson, substitute=actor.person).exists()
+    )
 
 
 def fill_lesson_record(actor, lesson: Lesson) -> bool:

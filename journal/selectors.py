@@ -173,8 +173,12 @@ def _smallints(text: str) -> tuple[int, ...]:
     return value
 
 
-def grid(course: Course, period: ReportingPeriod) -> Grid:
-    """The mark grid of `course` in `period`: planned lessons by date and slot, in five queries; creates nothing."""
+def grid(course: Course, period: ReportingPeriod, only: set[int] | None = None) -> Grid:
+    """The mark grid of `course` in `period`: planned lessons by date and slot, in five queries; creates nothing.
+
+    `only`: the lessons to show (a substitute's, R-ACC-6); no other lesson is read, and the grid has no
+    averages, which count every lesson of the period.
+    """
     work_types = list(WorkType.objects.filter(school=course.school_id).order_by("position", "code"))
     types = {t.pk: t for t in work_types}
     default_type = next((t for t in work_types if t.is_default), work_types[0] if work_types else None)
@@ -190,6 +194,8 @@ def grid(course: Course, period: ReportingPeriod) -> Grid:
         .values_list("pk", "date", "slot")
         .annotate(works=works)
     )
+    if only is not None:
+        lessons = lessons.filter(pk__in=only)
     columns: list[GridColumn] = []
     work_ids: list[int] = []
     work_weights: dict[int, Decimal] = {}
@@ -241,7 +247,7 @@ def grid(course: Course, period: ReportingPeriod) -> Grid:
         students=list(students.values()),
         cells=cells,
         attendance=attendance,
-        averages=weighted_averages(cells, work_weights),
+        averages=weighted_averages(cells, work_weights) if only is None else {},
         work_types=work_types,
         default_type=default_type,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,7 +37,7 @@ def index(request):
     actor = request.actor
     year = ss.current_year(actor.school)
     today = ss.local_today(actor.school)
-    classes, chosen = [], None
+    classes, chosen, substituted = [], None, {}
     courses = Course.objects.none()
     if year is not None:
         visible = rules.courses_visible_to(actor, year).select_related("subject", "group__school_class")
@@ -46,12 +47,22 @@ def index(request):
                 chosen = get_in_school(actor, SchoolClass.objects.filter(year=year), pk=request.GET["class"])
                 courses = visible.filter(group__school_class=chosen)
         else:
-            courses = visible
+            # A substitute reaches the periods of the lessons they replaced, not the course (R-ACC-6).
+            substituted = rules.substituted_periods(actor, year)
+            courses = (
+                Course.objects.filter(school=actor.school, year=year)
+                .filter(Q(pk__in=visible.values("pk")) | Q(pk__in=list(substituted)))
+                .select_related("subject", "group__school_class")
+            )
     by_grade = _periods_by_grade(year) if year else {}
     rows = []
+    whole = set(visible.values_list("pk", flat=True)) if substituted else None
     for course in courses.order_by("group__grade", "group__name", "subject__position", "subject__name"):
         periods = by_grade.get(course.group.grade, [])
-        rows.append((course, periods, selectors.current_period(periods, today)))
+        full = whole is None or course.pk in whole
+        if not full:
+            periods = [p for p in periods if p.pk in substituted[course.pk]]
+        rows.append((course, periods, selectors.current_period(periods, today), full))
     return render(
         request,
         "journal/index.html",
@@ -79,8 +90,8 @@ def grid_page(request, course_pk, period_pk):
     period = next((p for p in periods if p.pk == period_pk), None)
     if period is None:
         raise Http404
-    require(actor, rules.view_course_journal, course)
-    grid = selectors.grid(course, period)
+    require(actor, rules.view_period_journal, course, period)
+    grid = selectors.grid(course, period, only=rules.lessons_shown(actor, course, period))
     editable = set()
     locked = policy.lock_note(actor, period)
     if not course.year.is_read_only and not locked:
@@ -106,6 +117,15 @@ def _error(message, status, **extra):
 
 def _messages(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
+
+
+def _reads_averages(actor, lesson) -> bool:
+    """The period's average counts every lesson of the course: not for a substitute (R-ACC-6). The course's
+    teacher on the lesson's date is known from the save's own query (`journal.write_context`)."""
+    checked = getattr(lesson, "teacher_checked", None)
+    if rules.reads_everything(actor) or (checked is not None and checked == (actor.person.pk, True)):
+        return True
+    return rules.view_course_journal(actor, lesson.course)
 
 
 @require_POST
@@ -156,7 +176,9 @@ def save_cell(request):
         return _error(str(exc) or _("This lesson is locked."), 403)
     except ValidationError as exc:
         return _error(_messages(exc), 400)
-    average = selectors.averages_of(lesson.course_id, lesson.period_id, [student.pk]).get(student.pk)
+    average = None
+    if _reads_averages(actor, lesson):
+        average = selectors.averages_of(lesson.course_id, lesson.period_id, [student.pk]).get(student.pk)
     return JsonResponse(
         {
             "ok": True,

@@ -6,7 +6,7 @@ import pytest
 
 from accounts.actor import load_actor
 from journal import rules
-from schedule.models import Course, CourseTeacher, Substitution
+from schedule.models import Course, CourseTeacher, ReportingPeriod, Substitution
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,30 @@ def test_courses_visible_to_agrees_with_view_course_journal(world, substituted, 
     assert set(rules.courses_visible_to(a, world.year).values_list("pk", flat=True)) == by_rule
 
 
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_substituted_periods_agree_with_view_period_journal(world, substituted, persona):
+    """The periods a substitute (and nobody who reads the whole course) opens."""
+    a = actor(getattr(world, persona))
+    courses = [c for c in Course.objects.filter(year=world.year) if not rules.view_course_journal(a, c)]
+    periods = list(ReportingPeriod.objects.filter(school=world.school))
+    by_rule = {(c.pk, p.pk) for c in courses for p in periods if rules.view_period_journal(a, c, p)}
+    found = rules.substituted_periods(a, world.year)
+    assert {(c.pk, p) for c in courses for p in found.get(c.pk, ())} == by_rule
+
+
+def test_the_substitute_reads_only_the_replaced_lesson_and_its_period(world, substituted):
+    a = actor(world.substitute)
+    other = f.make_lesson(world.math_5a, SEP + datetime.timedelta(days=1), 1)
+    next_quarter = ReportingPeriod.objects.get(scheme__year=world.year, scheme__kind="quarters", number=2)
+    assert rules.view_lesson(a, substituted) and not rules.view_lesson(a, other)
+    assert rules.view_period_journal(a, world.math_5a, substituted.period)
+    assert not rules.view_period_journal(a, world.math_5a, next_quarter)
+    assert rules.lessons_shown(a, world.math_5a, substituted.period) == {substituted.pk}
+    assert not rules.view_finals(a, world.math_5a) and not rules.view_plan(a, world.math_5a)
+    assert not rules.edit_plan(a, world.math_5a) and not rules.set_finals(a, world.math_5a)
+    assert rules.lessons_shown(actor(world.teacher), world.math_5a, substituted.period) is None
+
+
 def test_who_reads_which_course(world, substituted):
     readable = {
         p: {
@@ -58,7 +82,7 @@ def test_who_reads_which_course(world, substituted):
     assert readable["teacher"] == {"Математика 5А"}
     assert readable["class_teacher"] == {"Математика 5А", "Русский язык 5А"}  # the whole class, read
     assert readable["other_teacher"] == {"Математика 6Б"}  # 6Б's class teacher and its maths teacher
-    assert readable["substitute"] == {"Математика 5А"}
+    assert readable["substitute"] == set()  # one replaced lesson opens that lesson, not the course (R-ACC-6)
     assert readable["student"] == readable["parent"] == set()
 
 
