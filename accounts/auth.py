@@ -1,25 +1,29 @@
-"""Sign-in: case-insensitive logins, and the lock after repeated failures (R-ACC-9).
+"""Sign-in: case-insensitive logins, the throttle and the lock after repeated failures (R-ACC-9).
 
-Every login, failed login and lock is written to the audit trail. Failures
-are counted per login; after settings.LOGIN_FAILURE_LIMIT in a row the login
-is locked for settings.LOGIN_LOCK_MINUTES, and even the right password is
-refused until then.
+Every login, failed login, throttled attempt and lock is written to the audit trail. Before a
+password is checked, accounts.throttle may refuse the attempt (per login and address, per address,
+per login). Failures are counted per login in PostgreSQL; after settings.LOGIN_FAILURE_LIMIT in a
+row the login is locked for settings.LOGIN_LOCK_MINUTES, and even the right password is refused
+until then. An audit entry that cannot be written never undoes the count or the sign-in.
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.dispatch import receiver
 from django.utils import timezone
 from django_otp import user_has_device
 
-from . import audit
+from . import audit, throttle
 from .actor import Actor, people_of
+
+log = logging.getLogger(__name__)
 
 
 class LockoutModelBackend(ModelBackend):
@@ -64,6 +68,40 @@ def _ip(request):
     )
 
 
+def _audit(*args, **kwargs) -> None:
+    """An audit entry of a sign-in, in a savepoint: if it fails, the counts and the sign-in still stand."""
+    try:
+        with transaction.atomic():
+            audit.record(*args, **kwargs)
+    except DatabaseError:
+        log.exception("sign-in audit entry not written")
+
+
+def _unknown(username: str) -> dict:
+    """What the audit keeps of a login that does not exist: never the text (often a mistyped password)."""
+    return {"login": throttle.login_digest(username)}
+
+
+def throttled(request, username: str) -> throttle.Refusal | None:
+    """Whether this sign-in attempt must wait before its password is even checked; a refusal is audited."""
+    user = find_user(username)
+    refusal = throttle.check(username, _ip(request), user)
+    if refusal is not None:
+        _audit(
+            Actor(user=None, ip=_ip(request)),
+            "login_throttled",
+            user,
+            summary="" if user else "unknown login",
+            data={
+                "reason": refusal.reason,
+                "seconds": refusal.seconds,
+                **({} if user else _unknown(username)),
+            },
+            school=user.last_school if user else None,
+        )
+    return refusal
+
+
 @transaction.atomic
 def register_failure(user, request=None, reason="password") -> None:
     """Count a failed attempt; lock the login when the limit is reached."""
@@ -76,21 +114,24 @@ def register_failure(user, request=None, reason="password") -> None:
         user.failed_login_count = 0
         user.save(update_fields=["locked_until", "failed_login_count"])
         data["locked_until"] = user.locked_until.isoformat()
-    audit.record(Actor(user=None, ip=_ip(request)), "login_failed", user, data=data, school=user.last_school)
+    _audit(Actor(user=None, ip=_ip(request)), "login_failed", user, data=data, school=user.last_school)
 
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    user = find_user(credentials.get("username", ""))
+    username = credentials.get("username", "")
+    user = find_user(username)
+    throttle.record_failure(username, _ip(request), user)
     if user is None:
-        audit.record(
+        _audit(
             Actor(user=None, ip=_ip(request)),
             "login_failed",
-            summary=f"unknown login {credentials.get('username', '')!r}"[:200],
+            summary="unknown login",
+            data=_unknown(username),
         )
         return
     if user.is_locked():
-        audit.record(Actor(user=None, ip=_ip(request)), "login_refused_locked", user, school=user.last_school)
+        _audit(Actor(user=None, ip=_ip(request)), "login_refused_locked", user, school=user.last_school)
         return
     register_failure(user, request)
 
@@ -99,7 +140,8 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 def on_logged_in(sender, request, user, **kwargs):
     if user.failed_login_count or user.locked_until:
         get_user_model().objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-    audit.record(Actor(user=user, ip=_ip(request)), "login", user, school=user.last_school)
+    throttle.record_success(user.username, _ip(request))
+    _audit(Actor(user=user, ip=_ip(request)), "login", user, school=user.last_school)
     if request is not None and hasattr(request, "session"):
         # The middleware asks this once per session (see accounts.middleware._has_device).
         from .middleware import HAS_DEVICE

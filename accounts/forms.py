@@ -1,26 +1,39 @@
+import math
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils import timezone
-from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .auth import find_user
+from .auth import throttled
+
+
+def wait_message(seconds: int) -> str:
+    """The one refusal of a throttled sign-in, whatever its cause, so it never tells whether a login exists."""
+    if seconds < 60:
+        return ngettext(
+            "Too many failed sign-in attempts. Try again in %(count)d second.",
+            "Too many failed sign-in attempts. Try again in %(count)d seconds.",
+            seconds,
+        ) % {"count": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Too many failed sign-in attempts. Try again in %(count)d minute.",
+        "Too many failed sign-in attempts. Try again in %(count)d minutes.",
+        minutes,
+    ) % {"count": minutes}
 
 
 class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("Wrong login or password. Logins are not case-sensitive; passwords are."),
-        "locked": _("Too many failed attempts: sign-in for this login is paused until %(time)s."),
     }
 
     def clean(self):
-        user = find_user(self.cleaned_data.get("username", ""))
-        if user is not None and user.is_locked():
-            local = timezone.localtime(user.locked_until)
-            raise forms.ValidationError(
-                self.error_messages["locked"], code="locked", params={"time": time_format(local, "H:i")}
-            )
+        refusal = throttled(self.request, self.cleaned_data.get("username", ""))
+        if refusal is not None:
+            raise forms.ValidationError(wait_message(refusal.seconds), code="throttled")
         return super().clean()
 
 

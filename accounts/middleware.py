@@ -4,6 +4,7 @@ from django.urls import reverse
 from django_otp import user_has_device
 
 from .actor import load_actor
+from .audit import valid_ip
 
 # Paths a signed-in but not yet second-factor-verified user may still open.
 OTP_EXEMPT_PREFIXES = ("/static/", "/i18n/", "/accounts/logout/", "/accounts/2fa/", "/join/", "/favicon")
@@ -25,9 +26,21 @@ def _has_device(request, user) -> bool:
 
 
 def client_ip(request) -> str | None:
-    if settings.SECURE_PROXY_SSL_HEADER and request.META.get("HTTP_X_FORWARDED_FOR"):
-        return request.META["HTTP_X_FORWARDED_FOR"].split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+    """The client's address: the one the last of settings.TRUSTED_PROXY_COUNT proxies saw.
+
+    Each trusted proxy appends the address it received the request from to X-Forwarded-For, so
+    only the last TRUSTED_PROXY_COUNT values are theirs; everything to the left of them is the
+    client's own claim. A header shorter than that, or a value that is not an address, means the
+    chain is not what the deployment declared: the socket's address is used instead.
+    """
+    remote = valid_ip(request.META.get("REMOTE_ADDR"))
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if len(hops) < count:
+        return remote
+    return valid_ip(hops[-count]) or remote
 
 
 class SchoolMiddleware:

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "ejournal.limits.RequestBodyLimitMiddleware",  # before CSRF, the first to read a body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -121,7 +122,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -131,9 +132,15 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# R-ACC-9: failed logins lock the account for a while.
-LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+# R-ACC-9, issue 14: sign-in is slowed per login and address, capped per address, and a login is
+# locked only after many failures (accounts/throttle.py), so nobody can lock someone else out cheaply.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "50"))
 LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+LOGIN_PAIR_FREE_FAILURES = int(os.environ.get("LOGIN_PAIR_FREE_FAILURES", "3"))
+LOGIN_PAIR_DELAY_SECONDS = int(os.environ.get("LOGIN_PAIR_DELAY_SECONDS", "30"))
+LOGIN_PAIR_DELAY_MAX_SECONDS = int(os.environ.get("LOGIN_PAIR_DELAY_MAX_SECONDS", "900"))
+LOGIN_ADDRESS_LIMIT = int(os.environ.get("LOGIN_ADDRESS_LIMIT", "100"))
+LOGIN_ADDRESS_WINDOW_MINUTES = int(os.environ.get("LOGIN_ADDRESS_WINDOW_MINUTES", "15"))
 INVITE_CODE_DAYS = int(os.environ.get("INVITE_CODE_DAYS", "30"))
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Ejournal")
 
@@ -165,6 +172,9 @@ if TESTING:
     _redis = urlsplit(REDIS_URL)
     _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
     REDIS_URL = _redis._replace(path=f"/{int(_redis.path.strip('/') or 0) + _worker}").geturl()
+# Per-address and per-pair sign-in counters; when this Redis is down only the login's count in
+# PostgreSQL applies (accounts/throttle.py).
+LOGIN_THROTTLE_REDIS_URL = os.environ.get("LOGIN_THROTTLE_REDIS_URL", REDIS_URL)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 # Sessions are read from Redis and written through to PostgreSQL: no session query per request,
 # and a Redis restart only costs a database read.
@@ -253,6 +263,16 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# How many reverse proxies stand in front of gunicorn, each appending to X-Forwarded-For; the client's
+# address is the one the last of them saw (accounts.middleware.client_ip). 0: the socket's address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Request bodies larger than these are refused with 413 before anything reads them
+# (ejournal/limits.py); the reverse proxy (deploy/Caddyfile) refuses the same sizes first.
+REQUEST_BODY_MAX = int(os.environ.get("REQUEST_BODY_MAX", str(3 * 2**20)))
+REQUEST_BODY_LIMITS = {
+    "journal:add_attachment": 11 * 2**20,  # a 10 MB homework file (journal.records.MAX_FILE_SIZE)
+    "reports:verify": 31 * 2**20,  # a 30 MB printout PDF (reports.verification.MAX_UPLOAD)
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"

@@ -240,3 +240,12 @@ def celery_broker_unreachable():
     yield
     app.conf.broker_url = saved
     app._after_fork()
+
+
+@pytest.fixture(autouse=True)
+def _sign_in_throttle():
+    """Sign-in counters in Redis (accounts/throttle.py) start empty: every test signs in from 127.0.0.1 at
+    the same moment of the clock, so one test's failures would otherwise slow the next test's sign-ins."""
+    from accounts import throttle
+
+    throttle.forget_all()

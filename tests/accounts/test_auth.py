@@ -67,10 +67,37 @@ def test_repeated_failures_lock_the_login_even_for_the_right_password(client, wo
     assert user.failed_login_count == 0 and user.locked_until is None
 
 
-def test_unknown_login_is_refused_and_logged(client, world):
-    response = sign_in(client, "nobody-here", PASSWORD)
+def test_unknown_login_is_refused_and_logged_without_its_text(client, world):
+    """A login typed at sign-in is often a password typed in the wrong box: the audit keeps a keyed hash.
+
+    Before: the summary held the typed text verbatim ("unknown login 'Kotik-na-okne-77'")."""
+    response = sign_in(client, "Kotik-na-okne-77", PASSWORD)
     assert response.status_code == 200
-    assert AuditEvent.objects.filter(action="login_failed", summary__contains="nobody-here").exists()
+    event = AuditEvent.objects.get(action="login_failed")
+    assert "kotik" not in (event.summary + str(event.data)).lower()
+    # The same text (in any case) gives the same digest, so repeated attempts can still be told apart.
+    sign_in(client, " KOTIK-na-okne-77", PASSWORD)
+    sign_in(client, "another-typo", PASSWORD)
+    digests = list(
+        AuditEvent.objects.filter(action="login_failed").order_by("pk").values_list("data__login", flat=True)
+    )
+    assert digests[0] == digests[1] != digests[2] and len(digests[0]) == 20
+
+
+def test_passwords_shorter_than_twelve_or_common_are_refused(client, world):
+    """ASVS 2.1.1: at least 12 characters; the common-password list still applies. Before: 8 were enough."""
+    client.force_login(world.parent.user)
+    url = reverse("accounts:password_change")
+    short = client.post(
+        url, {"old_password": PASSWORD, "new_password1": "Kot-na-ok-7", "new_password2": "Kot-na-ok-7"}
+    )
+    assert short.status_code == 200 and short.context["form"].errors["new_password2"]
+    common = client.post(
+        url, {"old_password": PASSWORD, "new_password1": "password1234", "new_password2": "password1234"}
+    )
+    assert common.status_code == 200 and common.context["form"].errors["new_password2"]
+    world.parent.user.refresh_from_db()
+    assert world.parent.user.check_password(PASSWORD)
 
 
 def test_totp_setup_then_sign_in_with_code_and_backup_code(client, world):
