@@ -24,10 +24,10 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from accounts import xlsx
 from accounts.models import AuditEvent, Person
 from schedule.models import AcademicYear, SchoolClass
 
@@ -349,23 +349,21 @@ def write_workbook(rows: Iterable[LogRow], out) -> int:
     bold = Font(bold=True)
     head = []
     for title, _width in columns:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font, cell.fill = bold, HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        head.append(cell)
-    ws.append(head)
+        head.append(
+            xlsx.cell(
+                ws, title, font=bold, fill=HEAD_FILL, alignment=Alignment(wrap_text=True, vertical="top")
+            )
+        )
+    xlsx.append(ws, head)
     count = 0
     for row in rows:
         values = xlsx_values(row)
-        when = WriteOnlyCell(ws, value=values[1])
-        when.number_format = "DD.MM.YYYY HH:MM:SS"
-        day = WriteOnlyCell(ws, value=values[8])
-        day.number_format = "DD.MM.YYYY"
-        values[1], values[8] = when, day
-        ws.append(values)
+        values[1] = xlsx.cell(ws, values[1], number_format="DD.MM.YYYY HH:MM:SS")
+        values[8] = xlsx.cell(ws, values[8], number_format="DD.MM.YYYY")
+        xlsx.append(ws, values)
         count += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    wb.save(out)
+    xlsx.save(wb, out)
     return count
 
 

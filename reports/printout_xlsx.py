@@ -8,10 +8,11 @@ year summary sheet has the students × subjects table instead.
 
 from __future__ import annotations
 
-import io
 import re
 
 from django.utils.translation import gettext as _
+
+from accounts import xlsx
 
 from .models import Step
 from .printout_pdf import pretty_code
@@ -43,7 +44,6 @@ def _signed(signature) -> str:
 def workbook(printout, signatures) -> bytes:
     """The XLSX bytes of `printout` with the sign-off steps done so far."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
     data = printout.data
@@ -56,12 +56,7 @@ def workbook(printout, signatures) -> bytes:
     used: set[str] = set()
 
     def cell(sheet, value, font=None, alignment=None):
-        c = WriteOnlyCell(sheet, value=value)
-        if font:
-            c.font = font
-        if alignment:
-            c.alignment = alignment
-        return c
+        return xlsx.cell(sheet, value, font=font, alignment=alignment)
 
     # Title
     sheet = book.create_sheet(_sheet_title(_("Title"), used))
@@ -70,48 +65,52 @@ def workbook(printout, signatures) -> bytes:
     sheet.column_dimensions["C"].width = 16
     sheet.column_dimensions["D"].width = 40
     heading = _("Summary sheet of final marks") if data["kind"] == "year" else _("Class journal: paper copy")
-    sheet.append([cell(sheet, heading, big)])
-    sheet.append([_("School"), data["school"]])
-    sheet.append([_("Class"), data["class"]])
-    sheet.append([_("Academic year"), data["year"]])
+    xlsx.append(sheet, [cell(sheet, heading, big)])
+    xlsx.append(sheet, [_("School"), data["school"]])
+    xlsx.append(sheet, [_("Class"), data["class"]])
+    xlsx.append(sheet, [_("Academic year"), data["year"]])
     if data.get("period"):
-        sheet.append([_("Reporting period"), f"{data['period']} ({data['starts']} – {data['ends']})"])
-    sheet.append([_("Class teacher"), data.get("class_teacher_full") or "—"])
-    sheet.append([_("Verification code"), pretty_code(printout.code)])
-    sheet.append([])
-    sheet.append(
-        [cell(sheet, t, bold) for t in (_("Subject"), _("Teachers"), _("Class or group"), _("Sign-off"))]
+        xlsx.append(sheet, [_("Reporting period"), f"{data['period']} ({data['starts']} – {data['ends']})"])
+    xlsx.append(sheet, [_("Class teacher"), data.get("class_teacher_full") or "—"])
+    xlsx.append(sheet, [_("Verification code"), pretty_code(printout.code)])
+    xlsx.append(sheet, [])
+    xlsx.append(
+        sheet,
+        [cell(sheet, t, bold) for t in (_("Subject"), _("Teachers"), _("Class or group"), _("Sign-off"))],
     )
     for c in data["courses"]:
-        sheet.append(
+        xlsx.append(
+            sheet,
             [
                 c["subject"],
                 ", ".join(c["teachers"]) or "—",
                 c["group"],
                 _signed(by_course.get(c["course_id"])),
-            ]
+            ],
         )
-    sheet.append([])
+    xlsx.append(sheet, [])
     for label, step in (
         (_("Class teacher"), Step.CLASS_TEACHER),
         (_("Deputy director"), Step.DEPUTY),
         (_("Director"), Step.DIRECTOR),
     ):
-        sheet.append([label, _signed(steps.get(step)) or "—"])
+        xlsx.append(sheet, [label, _signed(steps.get(step)) or "—"])
 
     if data["kind"] == "year":
         sheet = book.create_sheet(_sheet_title(_("Year marks"), used))
         sheet.column_dimensions["B"].width = 36
         sheet.freeze_panes = "C2"
-        sheet.append(
+        xlsx.append(
+            sheet,
             [
                 cell(sheet, t, bold)
                 for t in [_("No."), _("Student"), *[s["subject"] for s in data["subjects"]], _("Avg.")]
-            ]
+            ],
         )
         for n, row in enumerate(data["rows"], start=1):
-            sheet.append(
-                [n, row["name"], *[int(v) if v else None for v in row["cells"]], row["average"] or None]
+            xlsx.append(
+                sheet,
+                [n, row["name"], *[int(v) if v else None for v in row["cells"]], row["average"] or None],
             )
     else:
         for page in data["courses"]:
@@ -119,35 +118,48 @@ def workbook(printout, signatures) -> bytes:
             sheet.column_dimensions["B"].width = 36
             sheet.freeze_panes = "C3"
             columns = page["columns"]
-            sheet.append(
+            xlsx.append(
+                sheet,
                 [cell(sheet, _("No."), bold), cell(sheet, _("Student"), bold)]
                 + [cell(sheet, c[0] if c[2] else "", bold) for c in columns]
-                + [cell(sheet, _("Avg."), bold), cell(sheet, _("Final"), bold)]
+                + [cell(sheet, _("Avg."), bold), cell(sheet, _("Final"), bold)],
             )
-            sheet.append(["", ""] + [c[1] for c in columns] + ["", ""])
+            xlsx.append(sheet, ["", ""] + [c[1] for c in columns] + ["", ""])
             for n, row in enumerate(page["rows"], start=1):
                 values = [
                     "×" if v is None else (int(v) if v in ("2", "3", "4", "5") else v or None)
                     for v in row["cells"]
                 ]
                 final = int(row["final"]) if row["final"] else None
-                sheet.append([n, row["name"], *values, row["average"] or None, final])
-            sheet.append([])
-            sheet.append([cell(sheet, _("Topics and homework"), bold)])
-            sheet.append(
-                [cell(sheet, t, bold) for t in (_("No."), _("Date"), _("Topic of the lesson"), _("Homework"))]
+                xlsx.append(sheet, [n, row["name"], *values, row["average"] or None, final])
+            xlsx.append(sheet, [])
+            xlsx.append(sheet, [cell(sheet, _("Topics and homework"), bold)])
+            xlsx.append(
+                sheet,
+                [
+                    cell(sheet, t, bold)
+                    for t in (_("No."), _("Date"), _("Topic of the lesson"), _("Homework"))
+                ],
             )
             for n, (date, _slot, topic, homework) in enumerate(page["topics"], start=1):
-                sheet.append([n, date, cell(sheet, topic, None, wrap), cell(sheet, homework, None, wrap)])
-            sheet.append([])
-            sheet.append(
-                [_("Subject teacher"), ", ".join(page["teachers"]), _signed(by_course.get(page["course_id"]))]
+                xlsx.append(
+                    sheet, [n, date, cell(sheet, topic, None, wrap), cell(sheet, homework, None, wrap)]
+                )
+            xlsx.append(sheet, [])
+            xlsx.append(
+                sheet,
+                [
+                    _("Subject teacher"),
+                    ", ".join(page["teachers"]),
+                    _signed(by_course.get(page["course_id"])),
+                ],
             )
         attendance = data["attendance"]
         sheet = book.create_sheet(_sheet_title(_("Attendance"), used))
         sheet.column_dimensions["B"].width = 36
         sheet.freeze_panes = "C2"
-        sheet.append(
+        xlsx.append(
+            sheet,
             [
                 cell(sheet, t, bold)
                 for t in [
@@ -159,14 +171,12 @@ def workbook(printout, signatures) -> bytes:
                     _("excused"),
                     _("unexcused"),
                 ]
-            ]
+            ],
         )
         for n, row in enumerate(attendance["rows"], start=1):
-            sheet.append([n, row["name"], *row["figures"]])
-        sheet.append(["", cell(sheet, _("Class total"), bold), *attendance["totals"]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+            xlsx.append(sheet, [n, row["name"], *row["figures"]])
+        xlsx.append(sheet, ["", cell(sheet, _("Class total"), bold), *attendance["totals"]])
+    return xlsx.save(book)
 
 
 def file_name(printout) -> str:

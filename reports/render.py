@@ -10,7 +10,6 @@ a secretary can sum them again in a spreadsheet.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -214,6 +213,8 @@ def xlsx_bytes(data: ReportData, school_name: str) -> bytes:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
+    from accounts import xlsx
+
     thin = Side(style="thin", color="A0A7B4")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     head_fill = PatternFill("solid", fgColor="E8F0FC")
@@ -232,7 +233,7 @@ def xlsx_bytes(data: ReportData, school_name: str) -> bytes:
         if len(data.tables) > 1:
             lines.append(table.title)
         for i, line in enumerate(lines, start=1):
-            cell = ws.cell(row=i, column=1, value=line)
+            cell = xlsx.put(ws, i, 1, line)
             cell.font = Font(bold=i <= 2, size=13 if i == 2 else 11)
         row = len(lines) + 2
         top = row
@@ -240,7 +241,7 @@ def xlsx_bytes(data: ReportData, school_name: str) -> bytes:
         depth = 2 if grouped else 1
 
         def head(r, k, title, span=1, rows=1, ws=ws):
-            cell = ws.cell(row=r, column=k, value=title)
+            cell = xlsx.put(ws, r, k, title)
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             for kk in range(k, k + span):
@@ -271,7 +272,7 @@ def xlsx_bytes(data: ReportData, school_name: str) -> bytes:
             *([(table.totals, True)] if table.totals else []),
         ]:
             for k, (value, column) in enumerate(zip(values, table.columns, strict=True), start=1):
-                cell = ws.cell(row=row, column=k, value=_xlsx_value(value, column))
+                cell = xlsx.put(ws, row, k, _xlsx_value(value, column))
                 cell.border = box
                 if column.kind in XLSX_FORMATS and not isinstance(cell.value, str):
                     cell.number_format = XLSX_FORMATS[column.kind]
@@ -284,7 +285,7 @@ def xlsx_bytes(data: ReportData, school_name: str) -> bytes:
                     cell.fill = total_fill
             row += 1
         if table.note:
-            ws.cell(row=row + 1, column=1, value=table.note).font = Font(italic=True, size=9)
+            xlsx.put(ws, row + 1, 1, table.note).font = Font(italic=True, size=9)
         for k, column in enumerate(table.columns, start=1):
             w = XLSX_WIDTHS[column.kind]
             if column.kind == "int" and column.title in ("№", _("No.")):
@@ -300,11 +301,9 @@ def xlsx_bytes(data: ReportData, school_name: str) -> bytes:
         if data.signers and n == len(data.tables):
             row += 3
             for role, person in data.signers:
-                ws.cell(row=row, column=1, value=f"{role}: ____________ {person}")
+                xlsx.put(ws, row, 1, f"{role}: ____________ {person}")
                 row += 2
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx.save(wb)
 
 
 def _xlsx_value(value, column: Column):

@@ -7,16 +7,15 @@ Set up to print on one A4 landscape page.
 
 from __future__ import annotations
 
-import io
-
 from django.http import HttpResponse
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
+
+from accounts import xlsx
 
 from .weeks import Week, WeekLesson
 
@@ -78,15 +77,7 @@ def week_workbook(
     ws.freeze_panes = "C4"
 
     def cell(value, *, font=None, alignment=WRAP, border=BOX, fill=None):
-        c = WriteOnlyCell(ws, value=value)
-        c.alignment = alignment
-        if font:
-            c.font = font
-        if border:
-            c.border = border
-        if fill:
-            c.fill = fill
-        return c
+        return xlsx.cell(ws, value, font=font, alignment=alignment, border=border, fill=fill)
 
     period = _("%(title)s, week %(first)s – %(last)s") % {
         "title": title,
@@ -128,9 +119,7 @@ def week_workbook(
         ws.append(values)
     if week.is_empty:
         ws.append([cell(_("No lessons this week."), border=None)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx.save(wb)
 
 
 def week_response(week: Week, *, school_name: str, title: str, kind: str, filename: str, person_id=None):
