@@ -98,3 +98,41 @@ def test_an_audit_write_that_fails_never_breaks_a_sign_in(client, world, behind_
 
     event = audit.record(Actor(user=None, ip="999.1.1.1"), "login_failed", summary="x")
     assert event.ip is None
+
+
+# Request-size caps in Django itself (ejournal/limits.py), behind the proxy's
+
+
+def test_the_public_verification_page_refuses_an_oversized_body_before_reading_it(client):
+    """Before: a POST declaring gigabytes went to the multipart parser (and to a temporary file)."""
+    url = reverse("reports:verify", kwargs={"code": "ABCDEFGHJK"})
+    response = client.post(url, {"sha256": "0" * 64}, CONTENT_LENGTH=str(5 * 2**30))
+    assert response.status_code == 413
+    assert response.content.decode() == "Запрос слишком велик (здесь не больше 31 МБ)."
+
+
+def test_a_real_body_over_the_urls_limit_is_refused_and_one_under_it_reaches_the_view(settings, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.REQUEST_BODY_LIMITS = {"reports:verify": 64 * 1024}
+    url = reverse("reports:verify", kwargs={"code": "ABCDEFGHJK"})
+    big = client.post(url, {"file": SimpleUploadedFile("copy.pdf", b"%PDF" + b"x" * 70_000)})
+    assert big.status_code == 413
+    small = client.post(url, {"file": SimpleUploadedFile("copy.pdf", b"%PDF" + b"x" * 50_000)})
+    assert small.status_code == 404  # the view answered: no printout has this code
+
+
+def test_every_other_url_has_the_small_default(settings, client, world):
+    settings.REQUEST_BODY_MAX = 1024
+    response = client.post(
+        reverse("accounts:login"), {"username": world.teacher.user.username, "password": "x" * 2000}
+    )
+    assert response.status_code == 413
+    user = world.teacher.user
+    user.refresh_from_db()
+    assert user.failed_login_count == 0  # refused before the form or the password check ran
+
+
+def test_a_length_that_is_not_a_number_is_a_bad_request(client):
+    url = reverse("reports:verify", kwargs={"code": "ABCDEFGHJK"})
+    assert client.post(url, {"sha256": "0" * 64}, CONTENT_LENGTH="lots").status_code == 400
