@@ -1,28 +1,15 @@
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import reverse
-from django_otp import user_has_device
 
+from . import second_factor
 from .actor import load_actor
 from .audit import valid_ip
 
-# Paths a signed-in but not yet second-factor-verified user may still open.
+# Paths a login that must change its password may still open (the second factor: accounts.second_factor).
 OTP_EXEMPT_PREFIXES = ("/static/", "/i18n/", "/accounts/logout/", "/accounts/2fa/", "/join/", "/favicon")
 
 
-HAS_DEVICE = "_otp_has_device"
-
-
-def _has_device(request, user) -> bool:
-    """Whether the unverified user has a confirmed second factor, asked once per session.
-
-    A device set up in this session verifies the session at once; one set up
-    elsewhere applies from the next sign-in (the answer is cached in the session).
-    """
-    known = request.session.get(HAS_DEVICE)
-    if known is None:
-        known = request.session[HAS_DEVICE] = user_has_device(user, confirmed=True)
-    return known
+HAS_DEVICE = second_factor.HAS_DEVICE
 
 
 def client_ip(request) -> str | None:
@@ -46,8 +33,8 @@ def client_ip(request) -> str | None:
 class SchoolMiddleware:
     """Sets `request.actor` (user, current school, person, roles) and enforces two-factor sign-in.
 
-    A user with a confirmed second factor must pass it after the password; staff
-    of a school that makes it mandatory must set one up before anything else.
+    A session that must first pass or set up a second factor opens nothing else
+    (accounts.second_factor.gate).
     """
 
     def __init__(self, get_response):
@@ -56,16 +43,8 @@ class SchoolMiddleware:
     def __call__(self, request):
         user = request.user
         request.actor = load_actor(user, request.session.get("school_id"), client_ip(request))
-        if (
-            user.is_authenticated
-            and not user.is_verified()
-            and not request.path.startswith(OTP_EXEMPT_PREFIXES)
-        ):
-            if _has_device(request, user):
-                return redirect(f"{reverse('accounts:otp_verify')}?next={request.get_full_path()}")
-            actor = request.actor
-            if actor.school and actor.school.require_staff_2fa and actor.is_staff_member:
-                return redirect("accounts:otp_setup")
+        if user.is_authenticated and (answer := second_factor.gate(request)) is not None:
+            return answer
         if (
             user.is_authenticated
             and user.must_change_password

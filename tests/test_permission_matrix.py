@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import AuditEvent
 from tests import matrix
+from tests.factories import verified_login
 from tests.matrix import ROLES, Row
 
 # URL names outside the matrix on purpose, with the reason.
@@ -130,7 +131,7 @@ def client_for(role, world, other_world, client, operator):
     if role == "outsider":
         client.force_login(other_world.admin.user)
     elif role == "operator":
-        client.force_login(operator)
+        verified_login(client, operator)  # the operator must use two-factor (accounts/second_factor.py)
     else:
         client.force_login(getattr(world, role).user)
     return client

@@ -15,6 +15,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .. import second_factor
 from ..access import deny
 from ..auth import register_failure
 from ..forms import LoginForm, SchoolChoiceForm, TokenForm
@@ -91,15 +92,26 @@ def otp_verify(request):
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _safe_next(request, "")})
 
 
+def _second_factor_passed(view):
+    """Pages that change or show a second factor: a login that has one must have passed it in this session."""
+
+    def wrapped(request, *args, **kwargs):
+        return second_factor.passed_or_none(request) or view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
 @_signed_in
+@_second_factor_passed
 def otp_setup(request):
     """Connect an authenticator app: scan the QR code, type the code it shows."""
-    device = security_service.pending_totp_device(request.user)
+    device = security_service.pending_totp_device(request.user, fresh=request.method == "GET")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = security_service.confirm_totp(
-                actor=request.actor, device=device, token=form.cleaned_data["token"]
+                actor=request.actor, device=device, token=form.cleaned_data["token"], request=request
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -116,11 +128,14 @@ def otp_setup(request):
 
 
 @_signed_in
+@_second_factor_passed
 def backup_codes(request):
     if not request.user.is_verified():
         return redirect("accounts:security")
     if request.method == "POST":
-        codes = security_service.regenerate_backup_codes(actor=request.actor, user=request.user)
+        codes = security_service.regenerate_backup_codes(
+            actor=request.actor, user=request.user, request=request
+        )
         return render(request, "accounts/backup_codes.html", {"codes": codes, "fresh": True})
     left = StaticToken.objects.filter(device__user=request.user).count()
     return render(request, "accounts/backup_codes.html", {"left": left})
@@ -128,9 +143,10 @@ def backup_codes(request):
 
 @_signed_in
 @require_POST
+@_second_factor_passed
 def otp_disable(request):
     try:
-        security_service.disable_two_factor(actor=request.actor, user=request.user)
+        security_service.disable_two_factor(actor=request.actor, user=request.user, request=request)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -147,11 +163,7 @@ def security(request):
         {
             "has_totp": user_has_device(user, confirmed=True),
             "backup_left": StaticToken.objects.filter(device__user=user).count(),
-            "required": bool(
-                request.actor.school
-                and request.actor.school.require_staff_2fa
-                and request.actor.is_staff_member
-            ),
+            "required": second_factor.required(user),
         },
     )
 

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import InviteCode, Person, Role, School, hash_code
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ FORM = {
 
 
 def test_operator_creates_school_with_first_admin_code(client, operator):
-    client.force_login(operator)
+    f.verified_login(client, operator)
     response = client.post(reverse("accounts:operator_school_create"), FORM)
     assert response.status_code == 200
     code = response.context["code"]
@@ -44,7 +45,7 @@ def test_operator_creates_school_with_first_admin_code(client, operator):
     ],
 )
 def test_bad_input_is_refused_next_to_the_field(client, operator, field, value):
-    client.force_login(operator)
+    f.verified_login(client, operator)
     response = client.post(reverse("accounts:operator_school_create"), {**FORM, field: value})
     assert response.status_code == 200
     assert response.context["form"].errors[field]
@@ -52,7 +53,7 @@ def test_bad_input_is_refused_next_to_the_field(client, operator, field, value):
 
 
 def test_duplicate_school_code_is_refused(client, operator, world):
-    client.force_login(operator)
+    f.verified_login(client, operator)
     response = client.post(reverse("accounts:operator_school_create"), {**FORM, "slug": world.school.slug})
     assert response.context["form"].errors["slug"]
     assert School.objects.filter(slug=world.school.slug).count() == 1

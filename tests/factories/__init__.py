@@ -230,3 +230,18 @@ def make_lesson(course, date, slot=1, *, teacher=None, room=None, bells=BELLS, *
         ends=datetime.time.fromisoformat(b),
         **kw,
     )
+
+
+def verified_login(client, user):
+    """Sign the test client in as `user` past the second factor (a confirmed authenticator, made if missing)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="authenticator", confirmed=True
+    )
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

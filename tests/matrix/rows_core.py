@@ -2,7 +2,8 @@
 
 Sign-in, two-factor, password and school choice are about the signed-in login itself
 (accounts/rules.py "own_security"): every login may post them, anonymous visitors are
-sent to sign in. Creating a school is the district operator's alone (403 for everyone
+sent to sign in. The operator's session has passed two-factor (they must use it); what a
+session that has not passed it may open is tests/accounts/test_two_factor.py's. Creating a school is the district operator's alone (403 for everyone
 else, logged).
 """
 
@@ -90,7 +91,7 @@ ROWS = [
         method="post",
         data=pending_authenticators,
         expect={r: 200 for r in SIGNED_IN},
-        state=lambda w: sorted(TOTPDevice.objects.filter(confirmed=True).values_list("user", flat=True)),
+        state=lambda w: sorted(TOTPDevice.objects.filter(confirmed=True).values_list("user", "key")),
         changed_by=SIGNED_IN,
         note="the right code: the login's authenticator is confirmed, the backup codes are shown",
     ),
@@ -104,17 +105,24 @@ ROWS = [
     ),
     Row(
         "accounts:backup_codes",
-        expect={**{r: 302 for r in EVERY_SIGNED_IN}, "operator": 302},
-        note="only after two-factor sign-in; otherwise back to the security page",
+        expect={**{r: 302 for r in EVERY_SIGNED_IN}, "operator": 200},
+        note="only after two-factor sign-in (the operator's, who must use it); otherwise back to the security page",
     ),
     Row(
         "accounts:backup_codes",
         method="post",
-        expect={r: 302 for r in SIGNED_IN},
+        expect={**{r: 302 for r in EVERY_SIGNED_IN}, "operator": 200},
         state=lambda w: StaticToken.objects.count(),
+        changed_by=frozenset({"operator"}),
         note="new codes only after two-factor sign-in; otherwise back to the security page, none made",
     ),
-    Row("accounts:otp_disable", method="post", expect={**{r: 302 for r in EVERY_SIGNED_IN}, "operator": 302}),
+    Row(
+        "accounts:otp_disable",
+        method="post",
+        expect={**{r: 302 for r in EVERY_SIGNED_IN}, "operator": 302},
+        state=lambda w: sorted(TOTPDevice.objects.filter(confirmed=True).values_list("user", flat=True)),
+        note="the others have none to turn off; the operator must keep theirs (the message says so)",
+    ),
     Row("accounts:security", expect={**EVERY_SIGNED_IN, "operator": 200}),
     Row("accounts:password_change", expect={**EVERY_SIGNED_IN, "operator": 200}),
     Row(
