@@ -3,7 +3,12 @@
 - `school_view(rule)`: sign-in required, a current school required, then the
   rule (a function `rule(actor) -> bool`) must allow; otherwise 403, logged.
 - `get_in_school(actor, queryset, **lookup)`: an object of another school, or
-  one the user may not even know about, answers 404 — never 403.
+  one the user may not even know about, answers 404 — never 403. When the
+  object exists in another school, the 404 is a probe and leaves a
+  `PROBE_OTHER_SCHOOL` audit event (R-ACC-9): the login, the URL, the model and
+  the id typed, never anything of the other school. An id that exists nowhere
+  is a plain 404 without an event (stale links and typos are not refusals).
+  Only the failure path asks the extra query.
 """
 
 from functools import wraps
@@ -43,6 +48,7 @@ def school_view(rule=None):
                 deny(actor, "no school")
             if rule is not None:
                 require(actor, rule)
+            actor.url = request.get_full_path()  # named by a probe's audit event (get_in_school)
             return view(request, *args, **kwargs)
 
         wrapped.rule = rule
@@ -64,9 +70,38 @@ def operator_view(view):
     return wrapped
 
 
+PROBE_OTHER_SCHOOL = "probe_other_school"
+
+
 def get_in_school(actor, queryset, **lookup):
-    """The object of the current school matching `lookup`, or 404."""
+    """The object of the current school matching `lookup`, or 404 (logged when it is another school's)."""
     try:
         return queryset.get(school=actor.school, **lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:
         raise Http404 from exc
+    except queryset.model.DoesNotExist as exc:
+        raise not_in_school(actor, queryset.model, **lookup) from exc
+
+
+def not_in_school(actor, model, **lookup) -> Http404:
+    """The 404 for an object `model(**lookup)` that a loader did not find in the actor's school; when it
+    exists in another school, the probe is logged first (R-ACC-9). For loaders of their own, on their
+    failure path: `raise not_in_school(actor, Course, pk=pk) from exc`."""
+    if _in_another_school(actor, model, lookup):
+        label = model._meta.label_lower
+        url = getattr(actor, "url", "")
+        audit.record(
+            actor,
+            PROBE_OTHER_SCHOOL,
+            summary=f"{url} → {label}"[:500],
+            data={"url": url[:1000], "model": label, "lookup": {k: str(v)[:64] for k, v in lookup.items()}},
+        )
+    return Http404()
+
+
+def _in_another_school(actor, model, lookup) -> bool:
+    """Whether an object matching `lookup` exists outside the actor's school (whatever the view's filters)."""
+    try:
+        return model._base_manager.filter(**lookup).exclude(school=actor.school).exists()
+    except (ValueError, TypeError):
+        return False

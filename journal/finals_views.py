@@ -20,7 +20,7 @@ from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from accounts import audit
-from accounts.access import get_in_school, require, school_view
+from accounts.access import get_in_school, not_in_school, require, school_view
 from accounts.models import Person, Student
 from schedule.models import Course, CourseTeacher, ReportingPeriod
 
@@ -36,8 +36,10 @@ def _course(actor, pk) -> Course:
     """The course of the actor's school with what the finals view reads; 404 for any other."""
     try:
         return course_for_finals(actor.school, pk)
-    except (Course.DoesNotExist, ValueError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:
         raise Http404 from exc
+    except Course.DoesNotExist as exc:
+        raise not_in_school(actor, Course, pk=pk) from exc
 
 
 def _period(actor, pk) -> ReportingPeriod | None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import audit
-from accounts.access import get_in_school, require, school_view
+from accounts.access import get_in_school, not_in_school, require, school_view
 from accounts.models import Student
 from schedule import selectors as ss
 from schedule.models import Course, Lesson, ReportingPeriod, SchoolClass
@@ -150,7 +150,7 @@ def save_cell(request):
                     actor.school, data["work"], actor=actor, student_id=student.pk, lesson_id=data["lesson"]
                 )
             except Work.DoesNotExist as exc:
-                raise Http404 from exc
+                raise not_in_school(actor, Work, pk=data["work"]) from exc
             lesson = work.lesson
         else:
             lesson = get_in_school(actor, Lesson.objects.select_related("school"), pk=data["lesson"])
