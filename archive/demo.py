@@ -25,6 +25,7 @@ once and shared by every demo login.
 from __future__ import annotations
 
 import datetime
+import logging
 import math
 import random
 import time
@@ -592,6 +593,10 @@ def build_demo(
             renders.enter_context(renders_in_process())
             demo.year_end = build_year_end(ctx, demo)
             demo.next_year = build_next_year(ctx, demo)
+            moved = demo.next_year.courses.demo_class.name
+            for login in logins:
+                if login.role in ("class_teacher", "student"):
+                    login.note += f", с 1 сентября {moved}"
         demo.counts = count_rows(school)
     return demo
 
@@ -599,16 +604,20 @@ def build_demo(
 @contextmanager
 def renders_in_process():
     """Printout renders that the sign-off services enqueue after the commit run in this process, not on
-    the broker: the builder has rendered the printouts already, so these find them frozen and return."""
+    the broker: the builder has rendered the printouts already, so these find them frozen and return
+    (quietly: Celery's line per task run would fill the command's output)."""
     from reports.tasks import render_printout_task
 
     conf = render_printout_task.app.conf
-    saved = conf.task_always_eager
+    trace = logging.getLogger("celery.app.trace")
+    saved = conf.task_always_eager, trace.level
     conf.task_always_eager = True
+    trace.setLevel(logging.WARNING)
     try:
         yield
     finally:
-        conf.task_always_eager = saved
+        conf.task_always_eager = saved[0]
+        trace.setLevel(saved[1])
 
 
 def build_school(size: Size, slug: str) -> School:
