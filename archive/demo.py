@@ -86,7 +86,7 @@ from schedule.models import (
 from schedule.selectors import local_today
 
 DEFAULT_SEED = 2026
-DEMO_PASSWORD = "demo-2026"
+DEMO_PASSWORD = "demo-school-2026"  # passes the password rules (12+ characters, not common)
 BATCH = 1000
 
 # Roles of the fixed demo logins, in the order they are printed and written to JSON.

@@ -268,3 +268,10 @@ def test_an_existing_school_is_not_rebuilt_without_a_flag(tiny):
     with pytest.raises(CommandError):
         call_command("seed_demo", size="tiny", today=TODAY, stdout=StringIO())
     assert ParentLink.objects.filter(school=tiny.school).exists()
+
+
+def test_the_demo_password_meets_the_password_rules(db):
+    """The demo logins are shown in the README: their password passes what the portal asks of everyone."""
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(demo.DEMO_PASSWORD)  # raises ValidationError when too short or too common

@@ -225,14 +225,14 @@ ROWS = [
         method="post",
         session=lambda w: {SESSION_KEY: _invite(w).code_hash},
         data=lambda w: {"username": "novichkov", "password": "Kvadrat-1977!", "password2": "Kvadrat-1977!"},
-        expect={"outsider": 302, "operator": 302},
+        expect={"outsider": 302},
         default=200,
         anonymous=302,
         anonymous_to="home",
         state=_invite_state,
-        changed_by=frozenset({"anonymous", "outsider", "operator"}),
+        changed_by=frozenset({"anonymous", "outsider"}),
         note="a visitor creates a login for the code's person; a signed-in login is linked to that person "
-        "unless it already has someone in this school (the page says so)",
+        "unless it already has someone in this school, or is the district operator's (the page says so)",
     ),
     Row(
         "join:account",
