@@ -406,3 +406,27 @@ class DigestItem(models.Model):
 
     def __str__(self):
         return f"{self.parent}: {self.kind} {self.summary}"
+
+
+class UserSession(models.Model):
+    """One signed-in session of a login, for the "Мои входы" page (accounts/sessions.py).
+
+    The session store (cached_db) holds the session itself; this row holds what the owner is shown
+    and the key needed to end the session from another device. The key is as secret as in
+    django_session: pages and URLs name the row by its id only.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        indexes = [models.Index(fields=["user", "-last_seen_at"])]
+
+    def __str__(self):
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
