@@ -9,7 +9,8 @@ sends one letter, with the corrected mark), asks `accounts.notify.journal_event`
 to queue what each parent wants, and moves the cursor — all in one
 transaction, with the cursor row locked (one dispatcher per school at a time),
 so each entry is dispatched exactly once even if two workers run. Nothing is
-sent for a cleared cell or attendance, nor for absence reasons.
+sent for a cleared cell or attendance, for one that ends the batch as it began (a change rolled
+back), nor for absence reasons.
 
 Run by the beat task `dispatch-journal-notifications` every minute, and nudged
 right after a save commits (`nudge`); when the broker is down the beat catches
@@ -49,12 +50,15 @@ def dispatch(school, *, batch: int = BATCH) -> int:
                 NotifyCursor.objects.filter(pk=cursor.pk).update(seq=head)
             return 0
         last: dict[tuple, MarkLogEntry] = {}
+        first_old: dict[tuple, str] = {}
         for entry in entries:
-            last[(entry.kind, entry.lesson_id, entry.work_id, entry.student_id)] = entry
+            key = (entry.kind, entry.lesson_id, entry.work_id, entry.student_id)
+            first_old.setdefault(key, entry.old)
+            last[key] = entry
         sent = 0
-        for entry in last.values():
-            if not entry.new or entry.lesson is None:
-                continue
+        for target, entry in last.items():
+            if not entry.new or entry.lesson is None or entry.new == first_old[target]:
+                continue  # cleared, or back to where it was (a change rolled back): no news
             key = f"log:{entry.school_id}:{entry.seq}"
             if entry.kind == "marks":
                 if entry.new in ("•",):

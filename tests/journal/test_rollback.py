@@ -1,0 +1,154 @@
+"""A compromised login's changes rolled back (R-ACC-7, seed 001 §3.3–3.4)."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.models import AuditEvent, DigestItem, OutboxMessage, User
+from accounts.services.compromise import report_compromised
+from journal import marklog, notifications, rollback
+from journal.finals_services import record_final
+from journal.models import Attendance, Cell, FinalMark, MarkLogEntry
+from journal.services import add_work, record_attendance, record_cell
+from schedule.models import ReportingPeriod
+from tests.clock import moment
+
+from . import actor, d, lesson
+
+pytestmark = pytest.mark.django_db
+
+DAY = d(12, 9)
+
+
+def q2(world):
+    return ReportingPeriod.objects.get(scheme__year=world.year, scheme__kind="quarters", number=2)
+
+
+def cell_text(work, student) -> str:
+    cell = Cell.objects.filter(work=work, student=student).first()
+    return "/".join(map(str, cell.marks)) if cell else ""
+
+
+def report(world, who, since="2026-12-09 13:00"):
+    return report_compromised(
+        actor=actor(who), user=world.teacher.user, school=world.school, since=moment(since)
+    )
+
+
+@pytest.fixture
+def attacked(world, family, clock):
+    """12:00 the teacher marks «4»; 14:00 the teacher's login writes false marks, an absence and a final."""
+    clock.move_to("2026-12-09 12:00")
+    teacher = actor(world.teacher)
+    student = world.student.student
+    held = lesson(world.math_5a, DAY)
+    first, second = add_work(actor=teacher, lesson=held), add_work(actor=teacher, lesson=held)
+    a = record_cell(actor=teacher, work=first, student=student, raw="4", version=None)
+    notifications.dispatch(world.school)
+    DigestItem.objects.all().delete()  # the true mark's news is not the test's business
+    clock.move_to("2026-12-09 14:00")
+    record_cell(actor=teacher, work=first, student=student, raw="2", version=a.cell_version)
+    record_cell(actor=teacher, work=second, student=student, raw="2/2", version=None)
+    record_attendance(actor=teacher, lesson=held, student=student, raw="Н", version=None)
+    record_final(
+        actor=teacher,
+        course=world.math_5a,
+        student=student,
+        kind="period",
+        period=q2(world),
+        raw="2",
+        version=None,
+    )
+    notifications.dispatch(world.school)
+    clock.move_to("2026-12-09 15:00")
+    return held, first, second
+
+
+def test_rolling_back_puts_every_value_of_13_00_back_and_withdraws_the_false_news(world, attacked):
+    held, first, second = attacked
+    student = world.student.student
+    assert OutboxMessage.objects.filter(kind="attendance", status="pending").count() == 1  # the mother's
+    assert DigestItem.objects.filter(kind="marks").count() == 4  # two cells × two parents
+    generation = world.teacher.user.session_generation
+
+    event = report(world, world.admin)
+    user = User.objects.get(pk=world.teacher.user.pk)
+    assert user.must_change_password and user.session_generation == generation + 1
+
+    found = rollback.changes_since(event)
+    assert [c.status for c in found.journal] == ["ready"] * 4
+    log_before = MarkLogEntry.objects.count()
+    outcome = rollback.roll_back(actor=actor(world.admin), report=event)
+
+    assert len(outcome.done) == 4 and outcome.skipped == []
+    assert cell_text(first, student) == "4" and cell_text(second, student) == ""
+    assert Attendance.objects.get(lesson=held, student=student).status == ""
+    assert not FinalMark.objects.filter(student=student).exists()
+    assert marklog.verify(world.school)[0]
+    rolled = MarkLogEntry.objects.filter(seq__gt=0).order_by("-seq")[:4]
+    assert MarkLogEntry.objects.count() == log_before + 4  # appended, nothing removed
+    assert {e.actor_id for e in rolled} == {world.admin.user.pk}
+    # The unsent news of the false marks and the absence is gone; the restored values send none.
+    assert not OutboxMessage.objects.filter(status="pending").exists()
+    assert not DigestItem.objects.exists()
+    notifications.dispatch(world.school)
+    assert not OutboxMessage.objects.exists() and not DigestItem.objects.exists()
+    assert len(AuditEvent.objects.get(action=rollback.ROLLED_BACK).data["done"]) == 4
+    assert [c.status for c in rollback.changes_since(event).journal] == ["restored"] * 4
+
+
+def test_a_change_someone_else_made_since_is_skipped_with_the_reason(world, attacked, english):
+    held, first, second = attacked
+    student = world.student.student
+    current = Cell.objects.get(work=first, student=student)
+    record_cell(actor=actor(world.admin), work=first, student=student, raw="3", version=current.version)
+    event = report(world, world.admin)
+    outcome = rollback.roll_back(actor=actor(world.admin), report=event)
+    assert cell_text(first, student) == "3"  # left as the admin made it
+    assert cell_text(second, student) == ""
+    [(change, reason)] = outcome.skipped
+    assert change.key == f"marks:{first.pk}:{student.pk}" and "Changed since by" in reason
+    assert marklog.verify(world.school)[0]
+
+
+def test_rolling_back_selected_changes_only(world, attacked):
+    held, first, second = attacked
+    student = world.student.student
+    event = report(world, world.admin)
+    outcome = rollback.roll_back(
+        actor=actor(world.admin), report=event, keys=[f"marks:{second.pk}:{student.pk}"]
+    )
+    assert len(outcome.done) == 1
+    assert cell_text(second, student) == "" and cell_text(first, student) == "2"
+
+
+def test_only_the_admin_reports_and_rolls_back(world, attacked, other_world, operator):
+    with pytest.raises(PermissionDenied):
+        report(world, world.director)
+    with pytest.raises(PermissionDenied):
+        report(world, other_world.admin)  # another school's admin
+    from accounts.actor import load_actor
+
+    with pytest.raises(PermissionDenied):  # the operator reports only a school admin's login
+        report_compromised(
+            actor=load_actor(operator, None),
+            user=world.teacher.user,
+            school=world.school,
+            since=moment("2026-12-09 13:00"),
+        )
+    report_compromised(
+        actor=load_actor(operator, None),
+        user=world.admin.user,
+        school=world.school,
+        since=moment("2026-12-09 13:00"),
+    )
+    event = report(world, world.admin)
+    for who in (world.director, world.teacher, other_world.admin):
+        with pytest.raises(PermissionDenied):
+            rollback.roll_back(actor=actor(who), report=event)
+
+
+def test_the_moment_cannot_be_in_the_future(world):
+    with pytest.raises(ValidationError):
+        report(world, world.admin, since=(datetime.datetime.now() + datetime.timedelta(hours=1)).isoformat())
