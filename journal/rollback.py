@@ -28,11 +28,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit, notify
-from accounts.models import AuditEvent, Role, Student, User
+from accounts.models import AuditEvent, Student, User
 from accounts.services.compromise import COMPROMISED, since_of
 from schedule.models import Course, Lesson, ReportingPeriod
 
-from . import marklog, notifications
+from . import marklog, notifications, rules
 from .models import Attendance, Cell, FinalMark, MarkLogEntry, MarkLogHead, NotifyCursor, Work
 from .services import Conflict, record_attendance, record_cell
 
@@ -88,7 +88,7 @@ class Outcome:
 
 def may_roll_back(actor) -> bool:
     """Only the school admin lists and rolls back a compromised login's changes."""
-    return actor.school is not None and actor.has_role(Role.ADMIN)
+    return actor.school is not None and rules.roll_back_compromised(actor)
 
 
 def _target(entry: MarkLogEntry) -> str:

@@ -44,6 +44,7 @@ Final marks (R-F-1…5):
 | set_finals (obj)            | yes   | –        | –      | own courses           | own courses | –          | –       | –      |
 | control_finals              | yes   | yes      | yes    | –                     | –           | –          | –       | –      |
 | manage_period_locks         | yes   | –        | –      | –                     | –           | –          | –       | –      |
+| roll_back_compromised       | yes   | –        | –      | –                     | –           | –          | –       | –      |
 
 - `fill_lesson_record` = `edit_lesson`: topic, homework, remarks; the write policy
   (`journal.policy.ensure_can_fill_record`) adds the locks.
@@ -255,6 +256,11 @@ def view_class_attendance(actor, school_class) -> bool:
 
 def view_mark_log(actor) -> bool:
     return reads_everything(actor)
+
+
+def roll_back_compromised(actor) -> bool:
+    """Reports a login of the school compromised and rolls back its changes (R-ACC-7): the admin only."""
+    return actor.has_role(Role.ADMIN)
 
 
 # Final marks and period locks (R-F-1…5)

@@ -10,6 +10,7 @@ from . import (
     urls_plans,
     urls_reconcile,
     urls_records,
+    urls_rollback,
     urls_settings,
     views,
 )
@@ -28,4 +29,5 @@ urlpatterns = [
     *urls_settings.urlpatterns,
     *urls_finals.urlpatterns,
     *urls_finals_control.urlpatterns,
+    *urls_rollback.urlpatterns,
 ]

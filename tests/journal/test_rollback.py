@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from accounts.models import AuditEvent, DigestItem, OutboxMessage, User
 from accounts.services.compromise import report_compromised
@@ -152,3 +153,35 @@ def test_only_the_admin_reports_and_rolls_back(world, attacked, other_world, ope
 def test_the_moment_cannot_be_in_the_future(world):
     with pytest.raises(ValidationError):
         report(world, world.admin, since=(datetime.datetime.now() + datetime.timedelta(hours=1)).isoformat())
+
+
+def test_the_pages_report_list_and_roll_back(world, attacked, login):
+    held, first, second = attacked
+    student = world.student.student
+    current = Cell.objects.get(work=first, student=student)
+    record_cell(actor=actor(world.admin), work=first, student=student, raw="3", version=current.version)
+    client = login(world.admin)
+    page = client.get(reverse("journal:compromised_report", args=[world.teacher.pk]))
+    assert page.status_code == 200
+    response = client.post(
+        reverse("journal:compromised_report", args=[world.teacher.pk]), {"since": "2026-12-09T13:00"}
+    )
+    event = AuditEvent.objects.get(action="account_compromised")
+    assert response.url == reverse("journal:compromised_changes", args=[event.pk])
+    listing = client.get(response.url).content.decode()
+    assert listing.count('type="checkbox" name="change"') == 3  # the cell changed since has none
+    done = client.post(response.url, {"change": [f"marks:{second.pk}:{student.pk}"], "selected": ""})
+    assert cell_text(second, student) == "" and cell_text(first, student) == "3"
+    shown = client.get(done.url).content.decode()
+    assert "rollback-skipped" not in shown and "rollback-done" in shown
+    everything = client.post(response.url, {"all": ""})
+    shown = client.get(everything.url).content.decode()
+    assert "rollback-skipped" in shown  # the cell the admin changed since, with its reason
+    assert Attendance.objects.get(lesson=held, student=student).status == ""
+
+
+def test_a_malformed_moment_is_refused_with_a_message(world, login):
+    client = login(world.admin)
+    response = client.post(reverse("journal:compromised_report", args=[world.teacher.pk]), {"since": "вчера"})
+    assert response.status_code == 200 and b"errors" in response.content
+    assert not AuditEvent.objects.filter(action="account_compromised").exists()

@@ -1,0 +1,65 @@
+"""Benchmark of rolling back a compromised login (R-ACC-7): `rollback_500`.
+
+A 30-student maths course of the demo teacher (run.py's `journal_course`, in a transaction rolled back
+at the end). Before each run, untimed: the teacher's login writes «2» into 500 cells (the first 17
+lessons × 30 students) and the admin reports it compromised from just before. Timed: the admin's
+rollback of all 500 changes (`journal.rollback.roll_back`: each through `record_cell`, a log entry
+each, the news withdrawn). Target: under 5 s.
+"""
+
+from __future__ import annotations
+
+CHANGES = 500
+
+
+def register_benchmarks(register, url, check, failure):
+    def rollback_500(b):
+        from django.utils import timezone
+
+        import __main__
+        from accounts.actor import load_actor
+        from accounts.services.compromise import report_compromised
+        from journal import rollback
+        from journal.models import Cell, Work
+        from journal.services import record_cell
+
+        course, period, lessons, pupils, undo = __main__.journal_course(b, 50)
+        teacher = load_actor(b.users["teacher"], b.school.pk)
+        admin = load_actor(b.users["admin"], b.school.pk)
+        works = list(
+            Work.objects.filter(lesson__in=lessons[:17])
+            .select_related("lesson")
+            .order_by("lesson__date", "pk")
+        )
+        targets = [(w, s) for w in works for s in pupils][:CHANGES]
+        state = {}
+
+        def before():
+            since = timezone.now()
+            versions = {
+                (c.work_id, c.student_id): c.version
+                for c in Cell.objects.filter(work__in=works).only("work_id", "student_id", "version")
+            }
+            for work, student in targets:
+                record_cell(
+                    actor=teacher,
+                    work=work,
+                    student=student,
+                    raw="2",
+                    version=versions.get((work.pk, student.pk)),
+                )
+            state["report"] = report_compromised(
+                actor=admin, user=b.users["teacher"], school=b.school, since=since
+            )
+
+        def run():
+            outcome = rollback.roll_back(actor=admin, report=state["report"])
+            if len(outcome.done) != CHANGES:
+                raise failure(f"rolled back {len(outcome.done)} of {CHANGES}: {outcome.skipped[:3]}")
+            return outcome
+
+        run.before = before
+        run.after = undo
+        return run
+
+    register("rollback_500", rollback_500, memory=False, runs=3, warmup=1)
