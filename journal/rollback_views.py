@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import get_in_school, school_view
 from accounts.models import AuditEvent, Person
-from accounts.services.compromise import COMPROMISED, report_compromised
+from accounts.services.compromise import COMPROMISED, report_compromised, reports_of
 
 from . import rollback, rules
 
@@ -49,7 +49,14 @@ def report_person(request, pk):
     return render(
         request,
         "journal/compromised_report.html",
-        {"person": person, "errors": errors, "now": now.strftime("%Y-%m-%dT%H:%M")},
+        {
+            "person": person,
+            "errors": errors,
+            "now": now.strftime("%Y-%m-%dT%H:%M"),
+            "reports": reports_of(request.actor.school).filter(data__user=person.user_id)
+            if person.user_id
+            else [],
+        },
     )
 
 

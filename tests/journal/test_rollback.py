@@ -161,6 +161,8 @@ def test_the_pages_report_list_and_roll_back(world, attacked, login):
     current = Cell.objects.get(work=first, student=student)
     record_cell(actor=actor(world.admin), work=first, student=student, raw="3", version=current.version)
     client = login(world.admin)
+    person_page = client.get(reverse("accounts:person_detail", args=[world.teacher.pk])).content.decode()
+    assert reverse("journal:compromised_report", args=[world.teacher.pk]) in person_page
     page = client.get(reverse("journal:compromised_report", args=[world.teacher.pk]))
     assert page.status_code == 200
     response = client.post(
@@ -178,6 +180,8 @@ def test_the_pages_report_list_and_roll_back(world, attacked, login):
     shown = client.get(everything.url).content.decode()
     assert "rollback-skipped" in shown  # the cell the admin changed since, with its reason
     assert Attendance.objects.get(lesson=held, student=student).status == ""
+    again = client.get(reverse("journal:compromised_report", args=[world.teacher.pk])).content.decode()
+    assert reverse("journal:compromised_changes", args=[event.pk]) in again  # the earlier report
 
 
 def test_a_malformed_moment_is_refused_with_a_message(world, login):
