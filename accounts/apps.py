@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import auth  # noqa: F401  (connects the sign-in signal handlers)
+        from . import auth, sessions  # noqa: F401  (connect the sign-in and sign-out signal handlers)

@@ -81,3 +81,19 @@ def passed_or_none(request):
     if user.is_verified() or not user_has_device(user, confirmed=True):
         return None
     return _to(request, "accounts:otp_verify")
+
+
+def matching_device(user, code: str):
+    """The confirmed device of `user` that accepts `code`, or None.
+
+    Six digits go to the authenticator, anything else to the backup codes, so a typo throttles only the
+    device it was meant for.
+    """
+    from django_otp import devices_for_user
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    code = (code or "").strip().replace(" ", "").lower()
+    kind = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    candidates = [d for d in devices_for_user(user, confirmed=True) if isinstance(d, kind)]
+    return next((d for d in candidates if d.verify_token(code)), None)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from .urls_notify import urlpatterns as notify_urlpatterns
 from .urls_people import urlpatterns as people_urlpatterns
+from .urls_sessions import urlpatterns as sessions_urlpatterns
 from .views import auth, operator
 
 app_name = "accounts"
@@ -20,4 +21,5 @@ urlpatterns = [
     path("operator/schools/new/", operator.school_create, name="operator_school_create"),
     *people_urlpatterns,
     *notify_urlpatterns,
+    *sessions_urlpatterns,
 ]

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.sessions.SessionMiddleware",  # time limits of sessions; 401 JSON to scripts signed out
     "accounts.middleware.SchoolMiddleware",
 ]
 
@@ -277,6 +278,11 @@ REQUEST_BODY_LIMITS = {
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Staff sessions end after this long without a request and after SESSION_STAFF_MAX_HOURS in all; families'
+# (parents, students) after SESSION_FAMILY_DAYS (accounts/sessions.py).
+SESSION_STAFF_IDLE_MINUTES = int(os.environ.get("SESSION_STAFF_IDLE_MINUTES", "30"))
+SESSION_STAFF_MAX_HOURS = int(os.environ.get("SESSION_STAFF_MAX_HOURS", "12"))
+SESSION_FAMILY_DAYS = int(os.environ.get("SESSION_FAMILY_DAYS", "30"))
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Scripts come only from our static files: no inline script or handler, no eval (htmx is told so in

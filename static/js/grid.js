@@ -7,8 +7,11 @@
   if (!table) return;
   const saveUrl = wrap.dataset.saveUrl;
   const status = document.querySelector(".jg-status");
-  const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-  const token = headers["X-CSRFToken"] || (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value;
+  // The CSRF token is read at each save: signing in again in place (static/js/session.js) changes it.
+  function token() {
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    return headers["X-CSRFToken"] || (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value;
+  }
   let queue = Promise.resolve();
   let editing = null; // {td, input, before}
 
@@ -59,7 +62,8 @@
     const value = input.value.trim();
     input.remove();
     td.textContent = save ? value : before;
-    if (save && value !== before) enqueue(td, value, before);
+    const saved = td.dataset.unsaved ? td.dataset.before : before;
+    if (save && (value !== before || td.dataset.unsaved)) enqueue(td, value, saved);
   }
 
   function onInputKey(e) {
@@ -119,13 +123,18 @@
     body.append("value", value);
     body.append("version", td.dataset.version === "0" ? "" : td.dataset.version);
     body.append("att_version", td.dataset.attVersion === "0" ? "" : td.dataset.attVersion);
-    return fetch(saveUrl, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRFToken": token, "X-Requested-With": "fetch" },
-    }).then(function (r) {
+    // A session that ended meanwhile: session.js asks to sign in again in place, then sends the save again;
+    // the whole queue waits, so nothing typed after it is lost or saved out of order.
+    function options() {
+      return { method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRFToken": token(), "X-Requested-With": "fetch" } };
+    }
+    const request = window.ejSession ? window.ejSession.send(saveUrl, options) : fetch(saveUrl, options());
+    return request.then(function (r) {
       return r.json().catch(function () { return { ok: false, error: r.statusText }; });
     }).then(function (data) {
       td.classList.remove("is-saving");
+      delete td.dataset.unsaved;
       if (data.ok) {
         if (!td.dataset.work) {
           table.querySelectorAll('td.jg-cell[data-col="' + td.dataset.col + '"]').forEach(function (c) { c.dataset.work = data.work; });
@@ -144,8 +153,12 @@
         show(td, before, data.error || status.dataset.offline);
       }
     }).catch(function () {
+      // Not saved (no network, or the sign-in dialog was closed): the typed value stays on screen, marked,
+      // and is sent again when the cell is left next time.
       td.classList.remove("is-saving");
-      show(td, before, status ? status.dataset.offline || "Network error" : "Network error");
+      td.dataset.unsaved = "1";
+      td.dataset.before = before;
+      show(td, value, status ? status.dataset.offline || "Network error" : "Network error");
     });
   }
 

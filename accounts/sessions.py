@@ -1,0 +1,273 @@
+"""Signed-in sessions (issue 14, ASVS V3): the registry, the time limits, and what a request learns when it
+arrives after its session ended.
+
+- Every sign-in writes a `UserSession` row (device, address, times) and marks the session with its start,
+  its last activity and its kind: staff (any staff role, or the operator) end after SESSION_STAFF_IDLE
+  without a request and SESSION_STAFF_MAX in all; families (parents, students) after SESSION_FAMILY_MAX.
+  Both limits are checked here against the application's clock, not left to Redis's expiry.
+- Cost per request: the limits are compared with two numbers already in the session (no query). At most
+  once a minute a request also saves the session (one Redis SET and one upsert in PostgreSQL, as
+  cached_db does for any change) and updates the registry row (one UPDATE).
+- A request whose session has ended and which a script sent (fetch or htmx: `HX-Request`,
+  `X-Requested-With` or `Accept: application/json`) gets 401 JSON and `X-Signed-Out: 1` instead of a
+  redirect to the sign-in page, so the page can sign in again in place and retry (static/js/session.js).
+- A plain form POSTed after the session ended is kept in the new anonymous session (which survives sign-in)
+  for KEEP_POST_SECONDS; after sign-in the form's page is opened and static/js/session.js fills it back in.
+  File fields are not kept.
+- Sign-in, sign-out, the end of a session by its time limit and by its owner are audited.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from . import audit
+from .actor import Actor, people_of
+from .models import STAFF_ROLES, UserSession
+
+STARTED, SEEN, STAFF = "_ej_started", "_ej_seen", "_ej_staff"
+KEPT = "_ej_kept_post"
+TOUCH_EVERY = 60  # seconds between two writes of the last activity
+KEEP_POST_SECONDS = 15 * 60
+STAFF_IDLE = datetime.timedelta(minutes=getattr(settings, "SESSION_STAFF_IDLE_MINUTES", 30))
+STAFF_MAX = datetime.timedelta(hours=getattr(settings, "SESSION_STAFF_MAX_HOURS", 12))
+FAMILY_MAX = datetime.timedelta(days=getattr(settings, "SESSION_FAMILY_DAYS", 30))
+
+
+def limits(staff: bool) -> tuple[datetime.timedelta | None, datetime.timedelta]:
+    """(idle limit or None, limit in all) of a staff or a family session."""
+    return (STAFF_IDLE, STAFF_MAX) if staff else (None, FAMILY_MAX)
+
+
+def is_staff_login(user) -> bool:
+    """Staff rules apply to the operator and to any login with a staff role in any school."""
+    if user.is_superuser:
+        return True
+    people = getattr(user, "loaded_people", None)
+    if people is None:
+        people = people_of(user=user)
+    return any(STAFF_ROLES.intersection(p.staff) for p in people)
+
+
+def _ip(request):
+    from .middleware import client_ip
+
+    return client_ip(request)
+
+
+def store():
+    return import_string(settings.SESSION_ENGINE + ".SessionStore")
+
+
+# --- signals: sign-in and sign-out -------------------------------------------------------------
+
+
+@receiver(user_logged_in)
+def on_logged_in(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    session = request.session
+    now = timezone.now()
+    staff = is_staff_login(user)
+    session[STARTED] = session[SEEN] = now.timestamp()
+    session[STAFF] = staff
+    session.set_expiry(int(limits(staff)[1].total_seconds()))
+    if session.session_key is None:
+        session.save()
+    UserSession.objects.update_or_create(
+        session_key=session.session_key,
+        defaults={
+            "user": user,
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            "ip": audit.valid_ip(_ip(request)),
+            "created_at": now,
+            "last_seen_at": now,
+        },
+    )
+
+
+@receiver(user_logged_out)
+def on_logged_out(sender, request, user, **kwargs):
+    if user is None or request is None:
+        return
+    if request.session.session_key:
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
+    audit.record(Actor(user=user, ip=_ip(request)), "logout", user, school=user.last_school)
+
+
+# --- ending sessions ---------------------------------------------------------------------------
+
+
+def end(row: UserSession, *, actor, reason: str = "ended_by_owner") -> None:
+    """End one session: out of the session store and the registry, audited."""
+    store()(session_key=row.session_key).delete()
+    row.delete()
+    audit.record(
+        actor,
+        "session_ended",
+        row.user,
+        data={"reason": reason, "session": row.pk, "ip": row.ip, "device": describe(row.user_agent)},
+        school=getattr(actor, "school", None) or row.user.last_school,
+    )
+
+
+def _expire(request, user, reason: str) -> None:
+    """The request's own session ran out of time: it becomes an anonymous request."""
+    key = request.session.session_key
+    UserSession.objects.filter(session_key=key).delete()
+    audit.record(
+        Actor(user=user, ip=_ip(request)),
+        "session_expired",
+        user,
+        data={"reason": reason},
+        school=user.last_school,
+    )
+    request.session.flush()
+    anonymous = AnonymousUser()
+    anonymous.otp_device = None  # what django_otp's middleware gives every user
+    anonymous.is_verified = lambda: False
+    request.user = anonymous
+
+
+# --- the middleware ----------------------------------------------------------------------------
+
+
+def wants_json(request) -> bool:
+    return bool(
+        request.headers.get("HX-Request")
+        or request.headers.get("X-Requested-With")
+        or "application/json" in request.headers.get("Accept", "")
+    )
+
+
+class SessionMiddleware:
+    """Time limits and activity of signed-in sessions; 401 JSON for scripts whose session ended.
+
+    Sits after the authentication middlewares and before accounts.middleware.SchoolMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        if SESSION_KEY in session:
+            self._check(request, session)
+        request.kept_post = kept_post(request) if KEPT in session else None
+        response = self.get_response(request)
+        if not request.user.is_authenticated and self._to_login(response):
+            if wants_json(request):
+                return signed_out_response()
+            if request.method == "POST":
+                _keep_post(request)
+        return response
+
+    @staticmethod
+    def _check(request, session):
+        started, seen = session.get(STARTED), session.get(SEEN)
+        user = request.user
+        if not user.is_authenticated:
+            return  # the login's sessions were ended (session_generation) or the login is gone
+        now = timezone.now().timestamp()
+        if started is None:  # a session from before the registry: it starts now
+            on_logged_in(None, request, user)
+            return
+        idle, in_all = limits(session.get(STAFF, True))
+        if now - started > in_all.total_seconds():
+            _expire(request, user, "max_age")
+        elif idle is not None and now - seen > idle.total_seconds():
+            _expire(request, user, "idle")
+        elif now - seen >= TOUCH_EVERY:
+            session[SEEN] = now
+            stamp = datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
+            if not UserSession.objects.filter(session_key=session.session_key).update(last_seen_at=stamp):
+                on_logged_in(None, request, user)  # a row lost (e.g. purged): written again
+
+    @staticmethod
+    def _to_login(response) -> bool:
+        return response.status_code == 302 and response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+def signed_out_response():
+    response = JsonResponse(
+        {"ok": False, "signed_out": True, "error": _("You have been signed out. Sign in again to continue.")},
+        status=401,
+    )
+    response["X-Signed-Out"] = "1"
+    return response
+
+
+# --- plain forms posted after the session ended ------------------------------------------------
+
+NOT_KEPT = {"csrfmiddlewaretoken", "password", "password1", "password2", "old_password", "new_password1",
+            "new_password2", "token"}  # fmt: skip
+
+
+def _keep_post(request) -> None:
+    """Keep what a form posted after its session ended, for its page to fill back in after sign-in."""
+    data = {k: v for k, v in request.POST.lists() if k not in NOT_KEPT}
+    if not data:
+        return
+    request.session[KEPT] = {
+        "path": request.path,
+        "data": data,
+        "at": timezone.now().timestamp(),
+    }
+
+
+def kept_post(request) -> dict | None:
+    """What a form posted after the session ended, once, on a GET of that form's page by a signed-in user."""
+    kept = request.session.get(KEPT)
+    if not kept or request.method != "GET" or not request.user.is_authenticated:
+        return None
+    if timezone.now().timestamp() - kept["at"] > KEEP_POST_SECONDS:
+        del request.session[KEPT]
+        return None
+    if kept["path"] != request.path:
+        return None
+    del request.session[KEPT]
+    return kept["data"]
+
+
+# --- the device in plain words -----------------------------------------------------------------
+
+_BROWSERS = [
+    ("YaBrowser/", "Яндекс Браузер"),
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+]
+_SYSTEMS = [
+    (re.compile(r"iPhone"), "iPhone"),
+    (re.compile(r"iPad"), "iPad"),
+    (re.compile(r"Android"), "Android"),
+    (re.compile(r"Windows"), "Windows"),
+    (re.compile(r"Mac OS X|Macintosh"), "macOS"),
+    (re.compile(r"CrOS"), "ChromeOS"),
+    (re.compile(r"Linux"), "Linux"),
+]
+
+
+def describe(user_agent: str) -> str:
+    """ "Chrome on Windows" from a user agent; an unknown one says so."""
+    ua = user_agent or ""
+    browser = next((name for marker, name in _BROWSERS if marker in ua), None)
+    system = next((name for pattern, name in _SYSTEMS if pattern.search(ua)), None)
+    if browser and system:
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or _("Unknown device")

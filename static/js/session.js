@@ -1,0 +1,122 @@
+// Signing in again in place (accounts/sessions.py): a request answered 401 with X-Signed-Out opens the
+// sign-in dialog; the page and what was typed stay, and the request is sent again after sign-in.
+// Also fills a form back in with what it posted after its session had ended (json "ej-kept-post").
+(function () {
+  "use strict";
+  let pending = null;
+
+  function headers() { return JSON.parse(document.body.getAttribute("hx-headers") || "{}"); }
+  function csrf() {
+    return headers()["X-CSRFToken"] || (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value;
+  }
+  function setCsrf(token) {
+    const h = headers();
+    h["X-CSRFToken"] = token;
+    document.body.setAttribute("hx-headers", JSON.stringify(h));
+    document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (i) { i.value = token; });
+  }
+  function isSignedOut(response) {
+    return response.status === 401 && response.headers.get("X-Signed-Out") === "1";
+  }
+
+  // Resolves once signed in again; rejects when the dialog is closed without signing in.
+  function signIn() {
+    const dialog = document.getElementById("ej-sign-in");
+    if (!dialog) return Promise.reject(new Error("signed out"));
+    if (pending) return pending;
+    pending = new Promise(function (resolve, reject) {
+      const form = dialog.querySelector("form");
+      const error = form.querySelector(".errors");
+      const code = form.querySelector("[data-code]");
+      let done = false;
+      function submit(e) {
+        e.preventDefault();
+        fetch(form.action, {
+          method: "POST", body: new FormData(form), credentials: "same-origin",
+          headers: { "X-CSRFToken": csrf(), "X-Requested-With": "fetch" },
+        }).then(function (r) { return r.json(); }).then(function (data) {
+          if (data.ok) {
+            done = true;
+            setCsrf(data.csrf);
+            form.password.value = "";
+            form.code.value = "";
+            dialog.close();
+            return;
+          }
+          error.textContent = data.error || "";
+          error.hidden = false;
+          if (data.need_code) { code.hidden = false; form.code.focus(); }
+        }).catch(function () { error.textContent = "…"; error.hidden = false; });
+      }
+      function closed() {
+        form.removeEventListener("submit", submit);
+        dialog.removeEventListener("close", closed);
+        pending = null;
+        if (done) resolve(); else reject(new Error("signed out"));
+      }
+      form.addEventListener("submit", submit);
+      dialog.addEventListener("close", closed);
+      form.querySelector("[data-close]").onclick = function () { dialog.close(); };
+      error.hidden = true;
+      dialog.showModal();
+      (form.username.value ? form.password : form.username).focus();
+    });
+    return pending;
+  }
+
+  // fetch(url, build()) that signs in again and resends when the session has ended. `build` makes the
+  // options afresh for each attempt: signing in changes the CSRF token.
+  function send(url, build) {
+    return fetch(url, build()).then(function (r) {
+      if (!isSignedOut(r)) return r;
+      return signIn().then(function () { return send(url, build); });
+    });
+  }
+
+  window.ejSession = { signIn: signIn, send: send, csrf: csrf };
+
+  // htmx requests: the same dialog, then the same request again from the same element.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    const xhr = e.detail.xhr;
+    if (!(xhr.status === 401 && xhr.getResponseHeader("X-Signed-Out") === "1")) return;
+    e.detail.shouldSwap = false;
+    e.detail.isError = false;
+    const config = e.detail.requestConfig;
+    signIn().then(function () {
+      window.htmx.ajax(config.verb, config.path, { source: config.elt, target: e.detail.target });
+    }, function () {});
+  });
+
+  // A form posted after the session ended: its values come back after sign-in.
+  document.addEventListener("DOMContentLoaded", function () {
+    const script = document.getElementById("ej-kept-post");
+    if (!script) return;
+    const kept = JSON.parse(script.textContent);
+    const names = Object.keys(kept);
+    let best = null, score = 0;
+    document.querySelectorAll("form[method=post], form[method=POST]").forEach(function (f) {
+      const s = names.filter(function (n) { return f.elements[n]; }).length;
+      if (s > score) { best = f; score = s; }
+    });
+    if (!best) return;
+    names.forEach(function (name) {
+      const values = kept[name];
+      const field = best.elements[name];
+      if (!field) return;
+      const list = field instanceof RadioNodeList ? Array.from(field) : [field];
+      list.forEach(function (el, i) {
+        if (el.type === "checkbox" || el.type === "radio") el.checked = values.indexOf(el.value) >= 0;
+        else if (el.tagName === "SELECT" && el.multiple) {
+          Array.from(el.options).forEach(function (o) { o.selected = values.indexOf(o.value) >= 0; });
+        } else if (el.type !== "file" && el.type !== "hidden" && values[i] !== undefined) el.value = values[i];
+      });
+    });
+    const dialog = document.getElementById("ej-sign-in");
+    const notice = document.createElement("p");
+    notice.className = "errors";
+    notice.setAttribute("role", "status");
+    notice.dataset.testid = "kept-post";
+    notice.textContent = dialog ? dialog.dataset.keptNotice : "";
+    best.insertBefore(notice, best.firstChild);
+  });
+})();
