@@ -1,13 +1,11 @@
 from django.conf import settings
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from . import second_factor
+from .access import deny
 from .actor import load_actor
 from .audit import valid_ip
-
-# Paths a login that must change its password may still open (the second factor: accounts.second_factor).
-OTP_EXEMPT_PREFIXES = ("/static/", "/i18n/", "/accounts/logout/", "/accounts/2fa/", "/join/", "/favicon")
-
 
 HAS_DEVICE = second_factor.HAS_DEVICE
 
@@ -31,10 +29,11 @@ def client_ip(request) -> str | None:
 
 
 class SchoolMiddleware:
-    """Sets `request.actor` (user, current school, person, roles) and enforces two-factor sign-in.
+    """Sets `request.actor` (user, current school, person, roles), enforces two-factor sign-in and a new
+    password after a reset.
 
     A session that must first pass or set up a second factor opens nothing else
-    (accounts.second_factor.gate).
+    (accounts.second_factor.gate); then one that must choose a new password (password_gate).
     """
 
     def __init__(self, get_response):
@@ -45,10 +44,18 @@ class SchoolMiddleware:
         request.actor = load_actor(user, request.session.get("school_id"), client_ip(request))
         if user.is_authenticated and (answer := second_factor.gate(request)) is not None:
             return answer
-        if (
-            user.is_authenticated
-            and user.must_change_password
-            and not request.path.startswith(OTP_EXEMPT_PREFIXES + ("/accounts/password/",))
-        ):
-            return redirect("accounts:password_change")
+        if user.is_authenticated and (answer := password_gate(request)) is not None:
+            return answer
         return self.get_response(request)
+
+
+def password_gate(request):
+    """A login with a temporary password (R-ACC-2) opens only the password page and sign-out until it
+    chooses its own: GET is sent there, any other method is refused (403, logged)."""
+    if not request.user.must_change_password or request.path.startswith(second_factor.OPEN_PREFIXES):
+        return None
+    if request.path in (reverse("accounts:password_change"), reverse("accounts:logout")):
+        return None
+    if request.method not in second_factor.SAFE_METHODS:
+        deny(request.actor, "new password required")
+    return redirect("accounts:password_change")

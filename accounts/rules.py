@@ -6,15 +6,22 @@
 | view_people              | yes   | yes      | yes    | –                  | –       | –       | –      |
 | issue_invites_for_class  | yes   | –        | –      | own class only     | –       | –       | –      |
 | manage_consent           | yes   | –        | –      | –                  | –       | –       | –      |
+| may_reset_login          | yes   | –        | –      | own class's        | –       | –       | –      |
+|                          |       |          |        | students, parents  |         |         |        |
+| may_reset_second_factor  | yes   | –        | –      | –                  | –       | –       | –      |
 | manage_school_settings   | yes   | –        | –      | –                  | –       | –       | –      |
 | own_security (2FA, pwd)  | any signed-in user                                                             |
+
+A class teacher never resets the login of someone on the school's staff (a parent who also teaches):
+that login opens the staff roles too. A login shared with another school is reset by nobody here
+(accounts.services.resets).
 
 The district operator (superuser) creates schools and their first admin and
 sees none of a school's people.
 """
 
 from . import selectors
-from .models import ParentLink, Role
+from .models import ParentLink, Role, StaffRole
 
 
 def manage_people(actor) -> bool:
@@ -75,3 +82,25 @@ def may_issue_invite_for(actor, person, role: str | None = None) -> bool:
         ):
             return True
     return False
+
+
+def may_reset_login(actor, person) -> bool:
+    """A temporary password (R-ACC-2): the admin for anyone of the school with a login; a class teacher for
+    their class's students and parents who hold no staff role."""
+    if actor.school is None or person.school_id != actor.school.pk or person.user_id is None:
+        return False
+    if actor.has_role(Role.ADMIN):
+        return True
+    if StaffRole.objects.filter(person=person).exists():
+        return False
+    return may_issue_invite_for(actor, person)
+
+
+def may_reset_second_factor(actor, person) -> bool:
+    """Removing a lost second factor: the admin, for anyone of the school with a login."""
+    return (
+        actor.school is not None
+        and person.school_id == actor.school.pk
+        and person.user_id is not None
+        and actor.has_role(Role.ADMIN)
+    )

@@ -3,7 +3,7 @@ from django.urls import path
 from .urls_notify import urlpatterns as notify_urlpatterns
 from .urls_people import urlpatterns as people_urlpatterns
 from .urls_sessions import urlpatterns as sessions_urlpatterns
-from .views import auth, operator
+from .views import auth, compromise, operator, recovery
 
 app_name = "accounts"
 
@@ -16,9 +16,14 @@ urlpatterns = [
     path("2fa/disable/", auth.otp_disable, name="otp_disable"),
     path("security/", auth.security, name="security"),
     path("password/", auth.password_change, name="password_change"),
+    path("password/reset/", recovery.password_reset, name="password_reset"),
+    path("password/reset/sent/", recovery.password_reset_done, name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", recovery.password_reset_confirm, name="password_reset_confirm"),
+    path("password/reset/done/", recovery.password_reset_complete, name="password_reset_complete"),
     path("school/", auth.choose_school, name="choose_school"),
     path("operator/schools/", operator.school_list, name="operator_schools"),
     path("operator/schools/new/", operator.school_create, name="operator_school_create"),
+    path("operator/schools/<int:pk>/compromised/", compromise.operator_compromised, name="operator_compromised"),
     *people_urlpatterns,
     *notify_urlpatterns,
     *sessions_urlpatterns,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import invites, people, settings
+from .views import invites, people, resets, settings
 
 urlpatterns = [
     path("people/", people.people_list, name="people"),
@@ -18,5 +18,8 @@ urlpatterns = [
     path("invites/class/<int:pk>/", invites.invite_class, name="invite_class"),
     path("invites/class/<int:pk>/slips/", invites.invite_class_slips, name="invite_class_slips"),
     path("invites/person/<int:pk>/", invites.invite_issue, name="invite_issue"),
+    path("resets/person/<int:pk>/", resets.reset_person, name="reset_person"),
+    path("resets/class/<int:pk>/", resets.reset_class, name="reset_class"),
+    path("people/<int:pk>/2fa-reset/", resets.reset_second_factor, name="reset_second_factor"),
     path("settings/", settings.school_settings, name="school_settings"),
 ]

@@ -1,0 +1,146 @@
+"""Resets by the school (R-ACC-2): a temporary password on a login slip, and a lost second factor.
+
+A reset password is printed once and never stored in plain text; the login must choose a new one at
+its first sign-in with it (`User.must_change_password`, enforced by accounts.middleware). Every reset
+ends the login's sessions and unlocks it. A login that is linked to a person in another school, or
+the district operator's, is never reset by one school: the school would take over roles it does not
+grant.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import NamedTuple
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .. import audit, rules
+from ..models import Person, Role
+from ..selectors import class_invite_rows, person_roles
+from .security import _end_other_sessions
+
+# Lower-case letters and digits that cannot be mistaken for one another on paper (no 0/o, 1/l/i).
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+class Slip(NamedTuple):
+    person: Person
+    label: str
+    username: str
+    password: str
+
+
+def temporary_password() -> str:
+    """Fifteen characters in three groups («k7qm-2xd9-prt4»): about 74 bits, easy to copy from paper."""
+    raw = "".join(secrets.choice(PASSWORD_ALPHABET) for _i in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def _lock_login(person: Person):
+    """The person's login, row-locked; refused when another school or the operator shares it."""
+    person = Person.objects.select_related("school").get(pk=person.pk)
+    if person.user_id is None:
+        raise ValidationError(_("%(name)s has no login yet.") % {"name": person.full_name})
+    user = get_user_model().objects.select_for_update().get(pk=person.user_id)
+    if user.is_superuser or user.people.exclude(school_id=person.school_id).exists():
+        raise ValidationError(
+            _("The login of %(name)s is also used in another school: only the district operator resets it.")
+            % {"name": person.full_name}
+        )
+    return person, user
+
+
+def _reset(actor, person: Person, label: str) -> Slip:
+    person, user = _lock_login(person)
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.save(update_fields=["password", "must_change_password", "failed_login_count", "locked_until"])
+    _end_other_sessions(user)
+    audit.record(
+        actor,
+        "password_reset_by_school",
+        user,
+        summary=person.short_name,
+        data={"person": person.pk, "sessions_ended": True},
+    )
+    return Slip(person, label, user.username, password)
+
+
+def _label(person: Person) -> str:
+    return ", ".join(str(Role(r).label) for r in person_roles(person))
+
+
+@transaction.atomic
+def reset_password(*, actor, person: Person) -> Slip:
+    """A new temporary password for one person's login, to print; the login must change it at sign-in."""
+    if not rules.may_reset_login(actor, person):
+        raise PermissionDenied("accounts.rules.may_reset_login")
+    return _reset(actor, person, _label(person))
+
+
+@transaction.atomic
+def reset_class_passwords(*, actor, school_class, people: list[int]) -> list[Slip]:
+    """Temporary passwords for the chosen students and parents of a class who have a login."""
+    if school_class.school_id != actor.school.pk or not rules.issue_invites_for_class(actor, school_class):
+        raise PermissionDenied("accounts.rules.issue_invites_for_class")
+    chosen = set(people)
+    rows = [r for r in class_invite_rows(school_class) if r.person.pk in chosen and r.person.user_id]
+    if {r.person.pk for r in rows} != chosen:
+        raise PermissionDenied("a chosen person is not a student or parent of this class with a login")
+    slips, seen = [], set()
+    for row in sorted(rows, key=lambda r: r.person.pk):  # locks in id order: no deadlock between two resets
+        if row.person.pk in seen:
+            continue
+        seen.add(row.person.pk)
+        if not rules.may_reset_login(actor, row.person):
+            raise PermissionDenied("accounts.rules.may_reset_login")
+        if row.role == Role.PARENT:
+            label = _("parent, class %(class)s") % {"class": school_class.name}
+        else:
+            label = _("student of class %(class)s") % {"class": school_class.name}
+        slips.append(_reset(actor, row.person, label))
+    order = {r.person.pk: i for i, r in enumerate(rows)}
+    return sorted(slips, key=lambda s: order[s.person.pk])
+
+
+@transaction.atomic
+def reset_second_factor(*, actor, person: Person) -> None:
+    """Remove a login's authenticator and backup codes (a lost phone); it sets them up again at sign-in
+    where two-factor is required. Ends the login's sessions."""
+    if not rules.may_reset_second_factor(actor, person):
+        raise PermissionDenied("accounts.rules.may_reset_second_factor")
+    person, user = _lock_login(person)
+    removed = (
+        TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    )
+    _end_other_sessions(user)
+    audit.record(
+        actor,
+        "2fa_reset_by_school",
+        user,
+        summary=person.short_name,
+        data={"person": person.pk, "devices_removed": removed, "sessions_ended": True},
+    )
+
+
+@transaction.atomic
+def finish_reset_by_mail(*, actor, form) -> None:
+    """Set the password a parent chose through the link of a reset mail; ends the login's sessions and
+    unlocks it."""
+    user = form.save(commit=False)
+    user.must_change_password = False
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.save()
+    _end_other_sessions(user)
+    audit.record(
+        actor, "password_reset_by_mail", user, school=user.last_school, data={"sessions_ended": True}
+    )
