@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db import models, transaction
 from django.dispatch import receiver
 from django.http import JsonResponse
 from django.urls import reverse
@@ -107,6 +108,18 @@ def on_logged_out(sender, request, user, **kwargs):
     audit.record(Actor(user=user, ip=_ip(request)), "logout", user, school=user.last_school)
 
 
+def live(user, *, staff: bool):
+    """The login's sessions that may still be alive; rows of sessions past their limits are dropped (their
+    session left the store by its expiry, without a request to say so)."""
+    idle, in_all = limits(staff)
+    now = timezone.now()
+    stale = models.Q(created_at__lt=now - in_all)
+    if idle is not None:
+        stale |= models.Q(last_seen_at__lt=now - idle - datetime.timedelta(seconds=TOUCH_EVERY))
+    UserSession.objects.filter(user=user).filter(stale).delete()
+    return UserSession.objects.filter(user=user).order_by("-last_seen_at")
+
+
 # --- ending sessions ---------------------------------------------------------------------------
 
 
@@ -121,6 +134,17 @@ def end(row: UserSession, *, actor, reason: str = "ended_by_owner") -> None:
         data={"reason": reason, "session": row.pk, "ip": row.ip, "device": describe(row.user_agent)},
         school=getattr(actor, "school", None) or row.user.last_school,
     )
+
+
+def forget_others(user, keep: str | None = None) -> None:
+    """The login's sessions but `keep` leave the registry and the store (after commit); the caller audits.
+
+    Raising `session_generation` already makes them invalid; this makes "Мои входы" say so at once.
+    """
+    rows = UserSession.objects.filter(user=user).exclude(session_key=keep or "")
+    keys = list(rows.values_list("session_key", flat=True))
+    rows.delete()
+    transaction.on_commit(lambda: [store()(session_key=key).delete() for key in keys])
 
 
 def _expire(request, user, reason: str) -> None:

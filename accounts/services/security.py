@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .. import audit, second_factor
+from .. import audit, second_factor, sessions
 
 BACKUP_CODE_COUNT = 10
 
@@ -38,6 +38,7 @@ def _end_other_sessions(user, request=None) -> None:
     User = get_user_model()
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
+    sessions.forget_others(user, keep=request.session.session_key if request is not None else None)
     if request is not None:
         update_session_auth_hash(request, user)
         request.session.pop(second_factor.HAS_DEVICE, None)  # asked again on the next request

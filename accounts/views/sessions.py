@@ -20,7 +20,7 @@ from .auth import _signed_in
 @_signed_in
 def session_list(request):
     """The login's sessions, this one first."""
-    rows = list(UserSession.objects.filter(user=request.user).order_by("-last_seen_at"))
+    rows = list(sessions.live(request.user, staff=request.session.get(sessions.STAFF, True)))
     current = request.session.session_key
     for row in rows:
         row.device = sessions.describe(row.user_agent)

@@ -219,3 +219,21 @@ def test_the_device_in_plain_words():
     assert describe(CHROME_WINDOWS) == "Chrome на Windows"
     assert describe(SAFARI_IPHONE) == "Safari на iPhone"
     assert describe("") == "Неизвестное устройство"
+
+
+def test_a_change_of_second_factor_ends_the_other_sessions_in_the_registry_too(world):
+    user = world.teacher.user
+    here, there = signed_in_client(user, ip="10.0.0.1"), signed_in_client(user, ip="10.0.0.2")
+    here.post(reverse("accounts:otp_disable"))
+    assert list(UserSession.objects.filter(user=user).values_list("ip", flat=True)) == ["10.0.0.1"]
+    assert not is_signed_in(there) and is_signed_in(here)
+
+
+def test_the_page_forgets_sessions_past_their_limits(world, clock):
+    user = world.teacher.user
+    old = signed_in_client(user, ip="10.0.0.1")
+    later(clock, minutes=45)
+    new = signed_in_client(user, ip="10.0.0.2")
+    page = new.get(reverse("accounts:sessions")).content.decode()
+    assert "10.0.0.2" in page and "10.0.0.1" not in page
+    assert not is_signed_in(old)
