@@ -111,6 +111,10 @@
         } else if (el.type !== "file" && el.type !== "hidden" && values[i] !== undefined) el.value = values[i];
       });
     });
+    // An unticked box posts nothing: every box of the form that was not posted was unticked.
+    Array.from(best.elements).forEach(function (el) {
+      if (el.type === "checkbox" && names.indexOf(el.name) < 0) el.checked = false;
+    });
     const dialog = document.getElementById("ej-sign-in");
     const notice = document.createElement("p");
     notice.className = "errors";

@@ -4,12 +4,13 @@ dialog, and every mark typed is saved (issue 14, "Sessions")."""
 import pytest
 from django.urls import reverse
 
-from accounts.models import Student, UserSession
+from accounts.models import NotificationPreference, Student, UserSession
 from accounts.sessions import store
 from journal.models import Cell
 from tests.browser.test_journal import cell, classroom, wait_saved, world_with_past_days
 from tests.browser.test_substitution import sign_in
 from tests.browser_fixtures import shot
+from tests.conftest import build_world
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,3 +51,30 @@ def test_a_session_that_ends_while_typing_loses_no_mark(page):
     assert marks == {first.pk: [5], second.pk: [4]}
     page.reload()
     assert cell(page, second, col).inner_text() == "4"
+
+
+def test_a_form_sent_after_the_session_ended_is_filled_back_in_after_sign_in(page):
+    world = build_world()
+    user = world.parent.user
+    sign_in(page, user)
+    page.goto(f"{page.base_url}{reverse('accounts:notifications')}")
+    page.check("input[name=marks][value=off]")
+    page.check("input[name=remarks][value=daily]")
+    page.uncheck("input[name=weekly]")
+    for row in UserSession.objects.filter(user=user):
+        store()(session_key=row.session_key).delete()
+    page.click("form[method=post] button[type=submit] >> text=Сохранить")
+    page.wait_for_url("**/accounts/login/**")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=username]", user.username)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url("**/notifications/**")
+    assert page.locator('[data-testid="kept-post"]').is_visible()
+    assert page.is_checked("input[name=marks][value=off]")
+    assert page.is_checked("input[name=remarks][value=daily]")
+    assert not page.is_checked("input[name=weekly]")
+    shot(page, "session-form-filled-back-in")
+    page.click("form[method=post] button[type=submit] >> text=Сохранить")
+    page.wait_for_load_state()
+    preference = NotificationPreference.objects.get(parent=world.parent.parent)
+    assert (preference.marks, preference.remarks, preference.weekly) == ("off", "daily", False)
