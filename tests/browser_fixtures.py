@@ -25,8 +25,18 @@ ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
+# Chromium reports a blocked script, style or eval in the console ("… violates the following Content
+# Security Policy directive …"); the page's own securitypolicyviolation event is echoed there too.
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("Content Security Policy violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+    + " at " + e.sourceFile + ":" + e.lineNumber);
+});"""
+# CSP messages seen by the contexts of the test under way (reset by the `browser` fixture).
+csp_violations: list[str] = []
+
+
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -37,11 +47,29 @@ def browser():
         browser.close()
 
 
+@pytest.fixture
+def browser(chromium):
+    """The session's Chromium; the test fails at teardown if any of its pages broke the CSP."""
+    csp_violations.clear()
+    yield chromium
+    if csp_violations:
+        pytest.fail("Content Security Policy violations:\n" + "\n".join(dict.fromkeys(csp_violations)))
+
+
 def browser_context(browser, clock, **options):
-    """A browser context whose pages see the test's clock (the server's, tests/clock.py) as `Date`."""
+    """A browser context whose pages see the test's clock (the server's, tests/clock.py) as `Date`, and
+    whose CSP violations are collected for the `browser` fixture."""
     context = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow", **options)
     context.clock.install(time=clock.now)
+    context.add_init_script(CSP_LISTENER)
+    context.on("console", _collect_csp_violation)
     return context
+
+
+def _collect_csp_violation(message):
+    if "Content Security Policy" in message.text or "securitypolicyviolation" in message.text:
+        where = message.page.url if message.page else ""
+        csp_violations.append(f"{where}: {message.text}")
 
 
 @pytest.fixture

@@ -172,7 +172,7 @@ def operator(db):
 
 
 # Chromium fixtures (one browser per test process, shared by every browser test).
-from tests.browser_fixtures import browser, page, phone_page  # noqa: E402, F401
+from tests.browser_fixtures import browser, chromium, page, phone_page  # noqa: E402, F401
 from tests.celery_fixtures import fresh_broker  # noqa: E402, F401
 
 # Every test runs at a moment it chooses (the autouse `clock`; `@pytest.mark.now(...)`).

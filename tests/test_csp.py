@@ -109,3 +109,24 @@ def test_no_html_built_in_python_has_an_inline_script_or_handler():
         if (hits := offences(path.read_text(encoding="utf-8")))
     }
     assert not found
+
+
+@pytest.mark.browser
+def test_the_browser_tests_see_a_violation(page):
+    """The listener of tests/browser_fixtures.py catches what the policy blocks (and then fails the test)."""
+    from tests import browser_fixtures
+
+    page.goto(page.base_url + reverse("accounts:login"))
+    page.evaluate("""() => {
+        const s = document.createElement("script");
+        s.textContent = "document.body.dataset.ran = 1";
+        document.body.append(s);
+    }""")
+    for _ in range(40):  # console messages arrive asynchronously
+        if browser_fixtures.csp_violations:
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate("() => document.body.dataset.ran") is None  # the inline script did not run
+    seen = list(browser_fixtures.csp_violations)
+    browser_fixtures.csp_violations.clear()  # expected here: not a failure of this test
+    assert any("script-src" in text for text in seen), seen
