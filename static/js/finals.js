@@ -12,8 +12,11 @@
   const saveUrl = wrap.dataset.saveUrl;
   const course = wrap.dataset.course;
   const status = document.querySelector(".fm-status");
-  const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-  const token = headers["X-CSRFToken"] || (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value;
+  // Read at each save: signing in again in place (static/js/session.js) changes the CSRF token.
+  function token() {
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    return headers["X-CSRFToken"] || (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value;
+  }
   let queue = Promise.resolve();
   let reloading = false;
 
@@ -95,10 +98,13 @@
     body.append("period", input.dataset.period || "");
     body.append("value", value);
     body.append("version", input.dataset.version || "");
-    return fetch(saveUrl, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRFToken": token, "X-Requested-With": "fetch" },
-    }).then(function (r) {
+    // A session that ended meanwhile: sign in again in the dialog, then the same save (the queue waits).
+    function options() {
+      return { method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRFToken": token(), "X-Requested-With": "fetch" } };
+    }
+    const request = window.ejSession ? window.ejSession.send(saveUrl, options) : fetch(saveUrl, options());
+    return request.then(function (r) {
       return r.json().catch(function () { return { ok: false, error: r.statusText }; });
     }).then(function (data) {
       input.closest("td").classList.remove("is-saving");
@@ -124,8 +130,8 @@
         show(input, data.error || (status && status.dataset.offline));
       }
     }).catch(function () {
+      // Not saved (no network, or the sign-in dialog closed): the typed value stays in the field, marked.
       input.closest("td").classList.remove("is-saving");
-      input.value = input.dataset.value;
       show(input, status ? status.dataset.offline : "Network error");
     });
   }
