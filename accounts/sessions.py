@@ -13,7 +13,8 @@ arrives after its session ended.
   redirect to the sign-in page, so the page can sign in again in place and retry (static/js/session.js).
 - A plain form POSTed after the session ended is kept in the new anonymous session (which survives sign-in)
   for KEEP_POST_SECONDS; after sign-in the form's page is opened and static/js/session.js fills it back in.
-  File fields are not kept.
+  File fields, passwords and codes are not kept; when the session ended by its time limit, the form is given
+  back only to the same login (a session deleted from the store leaves no trace of whose it was).
 - Sign-in, sign-out, the end of a session by its time limit and by its owner are audited.
 """
 
@@ -39,7 +40,7 @@ from .actor import Actor, people_of
 from .models import STAFF_ROLES, UserSession
 
 STARTED, SEEN, STAFF = "_ej_started", "_ej_seen", "_ej_staff"
-KEPT = "_ej_kept_post"
+KEPT, LAST_USER = "_ej_kept_post", "_ej_last_user"
 TOUCH_EVERY = 60  # seconds between two writes of the last activity
 KEEP_POST_SECONDS = 15 * 60
 STAFF_IDLE = datetime.timedelta(minutes=getattr(settings, "SESSION_STAFF_IDLE_MINUTES", 30))
@@ -159,6 +160,7 @@ def _expire(request, user, reason: str) -> None:
         school=user.last_school,
     )
     request.session.flush()
+    request.session[LAST_USER] = user.pk  # a form kept from this request is only given back to this login
     anonymous = AnonymousUser()
     anonymous.otp_device = None  # what django_otp's middleware gives every user
     anonymous.is_verified = lambda: False
@@ -248,6 +250,7 @@ def _keep_post(request) -> None:
         "path": request.path,
         "data": data,
         "at": timezone.now().timestamp(),
+        "user": request.session.get(LAST_USER),
     }
 
 
@@ -258,6 +261,9 @@ def kept_post(request) -> dict | None:
         return None
     if timezone.now().timestamp() - kept["at"] > KEEP_POST_SECONDS:
         del request.session[KEPT]
+        return None
+    if kept.get("user") not in (None, request.user.pk):
+        del request.session[KEPT]  # another login signed in on this browser: not theirs to see
         return None
     if kept["path"] != request.path:
         return None

@@ -237,3 +237,13 @@ def test_the_page_forgets_sessions_past_their_limits(world, clock):
     page = new.get(reverse("accounts:sessions")).content.decode()
     assert "10.0.0.2" in page and "10.0.0.1" not in page
     assert not is_signed_in(old)
+
+
+def test_a_kept_form_is_not_given_to_another_login(world, clock):
+    client = signed_in_client(world.parent.user)
+    later(clock, days=31)
+    url = reverse("accounts:notifications")
+    client.post(url, {"marks": "daily", "attendance": "now"})
+    other = world.other_parent.user
+    client.post(reverse("accounts:login"), {"username": other.username, "password": PASSWORD, "next": url})
+    assert 'id="ej-kept-post"' not in client.get(url).content.decode()
