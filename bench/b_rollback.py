@@ -4,7 +4,7 @@ A 30-student maths course of the demo teacher (run.py's `journal_course`, in a t
 at the end). Before each run, untimed: the teacher's login writes «2» into 500 cells (the first 17
 lessons × 30 students) and the admin reports it compromised from just before. Timed: the admin's
 rollback of all 500 changes (`journal.rollback.roll_back`: each through `record_cell`, a log entry
-each, the news withdrawn). Target: under 5 s.
+each, the news withdrawn; the news of the false marks was dispatched before, as the beat does). Target: under 5 s.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ def register_benchmarks(register, url, check, failure):
         import __main__
         from accounts.actor import load_actor
         from accounts.services.compromise import report_compromised
-        from journal import rollback
-        from journal.models import Cell, Work
+        from journal import notifications, rollback
+        from journal.models import Cell, MarkLogHead, NotifyCursor, Work
         from journal.services import record_cell
 
         course, period, lessons, pupils, undo = __main__.journal_course(b, 50)
@@ -33,6 +33,9 @@ def register_benchmarks(register, url, check, failure):
         )
         targets = [(w, s) for w in works for s in pupils][:CHANGES]
         state = {}
+        # The seeded journal's news is not this benchmark's: the dispatcher starts at the head of the log.
+        head = MarkLogHead.objects.get(school=b.school).seq
+        NotifyCursor.objects.update_or_create(school=b.school, defaults={"seq": head})
 
         def before():
             since = timezone.now()
@@ -48,6 +51,7 @@ def register_benchmarks(register, url, check, failure):
                     raw="2",
                     version=versions.get((work.pk, student.pk)),
                 )
+            notifications.dispatch(b.school)  # the beat passed the false news on long before the report
             state["report"] = report_compromised(
                 actor=admin, user=b.users["teacher"], school=b.school, since=since
             )

@@ -270,9 +270,14 @@ def roll_back(*, actor, report: AuditEvent, keys: list[str] | None = None) -> Ou
             outcome.skipped.append((change, " ".join(getattr(exc, "messages", [str(exc)]))))
             continue
         outcome.done.append(change)
-        for entry in change.entries:
-            if entry.kind in (notify.MARKS, notify.ATTENDANCE):
-                outcome.withdrawn += notify.withdraw_event(entry.kind, f"log:{entry.school_id}:{entry.seq}")
+    outcome.withdrawn = notify.withdraw_events(
+        [
+            (e.kind, f"log:{e.school_id}:{e.seq}", e.student_id)
+            for change in outcome.done
+            for e in change.entries
+            if e.kind in (notify.MARKS, notify.ATTENDANCE)
+        ]
+    )
     if cursor is not None and cursor.seq == head.seq:
         NotifyCursor.objects.filter(pk=cursor.pk).update(
             seq=MarkLogHead.objects.filter(school=actor.school).values_list("seq", flat=True).get()

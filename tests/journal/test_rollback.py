@@ -13,6 +13,7 @@ from journal.finals_services import record_final
 from journal.models import Attendance, Cell, FinalMark, MarkLogEntry
 from journal.services import add_work, record_attendance, record_cell
 from schedule.models import ReportingPeriod
+from tests import factories as f
 from tests.clock import moment
 
 from . import actor, d, lesson
@@ -189,3 +190,17 @@ def test_a_malformed_moment_is_refused_with_a_message(world, login):
     response = client.post(reverse("journal:compromised_report", args=[world.teacher.pk]), {"since": "вчера"})
     assert response.status_code == 200 and b"errors" in response.content
     assert not AuditEvent.objects.filter(action="account_compromised").exists()
+
+
+def test_the_operator_reports_an_admins_login_on_their_page(world, operator, client):
+    f.verified_login(client, operator)  # the operator must use two-factor
+    url = reverse("accounts:operator_compromised", args=[world.school.pk])
+    page = client.get(url).content.decode()
+    assert world.admin.user.username in page and world.teacher.user.username not in page
+    client.post(url, {"user": world.teacher.user.pk, "since": "2026-12-09T09:00"})  # not an admin: refused
+    assert not User.objects.get(pk=world.teacher.user.pk).must_change_password
+    response = client.post(url, {"user": world.admin.user.pk, "since": "2026-12-09T09:00"})
+    assert b"compromised-done" in response.content
+    assert User.objects.get(pk=world.admin.user.pk).must_change_password
+    event = AuditEvent.objects.get(action="account_compromised")
+    assert event.school_id == world.school.pk and event.actor_id == operator.pk

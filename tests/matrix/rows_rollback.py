@@ -2,8 +2,8 @@
 
 Only the school admin reports a login compromised, lists its changes and rolls them back; everyone
 else of the school gets 403; another school's admin gets 404 for this school's people and reports;
-the operator, who has no school, is sent to the schools list (they report an admin's login through
-the service, not these pages).
+the operator, who has no school, is sent to the schools list; the operator reports a school admin's
+login on a page of their own (accounts:operator_compromised).
 """
 
 from accounts.models import AuditEvent, User
@@ -59,4 +59,17 @@ ROWS = [
         changed_by=frozenset({"admin"}),
     ),
     Row("journal:compromised_result", kwargs=_result, expect=ADMIN),
+    Row("accounts:operator_compromised", kwargs=lambda w: {"pk": w.school.pk}, expect={"operator": 200}),
+    Row(
+        "accounts:operator_compromised",
+        method="post",
+        kwargs=lambda w: {"pk": w.school.pk},
+        data=lambda w: {"user": w.admin.user.pk, "since": "2026-12-09T09:00"},
+        expect={"operator": 200},
+        state=lambda w: User.objects.filter(pk=w.admin.user.pk).values_list(
+            "must_change_password", "session_generation"
+        )[0],
+        changed_by=frozenset({"operator"}),
+        note="the operator reports a school admin's login; everyone else is refused",
+    ),
 ]
