@@ -3,7 +3,7 @@ from django.urls import path
 from .urls_notify import urlpatterns as notify_urlpatterns
 from .urls_people import urlpatterns as people_urlpatterns
 from .urls_sessions import urlpatterns as sessions_urlpatterns
-from .views import auth, operator, recovery
+from .views import auth, compromise, operator, recovery
 
 app_name = "accounts"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("school/", auth.choose_school, name="choose_school"),
     path("operator/schools/", operator.school_list, name="operator_schools"),
     path("operator/schools/new/", operator.school_create, name="operator_school_create"),
+    path("operator/schools/<int:pk>/compromised/", compromise.operator_compromised, name="operator_compromised"),
     *people_urlpatterns,
     *notify_urlpatterns,
     *sessions_urlpatterns,
