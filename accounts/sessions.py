@@ -88,15 +88,18 @@ def on_logged_in(sender, request, user, **kwargs):
     session.set_expiry(int(limits(staff)[1].total_seconds()))
     if session.session_key is None:
         session.save()
-    UserSession.objects.update_or_create(
+    row = UserSession(
         session_key=session.session_key,
-        defaults={
-            "user": user,
-            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
-            "ip": audit.valid_ip(_ip(request)),
-            "created_at": now,
-            "last_seen_at": now,
-        },
+        user=user,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        ip=audit.valid_ip(_ip(request)),
+        created_at=now,
+        last_seen_at=now,
+    )
+    # One INSERT … ON CONFLICT: a fresh key normally, an existing row for a session from before the registry.
+    fields = ["user", "user_agent", "ip", "created_at", "last_seen_at"]
+    UserSession.objects.bulk_create(
+        [row], update_conflicts=True, unique_fields=["session_key"], update_fields=fields
     )
 
 
