@@ -75,16 +75,21 @@
 
   window.ejSession = { signIn: signIn, send: send, csrf: csrf };
 
-  // htmx requests: the same dialog, then the same request again from the same element.
+  // htmx requests: the same dialog, then the last request of each element again (a polling element
+  // refused many times while the dialog is open is asked once).
+  const waiting = new Map();
+  function replay() {
+    waiting.forEach(function (c, elt) { window.htmx.ajax(c.verb, c.path, { source: elt, target: c.target }); });
+    waiting.clear();
+  }
   document.addEventListener("htmx:beforeSwap", function (e) {
     const xhr = e.detail.xhr;
     if (!(xhr.status === 401 && xhr.getResponseHeader("X-Signed-Out") === "1")) return;
     e.detail.shouldSwap = false;
     e.detail.isError = false;
     const config = e.detail.requestConfig;
-    signIn().then(function () {
-      window.htmx.ajax(config.verb, config.path, { source: config.elt, target: e.detail.target });
-    }, function () {});
+    waiting.set(config.elt, { verb: config.verb, path: config.path, target: e.detail.target });
+    signIn().then(replay, function () { waiting.clear(); });
   });
 
   // A form posted after the session ended: its values come back after sign-in.

@@ -78,3 +78,23 @@ def test_a_form_sent_after_the_session_ended_is_filled_back_in_after_sign_in(pag
     page.wait_for_load_state()
     preference = NotificationPreference.objects.get(parent=world.parent.parent)
     assert (preference.marks, preference.remarks, preference.weekly) == ("off", "daily", False)
+
+
+def test_an_htmx_request_refused_as_signed_out_is_sent_again_after_sign_in(page):
+    world = build_world()
+    user = world.teacher.user
+    sign_in(page, user)
+    page.goto(f"{page.base_url}{reverse('accounts:security')}")
+    for row in UserSession.objects.filter(user=user):
+        store()(session_key=row.session_key).delete()
+    page.evaluate(
+        """url => { const box = document.createElement("div"); box.id = "box"; document.body.appendChild(box);
+                    window.htmx.ajax("GET", url, { target: "#box", source: "#box" }); }""",
+        reverse("accounts:sessions"),
+    )
+    dialog = page.locator("#ej-sign-in")
+    dialog.wait_for(state="visible")
+    page.fill("#ej-sign-in-password", PASSWORD)
+    dialog.locator("button[type=submit]").click()
+    page.locator('#box [data-testid="sessions"]').wait_for()  # the same request, answered after sign-in
+    assert not dialog.is_visible()
