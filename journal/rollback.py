@@ -260,9 +260,8 @@ def roll_back(*, actor, report: AuditEvent, keys: list[str] | None = None) -> Ou
     versions = _versions(ready)
     works = Work.objects.in_bulk({c.work_id for c in ready if c.work_id})
     for change in ready:
-        try:
-            with transaction.atomic():
-                _write_back(actor, change, versions.get(change.key), works)
+        try:  # each service is atomic: a refusal rolls back its own savepoint, nothing else
+            _write_back(actor, change, versions.get(change.key), works)
         except Conflict:
             outcome.skipped.append((change, _("Someone else changed it meanwhile.")))
             continue
