@@ -97,4 +97,4 @@ def test_an_htmx_request_refused_as_signed_out_is_sent_again_after_sign_in(page)
     page.fill("#ej-sign-in-password", PASSWORD)
     dialog.locator("button[type=submit]").click()
     page.locator('#box [data-testid="sessions"]').wait_for()  # the same request, answered after sign-in
-    assert not dialog.is_visible()
+    assert not dialog.first.is_visible()  # (the whole page answered holds a second, closed dialog)
