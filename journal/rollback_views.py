@@ -76,7 +76,9 @@ def changes(request, pk):
             .first()
         )
         return redirect("journal:compromised_result", report.pk, result.pk)
-    return render(request, "journal/compromised_changes.html", {"found": rollback.changes_since(report)})
+    found = rollback.changes_since(report)
+    person = Person.objects.filter(school=request.actor.school, user=found.user).first()
+    return render(request, "journal/compromised_changes.html", {"found": found, "person": person})
 
 
 @school_view(rules.roll_back_compromised)

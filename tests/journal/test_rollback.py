@@ -172,6 +172,8 @@ def test_the_pages_report_list_and_roll_back(world, attacked, login):
     event = AuditEvent.objects.get(action="account_compromised")
     assert response.url == reverse("journal:compromised_changes", args=[event.pk])
     listing = client.get(response.url).content.decode()
+    reset = reverse("accounts:reset_person", args=[world.teacher.pk])
+    assert reset in listing  # the old password still works until it is reset
     assert listing.count('type="checkbox" name="change"') == 3  # the cell changed since has none
     done = client.post(response.url, {"change": [f"marks:{second.pk}:{student.pk}"], "selected": ""})
     assert cell_text(second, student) == "" and cell_text(first, student) == "3"
