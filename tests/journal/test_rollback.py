@@ -206,3 +206,35 @@ def test_the_operator_reports_an_admins_login_on_their_page(world, operator, cli
     assert User.objects.get(pk=world.admin.user.pk).must_change_password
     event = AuditEvent.objects.get(action="account_compromised")
     assert event.school_id == world.school.pk and event.actor_id == operator.pk
+
+
+def test_an_absence_and_a_final_changed_since_are_skipped_too(world, attacked, english):
+    held, first, second = attacked
+    student = world.student.student
+    admin = actor(world.admin)
+    absence = Attendance.objects.get(lesson=held, student=student)
+    record_attendance(actor=admin, lesson=held, student=student, raw="ОП", version=absence.version)
+    final = FinalMark.objects.get(student=student)
+    record_final(
+        actor=admin,
+        course=world.math_5a,
+        student=student,
+        kind="period",
+        period=q2(world),
+        raw="3",
+        version=final.version,
+    )
+    outcome = rollback.roll_back(actor=admin, report=report(world, world.admin))
+    assert sorted(c.kind for c, _reason in outcome.skipped) == ["attendance", "final_period"]
+    assert all("Changed since by" in reason for _c, reason in outcome.skipped)
+    assert Attendance.objects.get(lesson=held, student=student).status == "late"
+    assert FinalMark.objects.get(student=student).value == 3
+    assert len(outcome.done) == 2 and cell_text(first, student) == "4"
+
+
+def test_a_change_made_meanwhile_is_caught_by_the_version(world, attacked, english, monkeypatch):
+    monkeypatch.setattr(rollback, "_versions", lambda changes: {c.key: 1 for c in changes})  # a stale read
+    outcome = rollback.roll_back(actor=actor(world.admin), report=report(world, world.admin))
+    reasons = {c.kind: reason for c, reason in outcome.skipped}
+    assert reasons["marks"] == "Someone else changed it meanwhile."
+    assert marklog.verify(world.school)[0]
