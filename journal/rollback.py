@@ -1,15 +1,18 @@
 """What a compromised login changed, and rolling it back (R-ACC-7, seed 001 §3.4).
 
-The mark log is the list: every change of a mark cell, an attendance, an absence reason or a final
-mark made by the login after the reported moment, grouped by the thing changed ("a change": the
-value before the login's first change, its last value, the value now). Everything else the login
-did after the moment (topics, homework, remarks, substitutions, settings, people) is read from
-the audit trail and listed for the admin to check by hand.
+The mark log is the list of marks, attendance, absence reasons and final marks: every change the
+login made after the reported moment, grouped by the thing changed ("a change": the value before
+the login's first change, its last value, the value now). Topics, homework and remarks come from
+their audit events (which carry the old and new values); everything else the login did after the
+moment (attachments, substitutions, settings, people) is listed from the audit trail for the admin
+to check by hand.
 
 A rollback writes the value from before through the same services as a user's edit
-(`record_cell`, `record_attendance`, `record_final`), with the admin as the actor: the same
+(`record_cell`, `record_attendance`, `record_final`; `set_topic`, `set_homework`, `remove_remark`,
+`add_remark`), with the admin as the actor: the same
 policy (the admin's override of the edit window is audited as usual), compare-and-set on the
-row's version, a new mark-log entry. Nothing is deleted. A change is skipped, with the reason,
+row's version, a new mark-log or audit entry. No history is deleted (a remark or topic the
+login added goes as its service removes it, its text kept in the audit trail). A change is skipped, with the reason,
 when someone else changed the same thing after the login did (or meanwhile, caught by the
 version), when the value already is the one from before, or when the policy refuses. Letters and
 summary items about the login's changes that have not gone out are withdrawn, and the restored
@@ -33,7 +36,19 @@ from accounts.services.compromise import COMPROMISED, since_of
 from schedule.models import Course, Lesson, ReportingPeriod
 
 from . import marklog, notifications, rules
-from .models import Attendance, Cell, FinalMark, MarkLogEntry, MarkLogHead, NotifyCursor, Work
+from .models import (
+    Attendance,
+    Cell,
+    FinalMark,
+    Homework,
+    LessonTopic,
+    MarkLogEntry,
+    MarkLogHead,
+    NotifyCursor,
+    PlanTopic,
+    Remark,
+    Work,
+)
 from .services import Conflict, record_attendance, record_cell
 
 ROLLED_BACK = "account_rolled_back"
@@ -60,10 +75,16 @@ class Change:
     course: Course | None = None
     period: ReportingPeriod | None = None
     work_id: int | None = None
+    events: list[AuditEvent] = field(default_factory=list)  # a lesson record's: the login's audit events
+    record: object = None  # a lesson record's state before (topic, homework) or the remark concerned
 
     @property
     def at(self) -> datetime.datetime:
-        return self.entries[-1].at
+        return self.entries[-1].at if self.entries else self.events[-1].at
+
+    @property
+    def first_at(self) -> datetime.datetime:
+        return self.entries[0].at if self.entries else self.events[0].at
 
 
 @dataclass
@@ -159,12 +180,99 @@ def changes_since(report: AuditEvent) -> Changes:
                 }
             changes[key] = change
         _attach(list(changes.values()))
-    other = list(
+    events = list(
         AuditEvent.objects.filter(school_id=school_id, actor=user, at__gte=since)
         .exclude(action__in=["login", "logout", "journal.admin_override", "journal.final_override"])
-        .order_by("at")
+        .order_by("at", "pk")
     )
-    return Changes(report, user, since, sorted(changes.values(), key=lambda c: c.entries[0].seq), other)
+    records = _record_changes([e for e in events if e.action in RECORD_ACTIONS])
+    other = [e for e in events if e.action not in RECORD_ACTIONS]
+    journal = sorted([*changes.values(), *records], key=lambda c: c.first_at)
+    return Changes(report, user, since, journal, other)
+
+
+RECORD_ACTIONS = {
+    "journal.topic_set": "topic",
+    "journal.topic_cleared": "topic",
+    "journal.homework_set": "homework",
+    "journal.homework_cleared": "homework",
+    "journal.remark_added": "remark",
+    "journal.remark_removed": "remark_removed",
+}
+CHANGED_BY_SOMEONE = "changed_by_someone"
+
+
+def _topic_state(topic) -> dict | None:
+    return {"text": topic.text, "plan_topic": topic.plan_topic_id} if topic else None
+
+
+def _homework_state(homework) -> dict | None:
+    if homework is None:
+        return None
+    return {"text": homework.text, "pages": homework.pages, "due_lesson": homework.due_lesson_id}
+
+
+def _shown(state) -> str:
+    if not state:
+        return ""
+    return " · ".join(str(state[k]) for k in ("text", "pages") if state.get(k))
+
+
+def _record_changes(events: list[AuditEvent]) -> list[Change]:
+    """Topics, homework and remarks the login changed (from their audit events), with what stands now."""
+    by_key: dict[str, list[AuditEvent]] = defaultdict(list)
+    for event in events:
+        kind = RECORD_ACTIONS[event.action]
+        key = f"{kind}:{event.object_id}" if kind in ("topic", "homework", "remark") else f"{kind}:{event.pk}"
+        by_key[key].append(event)
+    lesson_ids = {int(v[0].object_id) for k, v in by_key.items() if k.split(":")[0] in ("topic", "homework")}
+    topics = {t.lesson_id: t for t in LessonTopic.objects.filter(lesson_id__in=lesson_ids)}
+    homework = {h.lesson_id: h for h in Homework.objects.filter(lesson_id__in=lesson_ids)}
+    remarks = Remark.objects.in_bulk(
+        {int(v[0].object_id) for k, v in by_key.items() if k.startswith("remark:")}
+    )
+    lessons = Lesson.objects.select_related("course__subject", "group").in_bulk(
+        lesson_ids | {v[0].data.get("lesson") for k, v in by_key.items() if k.startswith("remark")} - {None}
+    )
+    students = Student.objects.select_related("person").in_bulk(
+        {v[0].data.get("student") for k, v in by_key.items() if k.startswith("remark")} - {None}
+    )
+    out = []
+    for key, evs in by_key.items():
+        kind = key.split(":")[0]
+        change = Change(key=key, kind=kind, entries=[], before="", after="", now="", events=evs)
+        if kind in ("topic", "homework"):
+            lesson_id = int(evs[0].object_id)
+            current = (
+                _topic_state(topics.get(lesson_id))
+                if kind == "topic"
+                else _homework_state(homework.get(lesson_id))
+            )
+            before, after = evs[0].data.get("old"), evs[-1].data.get("new")
+            change.lesson, change.record = lessons.get(lesson_id), before
+            change.before, change.after, change.now = _shown(before), _shown(after), _shown(current)
+            if current == before:
+                change.status, change.reason = RESTORED, _("It already holds its value from before.")
+            elif current != after:
+                change.status, change.reason = (
+                    CHANGED,
+                    _("Changed since by someone else: roll it back by hand if needed."),
+                )
+        else:
+            data = evs[0].data
+            change.lesson, change.student = lessons.get(data.get("lesson")), students.get(data.get("student"))
+            if kind == "remark":
+                change.record = remarks.get(int(evs[0].object_id))
+                change.before, change.after = "", data.get("text", "")
+                change.now = change.record.text if change.record else ""
+                if change.record is None:
+                    change.status, change.reason = RESTORED, _("It already holds its value from before.")
+            else:
+                change.before, change.after, change.now = data.get("text", ""), "", ""
+        if change.lesson is not None:
+            change.course = change.lesson.course
+        out.append(change)
+    return out
 
 
 def _attach(changes: list[Change]) -> None:
@@ -212,7 +320,9 @@ def _versions(changes: list[Change]) -> dict[str, int | None]:
 
 
 def _write_back(actor, change: Change, version: int | None, works: dict[int, Work]) -> None:
-    if change.kind == "marks":
+    if change.kind in ("topic", "homework", "remark", "remark_removed"):
+        _write_back_record(actor, change)
+    elif change.kind == "marks":
         record_cell(
             actor=actor,
             work=works[change.work_id],
@@ -235,6 +345,34 @@ def _write_back(actor, change: Change, version: int | None, works: dict[int, Wor
             period=change.period,
             raw=change.before,
             version=version,
+        )
+
+
+def _write_back_record(actor, change: Change) -> None:
+    """A lesson record put back through its service (each is atomic, like the marks' services)."""
+    from . import records
+
+    before = change.record
+    if change.kind == "topic":
+        plan = PlanTopic.objects.filter(pk=before.get("plan_topic")).first() if before else None
+        records.set_topic(
+            actor=actor, lesson=change.lesson, text=before["text"] if before else "", plan_topic=plan
+        )
+    elif change.kind == "homework":
+        due = Lesson.objects.filter(pk=before.get("due_lesson")).first() if before else None
+        records.set_homework(
+            actor=actor,
+            lesson=change.lesson,
+            text=before["text"] if before else "",
+            pages=before["pages"] if before else "",
+            due_lesson=due,
+        )
+    elif change.kind == "remark":
+        records.remove_remark(actor=actor, remark=change.record)
+    else:
+        data = change.events[0].data
+        records.add_remark(
+            actor=actor, lesson=change.lesson, student=change.student, kind=data["kind"], text=data["text"]
         )
 
 

@@ -10,7 +10,7 @@ from accounts.models import AuditEvent, DigestItem, OutboxMessage, User
 from accounts.services.compromise import report_compromised
 from journal import marklog, notifications, rollback
 from journal.finals_services import record_final
-from journal.models import Attendance, Cell, FinalMark, MarkLogEntry
+from journal.models import Attendance, Cell, FinalMark, Homework, LessonTopic, MarkLogEntry, Remark
 from journal.services import add_work, record_attendance, record_cell
 from schedule.models import ReportingPeriod
 from tests import factories as f
@@ -238,3 +238,31 @@ def test_a_change_made_meanwhile_is_caught_by_the_version(world, attacked, engli
     reasons = {c.kind: reason for c, reason in outcome.skipped}
     assert reasons["marks"] == "Someone else changed it meanwhile."
     assert marklog.verify(world.school)[0]
+
+
+def test_topics_homework_and_remarks_are_rolled_back_through_their_services(world, family, clock):
+    from journal import records
+
+    clock.move_to("2026-12-09 12:00")
+    teacher, admin = actor(world.teacher), actor(world.admin)
+    student = world.student.student
+    held, other = lesson(world.math_5a, DAY), lesson(world.math_5a, DAY, 2)
+    records.set_topic(actor=teacher, lesson=held, text="Дроби")
+    clock.move_to("2026-12-09 14:00")
+    records.set_topic(actor=teacher, lesson=held, text="Ерунда")
+    records.set_homework(actor=teacher, lesson=held, text="Ничего", pages="")
+    records.set_homework(actor=teacher, lesson=other, text="Выучить всё", pages="")
+    remark = records.add_remark(actor=teacher, lesson=held, student=student, kind="remark", text="Ложь")
+    assert OutboxMessage.objects.filter(kind="remarks", status="pending").exists()
+    clock.move_to("2026-12-09 15:00")
+    records.set_homework(actor=admin, lesson=other, text="§ 5", pages="")  # someone else since
+    outcome = rollback.roll_back(actor=admin, report=report(world, world.admin))
+    assert sorted(c.kind for c in outcome.done) == ["homework", "remark", "topic"]
+    assert [c.kind for c, _reason in outcome.skipped] == ["homework"]
+    held.refresh_from_db()
+    assert LessonTopic.objects.get(lesson=held).text == "Дроби"
+    assert not Homework.objects.filter(lesson=held).exists()
+    assert Homework.objects.get(lesson=other).text == "§ 5"
+    assert not Remark.objects.filter(pk=remark.pk).exists()
+    assert not OutboxMessage.objects.filter(kind="remarks", status="pending").exists()  # withdrawn
+    assert AuditEvent.objects.filter(action="journal.topic_set", actor=world.admin.user).exists()
