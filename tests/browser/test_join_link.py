@@ -1,11 +1,7 @@
 """The slip's QR link opens the join page with the code in the URL fragment; the page fills it in."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
-from accounts.models import InviteCode, Role, hash_code, new_code
 from accounts.views.invites import qr_payload
 from tests import factories as f
 from tests.conftest import build_world
@@ -15,18 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_qr_link_fills_the_code_and_leaves_no_trace_in_the_address(page, settings):
     world = build_world()
-    mother = f.make_person(
-        world.school, roles=[Role.PARENT], login=False, last_name="Сидорова", first_name="Ия"
-    )
-    f.link_parent(mother, world.student, "mother")
-    code = new_code()
-    InviteCode.objects.create(
-        school=world.school,
-        person=mother,
-        role=Role.PARENT,
-        code_hash=hash_code(code),
-        expires_at=timezone.now() + datetime.timedelta(days=7),
-    )
+    _mother, code = f.make_invited_parent(world, last_name="Сидорова", first_name="Ия")
     settings.SITE_URL = page.base_url
     requested = []
     page.on("request", lambda request: requested.append(request.url))

@@ -1,14 +1,11 @@
 """End to end in a real Chromium: a parent joins with an invite code; a teacher signs in with TOTP."""
 
-import datetime
 import time
 
 import pytest
-from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import InviteCode, Role, hash_code, new_code
 from tests import factories as f
 from tests.browser_fixtures import shot
 from tests.conftest import build_world
@@ -19,22 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_parent_joins_with_invite_code_and_sees_the_child(page):
     world = build_world()
-    mother = f.make_person(
-        world.school,
-        roles=[Role.PARENT],
-        login=False,
-        last_name="Сидорова",
-        first_name="Мария",
-        patronymic="Ивановна",
-    )
-    f.link_parent(mother, world.student, "mother")
-    code = new_code()
-    InviteCode.objects.create(
-        school=world.school,
-        person=mother,
-        role=Role.PARENT,
-        code_hash=hash_code(code),
-        expires_at=timezone.now() + datetime.timedelta(days=7),
+    mother, code = f.make_invited_parent(
+        world, last_name="Сидорова", first_name="Мария", patronymic="Ивановна"
     )
 
     page.goto(f"{page.base_url}/join/")

@@ -245,3 +245,22 @@ def verified_login(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def make_invited_parent(world, **names) -> tuple[Person, str]:
+    """A parent of the world's student without a login, and the plain invite code issued to them (7 days)."""
+    from django.utils import timezone
+
+    from accounts.models import InviteCode, hash_code, new_code
+
+    mother = make_person(world.school, roles=[Role.PARENT], login=False, **names)
+    link_parent(mother, world.student, "mother")
+    code = new_code()
+    InviteCode.objects.create(
+        school=world.school,
+        person=mother,
+        role=Role.PARENT,
+        code_hash=hash_code(code),
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    return mother, code
