@@ -23,7 +23,9 @@ urlpatterns = [
     path("school/", auth.choose_school, name="choose_school"),
     path("operator/schools/", operator.school_list, name="operator_schools"),
     path("operator/schools/new/", operator.school_create, name="operator_school_create"),
-    path("operator/schools/<int:pk>/compromised/", compromise.operator_compromised, name="operator_compromised"),
+    path(
+        "operator/schools/<int:pk>/compromised/", compromise.operator_compromised, name="operator_compromised"
+    ),
     *people_urlpatterns,
     *notify_urlpatterns,
     *sessions_urlpatterns,

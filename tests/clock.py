@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 SCHOOL_ZONE = zoneinfo.ZoneInfo("Europe/Moscow")
 
@@ -55,7 +56,7 @@ class Clock:
 
     @property
     def now(self) -> datetime.datetime:
-        return datetime.datetime.now(SCHOOL_ZONE)
+        return timezone.now().astimezone(SCHOOL_ZONE)
 
     @property
     def today(self) -> datetime.date:

@@ -29,6 +29,12 @@ from ..services.invites import code_expiry, issue_class_slips, issue_invite
 SLIPS_PER_ROW, ROWS_PER_PAGE = 2, 4
 
 
+def slip_pages(cards: list) -> list[list[list]]:
+    """Slips laid out for cutting: pages of rows of SLIPS_PER_ROW (templates/accounts/partials/slips_base.html)."""
+    rows = [cards[i : i + SLIPS_PER_ROW] for i in range(0, len(cards), SLIPS_PER_ROW)]
+    return [rows[i : i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]
+
+
 def join_url() -> str:
     return settings.SITE_URL + reverse("join:start")
 
@@ -110,12 +116,10 @@ def invite_class_slips(request, pk):
                     )
                     for s in slips
                 ]
-                rows = [cards[i : i + SLIPS_PER_ROW] for i in range(0, len(cards), SLIPS_PER_ROW)]
-                pages = [rows[i : i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]
                 content = render_pdf(
                     "accounts/invites/slips.html",
                     {
-                        "pages": pages,
+                        "pages": slip_pages(cards),
                         "school_class": school_class,
                         "school": actor.school,
                     },

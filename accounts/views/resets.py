@@ -19,7 +19,7 @@ from ..access import deny, get_in_school, require, school_view
 from ..models import Person
 from ..pdf import pdf_response, qr_data_uri, render_pdf
 from ..services import resets
-from .invites import ROWS_PER_PAGE, SLIPS_PER_ROW, _back, _class_for
+from .invites import _back, _class_for, slip_pages
 
 
 def _slips_pdf(actor, slips) -> bytes:
@@ -37,9 +37,7 @@ def _slips_pdf(actor, slips) -> bytes:
         }
         for s in slips
     ]
-    rows = [cards[i : i + SLIPS_PER_ROW] for i in range(0, len(cards), SLIPS_PER_ROW)]
-    pages = [rows[i : i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]
-    return render_pdf("accounts/resets/slips.html", {"pages": pages})
+    return render_pdf("accounts/resets/slips.html", {"pages": slip_pages(cards)})
 
 
 @never_cache

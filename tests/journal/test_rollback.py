@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent, DigestItem, OutboxMessage, User
 from accounts.services.compromise import report_compromised
@@ -153,7 +154,11 @@ def test_only_the_admin_reports_and_rolls_back(world, attacked, other_world, ope
 
 def test_the_moment_cannot_be_in_the_future(world):
     with pytest.raises(ValidationError):
-        report(world, world.admin, since=(datetime.datetime.now() + datetime.timedelta(hours=1)).isoformat())
+        report(
+            world,
+            world.admin,
+            since=(timezone.localtime() + datetime.timedelta(hours=1)).replace(tzinfo=None).isoformat(),
+        )
 
 
 def test_the_pages_report_list_and_roll_back(world, attacked, login):

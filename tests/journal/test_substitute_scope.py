@@ -14,6 +14,7 @@ from accounts.models import AuditEvent
 from journal.models import Attendance, Cell, EditWindow, JournalSettings, Remark, Work, WorkType
 from schedule.models import ReportingPeriod, Substitution
 from tests import factories as f
+from tests.journal.test_grid_save import post as save
 
 pytestmark = pytest.mark.django_db
 
@@ -62,18 +63,6 @@ def refused(client, person, url, method="get", data=None):
 
 def link(lesson) -> str:
     return f'href="{reverse("journal:lesson", args=[lesson.pk])}"'
-
-
-def save(client, lesson, student, value, work=None, version="", att_version=""):
-    data = {
-        "lesson": lesson.pk,
-        "work": work.pk if work else "",
-        "student": student.pk,
-        "value": value,
-        "version": version,
-        "att_version": att_version,
-    }
-    return client.post(reverse("journal:save_cell"), data)
 
 
 def test_the_grid_of_the_replaced_lessons_period_shows_only_those_lessons(world, scene, login):
