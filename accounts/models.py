@@ -44,6 +44,9 @@ class User(AbstractUser):
     failed_login_count = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     must_change_password = models.BooleanField(default=False)
+    # Set when the login is reported compromised (staff): it sets up a second factor again at its next
+    # sign-in even where the school does not make two-factor mandatory; cleared when one is confirmed.
+    must_set_up_second_factor = models.BooleanField(default=False)
     last_school = models.ForeignKey(
         School, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

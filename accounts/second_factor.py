@@ -5,6 +5,9 @@
   method is refused (403, logged).
 - A login that must use two-factor (`required`: staff of a school that makes it mandatory, the district
   operator) and has none yet opens only the setup page, the verify page and sign-out.
+- A staff login reported compromised (`User.must_set_up_second_factor`) lost its second factor: once it
+  has chosen a new password it opens only the setup page, the verify page and sign-out, whether or not
+  the school makes two-factor mandatory, until it confirms a new authenticator.
 - The pages that change or show a second factor (setup, backup codes, turning it off) ask the database
   themselves (`passed_or_none`), so a device confirmed after the session began guards them too.
 """
@@ -65,7 +68,9 @@ def gate(request):
         return None
     if has_device(request, user):
         target, open_names = "accounts:otp_verify", ("accounts:otp_verify", "accounts:logout")
-    elif required(user):
+    elif user.must_set_up_second_factor or required(user):
+        if user.must_set_up_second_factor and user.must_change_password:
+            return None  # reported compromised: a new password first (password_gate), then this
         target = "accounts:otp_setup"
         open_names = ("accounts:otp_setup", "accounts:otp_verify", "accounts:logout")
     else:

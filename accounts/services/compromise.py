@@ -2,7 +2,11 @@
 
 The report is an `AuditEvent` ("account_compromised", append-only) naming the login and the
 moment from which its actions are in doubt; no table of its own. Reporting ends every session of
-the login at once (the session generation) and makes it set a new password before anything else.
+the login at once (the session generation) and makes it set a new password before anything else;
+a staff login (or the operator's) also loses its authenticator and backup codes and must set up a
+second factor again right after the new password, even where the school does not make it mandatory
+(`User.must_set_up_second_factor`, enforced by accounts.second_factor.gate). A family login sets a
+new password only.
 The journal lists and rolls back what the login changed after that moment (`journal.rollback`).
 
 Who reports: the school admin, for a login that has a person in their school; the district
@@ -22,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from .. import audit
 from ..models import AuditEvent, Role, School, StaffRole
+from .resets import remove_second_factor
 from .security import _end_other_sessions
 
 COMPROMISED = "account_compromised"
@@ -43,7 +48,8 @@ def may_report(actor, user, school: School) -> bool:
 
 @transaction.atomic
 def report_compromised(*, actor, user, school: School, since: datetime.datetime) -> AuditEvent:
-    """Report `user` compromised from `since`: its sessions end, it must set a new password (audited)."""
+    """Report `user` compromised from `since`: its sessions end, it must set a new password (and, staff,
+    a new second factor); audited."""
     if not may_report(actor, user, school):
         raise PermissionDenied(
             _("Only the school admin (or the district operator, for an admin) can do this.")
@@ -54,8 +60,11 @@ def report_compromised(*, actor, user, school: School, since: datetime.datetime)
     if since < now - datetime.timedelta(days=366):
         raise ValidationError({"since": _("The moment must be within the last year.")})
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    staff = user.is_superuser or StaffRole.objects.filter(person__user=user).exists()
     user.must_change_password = True
-    user.save(update_fields=["must_change_password"])
+    user.must_set_up_second_factor = staff
+    user.save(update_fields=["must_change_password", "must_set_up_second_factor"])
+    removed = remove_second_factor(user) if staff else 0
     _end_other_sessions(user)
     return audit.record(
         actor,
@@ -63,7 +72,13 @@ def report_compromised(*, actor, user, school: School, since: datetime.datetime)
         user,
         school=school,
         summary=f"{user.username} · {since.isoformat(timespec='minutes')}",
-        data={"user": user.pk, "since": since.isoformat(), "reported_at": now.isoformat()},
+        data={
+            "user": user.pk,
+            "since": since.isoformat(),
+            "reported_at": now.isoformat(),
+            "second_factor_reset": staff,
+            "devices_removed": removed,
+        },
     )
 
 

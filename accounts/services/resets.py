@@ -111,6 +111,13 @@ def reset_class_passwords(*, actor, school_class, people: list[int]) -> list[Sli
     return sorted(slips, key=lambda s: order[s.person.pk])
 
 
+def remove_second_factor(user) -> int:
+    """Delete the login's authenticators and backup codes (rows removed); the caller ends its sessions and audits."""
+    return (
+        TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    )
+
+
 @transaction.atomic
 def reset_second_factor(*, actor, person: Person) -> None:
     """Remove a login's authenticator and backup codes (a lost phone); it sets them up again at sign-in
@@ -118,9 +125,7 @@ def reset_second_factor(*, actor, person: Person) -> None:
     if not rules.may_reset_second_factor(actor, person):
         raise PermissionDenied("accounts.rules.may_reset_second_factor")
     person, user = _lock_login(person)
-    removed = (
-        TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
-    )
+    removed = remove_second_factor(user)
     _end_other_sessions(user)
     audit.record(
         actor,

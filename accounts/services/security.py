@@ -65,6 +65,9 @@ def confirm_totp(*, actor, device: TOTPDevice, token: str, request=None) -> list
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    if device.user.must_set_up_second_factor:
+        device.user.must_set_up_second_factor = False
+        device.user.save(update_fields=["must_set_up_second_factor"])
     codes = _new_backup_codes(device.user)
     _end_other_sessions(device.user, request)
     audit.record(actor, "2fa_enabled", device.user, data={"other_sessions_ended": True})
