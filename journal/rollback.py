@@ -2,19 +2,20 @@
 
 The mark log is the list of marks, attendance, absence reasons and final marks: every change the
 login made after the reported moment, grouped by the thing changed ("a change": the value before
-the login's first change, its last value, the value now). Topics, homework and remarks come from
-their audit events (which carry the old and new values); everything else the login did after the
-moment (attachments, substitutions, settings, people) is listed from the audit trail for the admin
-to check by hand.
+the login's first change, its last value, the value now). Everything else comes from the login's
+audit events: lesson records (topics, homework, remarks, files), substitutions, the school's
+settings and work types, people's roles and parent links; `rollback_kinds` says, per audit action,
+what it changed and its state before and after, and per kind of thing how to read it now and put it
+back. An action that cannot be undone (a printout, a consent on paper, a person created) is listed
+with the reason, for the admin to check by hand.
 
 A rollback writes the value from before through the same services as a user's edit
-(`record_cell`, `record_attendance`, `record_final`; `set_topic`, `set_homework`, `remove_remark`,
-`add_remark`), with the admin as the actor: the same
-policy (the admin's override of the edit window is audited as usual), compare-and-set on the
-row's version, a new mark-log or audit entry. No history is deleted (a remark or topic the
-login added goes as its service removes it, its text kept in the audit trail). A change is skipped, with the reason,
-when someone else changed the same thing after the login did (or meanwhile, caught by the
-version), when the value already is the one from before, or when the policy refuses. Letters and
+(`record_cell`, `record_attendance`, `record_final`, `set_reasons`; the services of `rollback_kinds`),
+with the admin as the actor: the same policy (the admin's override of the edit window is audited as
+usual), compare-and-set (the row's version; for the audit-based kinds the state now, read under the
+row lock the service takes), a new mark-log or audit entry. No history is deleted. A change is
+skipped, with the reason, when someone else changed the same thing after the login did (or
+meanwhile), when the value already is the one from before, or when the policy refuses. Letters and
 summary items about the login's changes that have not gone out are withdrawn, and the restored
 values send no news (news that already went out gets no correction yet).
 """
@@ -29,26 +30,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts import audit, notify
 from accounts.models import AuditEvent, Student, User
 from accounts.services.compromise import COMPROMISED, since_of
-from schedule.models import Course, Lesson, ReportingPeriod
+from schedule.models import Course, Lesson, ReportingPeriod, SchoolClass
 
-from . import marklog, notifications, rules
-from .models import (
-    Attendance,
-    Cell,
-    FinalMark,
-    Homework,
-    LessonTopic,
-    MarkLogEntry,
-    MarkLogHead,
-    NotifyCursor,
-    PlanTopic,
-    Remark,
-    Work,
-)
+from . import marklog, notifications, reconcile, rules
+from .models import Attendance, Cell, FinalMark, MarkLogEntry, MarkLogHead, NotifyCursor, Work
+from .rollback_kinds import ACTIONS, IRREVERSIBLE, KINDS, OTHER
 from .services import Conflict, record_attendance, record_cell
 
 ROLLED_BACK = "account_rolled_back"
@@ -57,26 +48,36 @@ ROLLED_BACK = "account_rolled_back"
 READY = "ready"  # can be rolled back
 RESTORED = "restored"  # already holds its value from before
 CHANGED = "changed"  # someone else changed it since: skipped
-MANUAL = "manual"  # not rolled back here: the admin checks it by hand
+MANUAL = "manual"  # cannot be rolled back: the admin checks it by hand
+# The page's names of the mark log's kinds (the audit-based kinds name themselves in rollback_kinds).
+LOG_LABELS = {"marks": _lazy("Mark"), "attendance": _lazy("Attendance"), "reason": _lazy("Absence reason")}
 
 
 @dataclass
 class Change:
     key: str  # stable id of the thing changed, used by the page's checkboxes
-    kind: str  # the mark log's kind
+    kind: str  # the mark log's kind, or a kind of rollback_kinds
     entries: list[MarkLogEntry]  # the login's entries on it after the moment
-    before: str
+    before: str  # the values as the page shows them
     after: str
     now: str
     status: str = READY
     reason: str = ""
+    note: str = ""  # what the admin checks by hand besides
     lesson: Lesson | None = None
     student: Student | None = None
     course: Course | None = None
     period: ReportingPeriod | None = None
+    lesson_id: int | None = None
+    student_id: int | None = None
+    course_id: int | None = None
+    period_id: int | None = None
     work_id: int | None = None
-    events: list[AuditEvent] = field(default_factory=list)  # a lesson record's: the login's audit events
-    record: object = None  # a lesson record's state before (topic, homework) or the remark concerned
+    school_id: int | None = None
+    events: list[AuditEvent] = field(default_factory=list)  # an audit-based change's: the login's events
+    was: object = None  # an audit-based change's states: before the login, after it, now
+    became: object = None
+    current: object = None
 
     @property
     def at(self) -> datetime.datetime:
@@ -86,6 +87,18 @@ class Change:
     def first_at(self) -> datetime.datetime:
         return self.entries[0].at if self.entries else self.events[0].at
 
+    @property
+    def label(self) -> str:
+        if self.kind in KINDS:
+            return KINDS[self.kind].label
+        return LOG_LABELS.get(self.kind) or _("Final mark")
+
+
+@dataclass
+class Other:
+    event: AuditEvent
+    reason: str
+
 
 @dataclass
 class Changes:
@@ -93,7 +106,7 @@ class Changes:
     user: User
     since: datetime.datetime
     journal: list[Change]
-    other: list[AuditEvent]  # the login's other actions after the moment (checked by hand)
+    other: list[Other]  # the login's actions that are not rolled back here, with the reason
 
     @property
     def ready(self) -> list[Change]:
@@ -162,15 +175,11 @@ def changes_since(report: AuditEvent) -> Changes:
                 after=last.new,
                 now=now,
                 work_id=first.work_id,
+                school_id=school_id,
             )
             change.lesson_id, change.student_id = first.lesson_id, first.student_id
             change.course_id, change.period_id = first.course_id, first.period_id
-            if first.kind == "reason":
-                change.status, change.reason = (
-                    MANUAL,
-                    _("Absence reasons are set again by the class teacher."),
-                )
-            elif now == first.old:
+            if now == first.old:
                 change.status, change.reason = RESTORED, _("It already holds its value from before.")
             elif other is not None:
                 change.status = CHANGED
@@ -179,100 +188,72 @@ def changes_since(report: AuditEvent) -> Changes:
                     "at": timezone.localtime(other.at).strftime("%d.%m.%Y %H:%M"),
                 }
             changes[key] = change
-        _attach(list(changes.values()))
     events = list(
         AuditEvent.objects.filter(school_id=school_id, actor=user, at__gte=since)
-        .exclude(action__in=["login", "logout", "journal.admin_override", "journal.final_override"])
+        .exclude(action__in=NOT_CHANGES)
         .order_by("at", "pk")
     )
-    records = _record_changes([e for e in events if e.action in RECORD_ACTIONS])
-    other = [e for e in events if e.action not in RECORD_ACTIONS]
-    journal = sorted([*changes.values(), *records], key=lambda c: c.first_at)
+    audited = _audited_changes(school_id, [e for e in events if e.action in ACTIONS])
+    _attach(list(changes.values()) + audited)
+    other = [Other(e, str(IRREVERSIBLE.get(e.action, OTHER))) for e in events if e.action not in ACTIONS]
+    journal = sorted([*changes.values(), *audited], key=lambda c: c.first_at)
     return Changes(report, user, since, journal, other)
 
 
-RECORD_ACTIONS = {
-    "journal.topic_set": "topic",
-    "journal.topic_cleared": "topic",
-    "journal.homework_set": "homework",
-    "journal.homework_cleared": "homework",
-    "journal.remark_added": "remark",
-    "journal.remark_removed": "remark_removed",
-}
-CHANGED_BY_SOMEONE = "changed_by_someone"
+# Not changes of the journal: signing in and out, the admin's overrides (audited beside the change
+# itself), and the absence reasons' summary (each reason is in the mark log).
+NOT_CHANGES = ["login", "logout", "journal.admin_override", "journal.final_override", "journal.reasons_set"]
 
 
-def _topic_state(topic) -> dict | None:
-    return {"text": topic.text, "plan_topic": topic.plan_topic_id} if topic else None
-
-
-def _homework_state(homework) -> dict | None:
-    if homework is None:
-        return None
-    return {"text": homework.text, "pages": homework.pages, "due_lesson": homework.due_lesson_id}
-
-
-def _shown(state) -> str:
-    if not state:
-        return ""
-    return " · ".join(str(state[k]) for k in ("text", "pages") if state.get(k))
-
-
-def _record_changes(events: list[AuditEvent]) -> list[Change]:
-    """Topics, homework and remarks the login changed (from their audit events), with what stands now."""
+def _audited_changes(school_id: int, events: list[AuditEvent]) -> list[Change]:
+    """The login's audit events grouped per thing changed, each with its state before, after and now."""
     by_key: dict[str, list[AuditEvent]] = defaultdict(list)
     for event in events:
-        kind = RECORD_ACTIONS[event.action]
-        key = f"{kind}:{event.object_id}" if kind in ("topic", "homework", "remark") else f"{kind}:{event.pk}"
-        by_key[key].append(event)
-    lesson_ids = {int(v[0].object_id) for k, v in by_key.items() if k.split(":")[0] in ("topic", "homework")}
-    topics = {t.lesson_id: t for t in LessonTopic.objects.filter(lesson_id__in=lesson_ids)}
-    homework = {h.lesson_id: h for h in Homework.objects.filter(lesson_id__in=lesson_ids)}
-    remarks = Remark.objects.in_bulk(
-        {int(v[0].object_id) for k, v in by_key.items() if k.startswith("remark:")}
-    )
-    lessons = Lesson.objects.select_related("course__subject", "group").in_bulk(
-        lesson_ids | {v[0].data.get("lesson") for k, v in by_key.items() if k.startswith("remark")} - {None}
-    )
-    students = Student.objects.select_related("person").in_bulk(
-        {v[0].data.get("student") for k, v in by_key.items() if k.startswith("remark")} - {None}
-    )
+        action = ACTIONS[event.action]
+        by_key[f"{action.kind}:{action.thing(event)}"].append(event)
     out = []
     for key, evs in by_key.items():
-        kind = key.split(":")[0]
-        change = Change(key=key, kind=kind, entries=[], before="", after="", now="", events=evs)
-        if kind in ("topic", "homework"):
-            lesson_id = int(evs[0].object_id)
-            current = (
-                _topic_state(topics.get(lesson_id))
-                if kind == "topic"
-                else _homework_state(homework.get(lesson_id))
-            )
-            before, after = evs[0].data.get("old"), evs[-1].data.get("new")
-            change.lesson, change.record = lessons.get(lesson_id), before
-            change.before, change.after, change.now = _shown(before), _shown(after), _shown(current)
-            if current == before:
-                change.status, change.reason = RESTORED, _("It already holds its value from before.")
-            elif current != after:
-                change.status, change.reason = (
-                    CHANGED,
-                    _("Changed since by someone else: roll it back by hand if needed."),
-                )
+        actions = [ACTIONS[e.action] for e in evs]
+        kind = KINDS[actions[0].kind]
+        if kind.merge:  # each field: its state before the first event that touched it, after the last
+            was = {
+                k: v
+                for a, e in reversed(list(zip(actions, evs, strict=True)))
+                for k, v in a.before(e).items()
+            }
+            became = {k: v for a, e in zip(actions, evs, strict=True) for k, v in a.after(e).items()}
         else:
-            data = evs[0].data
-            change.lesson, change.student = lessons.get(data.get("lesson")), students.get(data.get("student"))
-            if kind == "remark":
-                change.record = remarks.get(int(evs[0].object_id))
-                change.before, change.after = "", data.get("text", "")
-                change.now = change.record.text if change.record else ""
-                if change.record is None:
-                    change.status, change.reason = RESTORED, _("It already holds its value from before.")
-            else:
-                change.before, change.after, change.now = data.get("text", ""), "", ""
-        if change.lesson is not None:
-            change.course = change.lesson.course
+            was, became = actions[0].before(evs[0]), actions[-1].after(evs[-1])
+        change = Change(
+            key=key,
+            kind=actions[0].kind,
+            entries=[],
+            before="",
+            after="",
+            now="",
+            events=evs,
+            was=was,
+            became=became,
+            school_id=school_id,
+            lesson_id=actions[0].lesson(evs[0]),
+            student_id=actions[0].student(evs[0]),
+            note=next((n for a, e in zip(actions, evs, strict=True) if (n := a.note(e))), ""),
+        )
+        change.current = kind.now(change, False)
+        change.before, change.after, change.now = kind.show(was), kind.show(became), kind.show(change.current)
+        change.status, change.reason = _status(kind, change)
         out.append(change)
     return out
+
+
+def _status(kind, change: Change) -> tuple[str, str]:
+    if reason := kind.cannot(change):
+        return MANUAL, reason
+    if change.current == change.was:
+        return RESTORED, _("It already holds its value from before.")
+    if change.current != change.became:
+        return CHANGED, _("Changed since by someone else: roll it back by hand if needed.")
+    return READY, ""
 
 
 def _attach(changes: list[Change]) -> None:
@@ -280,14 +261,16 @@ def _attach(changes: list[Change]) -> None:
     lessons = Lesson.objects.select_related("course__subject", "group").in_bulk(
         {c.lesson_id for c in changes if c.lesson_id}
     )
-    students = Student.objects.select_related("person").in_bulk({c.student_id for c in changes})
+    students = Student.objects.select_related("person").in_bulk(
+        {c.student_id for c in changes if c.student_id}
+    )
     courses = Course.objects.select_related("subject", "group").in_bulk(
         {c.course_id for c in changes if c.course_id}
     )
     periods = ReportingPeriod.objects.in_bulk({c.period_id for c in changes if c.period_id})
     for c in changes:
         c.lesson = lessons.get(c.lesson_id)
-        c.student = students.get(c.student_id)
+        c.student = students.get(c.student_id) if c.student_id else None
         c.course = courses.get(c.course_id) or (c.lesson.course if c.lesson else None)
         c.period = periods.get(c.period_id)
 
@@ -319,9 +302,21 @@ def _versions(changes: list[Change]) -> dict[str, int | None]:
     return versions
 
 
+def _last(change: Change) -> tuple:
+    return (change.at, change.events[-1].pk if change.events else change.entries[-1].seq)
+
+
+class _Meanwhile(Exception):
+    """The thing changed between the listing and the write: not written."""
+
+
 def _write_back(actor, change: Change, version: int | None, works: dict[int, Work]) -> None:
-    if change.kind in ("topic", "homework", "remark", "remark_removed"):
-        _write_back_record(actor, change)
+    if change.kind in KINDS:
+        kind = KINDS[change.kind]
+        current = kind.now(change, True)  # under the lock its service takes: compare, then write
+        if current != change.became:
+            raise _Meanwhile
+        kind.restore(actor, change, current)
     elif change.kind == "marks":
         record_cell(
             actor=actor,
@@ -334,6 +329,8 @@ def _write_back(actor, change: Change, version: int | None, works: dict[int, Wor
         record_attendance(
             actor=actor, lesson=change.lesson, student=change.student, raw=change.before, version=version
         )
+    elif change.kind == reconcile.LOG_KIND:
+        _write_back_reason(actor, change)
     else:
         from .finals_services import record_final
 
@@ -348,32 +345,27 @@ def _write_back(actor, change: Change, version: int | None, works: dict[int, Wor
         )
 
 
-def _write_back_record(actor, change: Change) -> None:
-    """A lesson record put back through its service (each is atomic, like the marks' services)."""
-    from . import records
+def _write_back_reason(actor, change: Change) -> None:
+    """An absence reason put back through `set_reasons`, for the class its audit event names.
 
-    before = change.record
-    if change.kind == "topic":
-        plan = PlanTopic.objects.filter(pk=before.get("plan_topic")).first() if before else None
-        records.set_topic(
-            actor=actor, lesson=change.lesson, text=before["text"] if before else "", plan_topic=plan
+    The mark log keeps the reason's label; the chain head is locked since the listing, so the row's
+    reason is still the one listed.
+    """
+    codes = {reconcile.reason_text(code): code for code in ("", *reconcile.REASONS)}
+    row = Attendance.objects.get(lesson_id=change.lesson_id, student_id=change.student_id)
+    event = (
+        AuditEvent.objects.filter(
+            school_id=change.school_id, action="journal.reasons_set", data__attendance__contains=[row.pk]
         )
-    elif change.kind == "homework":
-        due = Lesson.objects.filter(pk=before.get("due_lesson")).first() if before else None
-        records.set_homework(
-            actor=actor,
-            lesson=change.lesson,
-            text=before["text"] if before else "",
-            pages=before["pages"] if before else "",
-            due_lesson=due,
-        )
-    elif change.kind == "remark":
-        records.remove_remark(actor=actor, remark=change.record)
-    else:
-        data = change.events[0].data
-        records.add_remark(
-            actor=actor, lesson=change.lesson, student=change.student, kind=data["kind"], text=data["text"]
-        )
+        .order_by("-pk")
+        .first()
+    )
+    if event is None or change.before not in codes:
+        raise ValidationError(_("The class of this absence is not known: set its reason by hand."))
+    school_class = SchoolClass.objects.get(pk=event.object_id)
+    reconcile.set_reasons(
+        actor=actor, school_class=school_class, attendance=[row.pk], reason=codes[change.before]
+    )
 
 
 @transaction.atomic
@@ -381,6 +373,11 @@ def roll_back(*, actor, report: AuditEvent, keys: list[str] | None = None) -> Ou
     """Write back the values from before the moment (all the ready changes, or those of `keys`)."""
     if not may_roll_back(actor) or report.school_id != actor.school.pk or report.action != COMPROMISED:
         raise PermissionDenied(_("Only the school admin rolls back a compromised login's changes."))
+    # The chain head stays locked to the commit: nothing the mark log holds changes between the listing
+    # below and the writes, and the rollback's entries follow each other. The news of everything before
+    # them is queued (the false news is withdrawn below), then the dispatcher's cursor passes over them —
+    # putting back a value tells the parents nothing new.
+    head = marklog.lock_head(actor.school)
     found = changes_since(report)
     wanted = set(keys) if keys is not None else None
     chosen = [c for c in found.journal if wanted is None or c.key in wanted]
@@ -388,11 +385,8 @@ def roll_back(*, actor, report: AuditEvent, keys: list[str] | None = None) -> Ou
     for change in chosen:
         if change.status != READY:
             outcome.skipped.append((change, change.reason))
-    ready = [c for c in chosen if c.status == READY]
-    # The chain head stays locked to the commit, so the rollback's entries follow each other: queue the
-    # news of everything before them (the false news is withdrawn below), then let the dispatcher's
-    # cursor pass over them — putting back a value tells the parents nothing new.
-    head = marklog.lock_head(actor.school)
+    # Newest first, as undo goes: a type made the default is given back its place before it is removed.
+    ready = sorted((c for c in chosen if c.status == READY), key=_last, reverse=True)
     notifications.dispatch(actor.school)
     cursor = NotifyCursor.objects.select_for_update(skip_locked=True).filter(school=actor.school).first()
     versions = _versions(ready)
@@ -400,7 +394,7 @@ def roll_back(*, actor, report: AuditEvent, keys: list[str] | None = None) -> Ou
     for change in ready:
         try:  # each service is atomic: a refusal rolls back its own savepoint, nothing else
             _write_back(actor, change, versions.get(change.key), works)
-        except Conflict:
+        except (Conflict, _Meanwhile):
             outcome.skipped.append((change, _("Someone else changed it meanwhile.")))
             continue
         except (ValidationError, PermissionDenied) as exc:
