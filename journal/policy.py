@@ -30,8 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from schedule.models import Lesson
-from schedule.rules import may_fill_lesson
+from schedule.models import CourseTeacher, Lesson, ReportingPeriod, Substitution
 
 from .models import CourseLock, EditWindow, JournalSettings, PeriodClosure
 
@@ -41,6 +40,58 @@ WINDOWS = {
     EditWindow.THREE_WEEKS: relativedelta(weeks=3),
     EditWindow.ONE_MONTH: relativedelta(months=1),
 }
+
+
+# Who teaches a lesson: the one rule. The grid's editable set (`journal.rules.editable_lesson_ids`),
+# the page rules (`journal.rules.edit_lesson`), the write policy below and the save path's SQL fact
+# (`journal.write_context.FACTS`) all call or mirror it; tests/journal/test_lesson_teacher.py compares
+# them over a table of assignment dates.
+
+
+def assignment_covers(
+    starts: datetime.date,
+    ends: datetime.date | None,
+    *,
+    lesson_date: datetime.date,
+    period_ends: datetime.date,
+) -> bool:
+    """A course assignment (`CourseTeacher` from `starts` to `ends`) makes its teacher the teacher of a
+    lesson of the course dated `lesson_date` in a period ending `period_ends`: it began by the end of the
+    lesson's period and had not ended before the lesson.
+
+    So a teacher who took the course over mid-period completes the whole period's columns, the earlier
+    ones included (the period's marks and finals are theirs now), and a teacher who handed it over keeps
+    the lessons they gave, not the ones after they left.
+    """
+    return starts <= period_ends and (ends is None or ends >= lesson_date)
+
+
+def covering_assignments(lesson: Lesson) -> Q:
+    """`assignment_covers` as a filter of `CourseTeacher` rows of the lesson's course (no extra query)."""
+    period_ends = ReportingPeriod.objects.filter(pk=lesson.period_id).values("ends")
+    return Q(course_id=lesson.course_id, starts__lte=period_ends[:1]) & (
+        Q(ends__isnull=True) | Q(ends__gte=lesson.date)
+    )
+
+
+def teaches_lesson(person, lesson: Lesson) -> bool:
+    """`person` is a teacher of the lesson's course for this lesson (`assignment_covers`); answered without
+    a query when the save path's SQL already asked (`lesson.teacher_checked`, `journal.write_context`)."""
+    preloaded = getattr(lesson, "teacher_checked", None)
+    if preloaded is not None and preloaded[0] == person.pk:
+        return preloaded[1]
+    return CourseTeacher.objects.filter(covering_assignments(lesson), teacher=person).exists()
+
+
+def may_fill_lesson(actor, lesson: Lesson) -> bool:
+    """The lesson's teacher (`teaches_lesson`) or the substitute recorded for this very lesson (R-ACC-6)."""
+    person = actor.person
+    if person is None or not actor.has_role(Role.TEACHER):
+        return False
+    return (
+        teaches_lesson(person, lesson)
+        or Substitution.objects.filter(lesson=lesson, substitute=person).exists()
+    )
 
 
 def journal_settings(school) -> JournalSettings:

@@ -290,7 +290,9 @@ def lessons_page(request, course_pk, period_pk):
     can_fill = (
         not course.year.is_read_only
         and not locked
-        and bool(rules.editable_lesson_ids(actor, course, period, [lesson.pk for lesson in lessons]))
+        and bool(
+            rules.editable_lesson_ids(actor, course, period, {lesson.pk: lesson.date for lesson in lessons})
+        )
     )
     empty = sum(1 for x in lessons if x.status != Lesson.Status.CANCELLED and not _has_topic(x))
     return render(

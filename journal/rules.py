@@ -7,9 +7,12 @@
 | view_period_journal (obj) | yes   | yes      | yes    | every course of class  | own courses | their lessons only ²  | –       | –      |
 | edit_lesson (obj)         | – ¹   | –        | –      | own courses only       | own courses | the substituted lesson| –       | –      |
 
-- "own courses": a `CourseTeacher` row of the course covering the lesson's
-  date, or any date of the lesson's reporting period (a teacher who took the
-  course over mid-period still completes the period's columns).
+- "own courses" for a lesson: a `CourseTeacher` row of the course that began
+  by the end of the lesson's reporting period and had not ended before the
+  lesson (`journal.policy.assignment_covers`, the one rule the grid, these
+  rules, the write policy and the save path's SQL share): a teacher who took
+  the course over mid-period completes the period's columns, earlier ones
+  included; one who handed it over keeps the lessons they gave.
 - `view_course_journal` is the whole course: every period, the finals, the plan.
 - ² A substitute reads and fills the lessons they replaced and what the page
   needs around them: the grid of such a period shows only those lessons'
@@ -17,7 +20,7 @@
   period's averages, which count the other lessons (`lessons_shown`); the
   lesson list shows only those lessons. No other period, no finals, no plan
   (R-ACC-6). The substitute fills only the column(s) of the lesson they
-  replaced (`schedule.rules.may_fill_lesson`).
+  replaced (`journal.policy.may_fill_lesson`).
 - ¹ The admin reads every journal, and the grid page shows it read-only; the
   save endpoint lets the admin through to the write policy
   (`journal.policy.ensure_can_write`), which decides and audits the override.
@@ -57,13 +60,16 @@ Final marks (R-F-1…5):
 Objects of another school answer 404 whatever the role (`get_in_school`).
 """
 
+import datetime
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role
 from accounts.rules import is_class_teacher_of
 from schedule.models import Course, CourseTeacher, Lesson, Substitution
-from schedule.rules import may_fill_lesson
 from schedule.selectors import students_of_group
+
+from . import policy
 
 
 def reads_everything(actor) -> bool:
@@ -170,30 +176,32 @@ def substituted_periods(actor, year) -> dict[int, set[int]]:
     return found
 
 
-def _assignment_overlapping_period(lesson: Lesson) -> Q:
-    period = lesson.period
-    return Q(starts__lte=period.ends) & (Q(ends__isnull=True) | Q(ends__gte=period.starts))
-
-
 def edit_lesson(actor, lesson: Lesson) -> bool:
-    """Fills the marks and attendance of this lesson's columns (the write policy still checks the locks)."""
+    """Fills the marks and attendance of this lesson's columns: the write policy's own rule
+    (`journal.policy.may_fill_lesson`), which then adds the locks and the edit window."""
     if not _is_teacher(actor) or lesson.school_id != actor.school.pk:
         return False
-    # The course's own teacher first (one query, the usual case); then the substitute of this lesson.
-    teaches = CourseTeacher.objects.filter(
-        _assignment_overlapping_period(lesson), course_id=lesson.course_id, teacher=actor.person
-    ).exists()
-    return teaches or may_fill_lesson(actor, lesson)
+    return policy.may_fill_lesson(actor, lesson)
 
 
-def editable_lesson_ids(actor, course: Course, period, lesson_ids: list[int]) -> set[int]:
-    """The ids among `lesson_ids` (of `course` in `period`) that `edit_lesson` allows, in at most two queries."""
-    if not _is_teacher(actor) or not lesson_ids:
+def editable_lesson_ids(actor, course: Course, period, lessons: dict[int, datetime.date]) -> set[int]:
+    """The ids among `lessons` (id → date, of `course` in `period`) that `edit_lesson` allows, in at most
+    two queries: the actor's assignments to the course (`journal.policy.assignment_covers`), then the
+    lessons they replaced."""
+    if not _is_teacher(actor) or not lessons:
         return set()
-    if any(a <= period.ends and (b is None or b >= period.starts) for a, b in _assignments(actor, course)):
-        return set(lesson_ids)
-    return set(
-        Substitution.objects.filter(lesson_id__in=lesson_ids, substitute=actor.person).values_list(
+    assignments = _assignments(actor, course)
+    mine = {
+        pk
+        for pk, day in lessons.items()
+        if any(
+            policy.assignment_covers(a, b, lesson_date=day, period_ends=period.ends) for a, b in assignments
+        )
+    }
+    if len(mine) == len(lessons):
+        return mine
+    return mine | set(
+        Substitution.objects.filter(lesson_id__in=set(lessons) - mine, substitute=actor.person).values_list(
             "lesson_id", flat=True
         )
     )

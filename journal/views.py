@@ -95,7 +95,9 @@ def grid_page(request, course_pk, period_pk):
     editable = set()
     locked = policy.lock_note(actor, period)
     if not course.year.is_read_only and not locked:
-        editable = rules.editable_lesson_ids(actor, course, period, grid.lesson_ids)
+        editable = rules.editable_lesson_ids(
+            actor, course, period, {c.lesson_id: c.date for c in grid.columns}
+        )
     return render(
         request,
         "journal/grid.html",

@@ -7,8 +7,8 @@ their own:
 
 - `lesson.course_locked`, `lesson.period_closed` — the period locks (R-F-5), the same
   rule as `journal.policy.lock_state`;
-- `lesson.teacher_checked = (person_id, teaches)` — the person is a teacher of the
-  lesson's course on its date, as `schedule.rules.may_fill_lesson` asks first;
+- `lesson.teacher_checked = (person_id, teaches)` — the person teaches the lesson
+  (`journal.policy.assignment_covers`), as `journal.policy.may_fill_lesson` asks first;
 - `lesson.student_checked = (student_id, inside)` — the student is in the lesson's
   group on its date, as `schedule.selectors.students_of_group` answers.
 
@@ -46,7 +46,8 @@ FACTS = """
   EXISTS (SELECT 1 FROM journal_periodclosure pc WHERE pc.period_id = l.period_id),
   EXISTS (SELECT 1 FROM schedule_courseteacher ct
           WHERE ct.course_id = l.course_id AND ct.teacher_id = %(person)s
-            AND ct.starts <= l.date AND (ct.ends IS NULL OR ct.ends >= l.date)),
+            AND ct.starts <= (SELECT p.ends FROM schedule_reportingperiod p WHERE p.id = l.period_id)
+            AND (ct.ends IS NULL OR ct.ends >= l.date)),
   CASE WHEN g.kind = 'whole_class' THEN
     EXISTS (SELECT 1 FROM schedule_enrollment e
             WHERE e.school_class_id = g.school_class_id AND e.student_id = %(student)s

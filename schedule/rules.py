@@ -28,7 +28,6 @@ Timetable (SPEC §3):
 | view_timetables (any week)    | yes   | yes      | yes    | yes           | yes     | –        | –           |
 | view_student_week (obj)       | yes   | yes      | yes    | yes           | yes     | own      | own children|
 | record_substitution (obj)     | before the lesson starts: admin, deputy; afterwards: admin only (marked late)          |
-| may_fill_lesson (obj)         | the course's teacher on that date, or the lesson's substitute                            |
 
 - `manage_timetable`: bell schedules, the weekly timetable, generating the
   lesson calendar, one-off changes (cancel, move, extra lesson).
@@ -49,7 +48,7 @@ from guardian.shortcuts import get_objects_for_user
 from accounts.models import Role
 from accounts.rules import is_class_teacher_of
 
-from .models import CourseTeacher, Lesson, SchoolClass, Substitution
+from .models import Lesson, SchoolClass
 
 
 def manage_structure(actor) -> bool:
@@ -147,23 +146,3 @@ def lesson_has_begun(lesson: Lesson, now=None) -> bool:
         lesson.date, lesson.starts, tzinfo=zoneinfo.ZoneInfo(lesson.school.timezone)
     )
     return (now or timezone.now()) >= begins
-
-
-def may_fill_lesson(actor, lesson: Lesson) -> bool:
-    """The course's teacher on the lesson's date, or the substitute recorded for this very lesson (R-ACC-6)."""
-    person = actor.person
-    if person is None or not actor.has_role(Role.TEACHER):
-        return False
-    # The course's own teacher is the usual case: one query (none when the lesson was loaded with
-    # `journal.write_context` for this person); the substitute only when that fails.
-    preloaded = getattr(lesson, "teacher_checked", None)
-    if preloaded is not None and preloaded[0] == person.pk:
-        teaches = preloaded[1]
-    else:
-        teaches = CourseTeacher.objects.filter(
-            Q(ends__isnull=True) | Q(ends__gte=lesson.date),
-            course_id=lesson.course_id,
-            teacher=person,
-            starts__lte=lesson.date,
-        ).exists()
-    return teaches or Substitution.objects.filter(lesson=lesson, substitute=person).exists()

@@ -8,7 +8,6 @@ from journal import policy
 from journal.models import CourseLock, PeriodClosure, Work, WorkType
 from journal.write_context import load_work
 from schedule.models import CourseTeacher, GroupMembership, StudyGroup
-from schedule.rules import may_fill_lesson
 from schedule.selectors import students_of_group
 from tests import factories as f
 
@@ -26,14 +25,15 @@ def column(world, course, day):
 def facts_by_the_orm(work, person, student):
     fresh = type(work.lesson).objects.get(pk=work.lesson_id)  # nothing preloaded
     who = actor(person)
-    teaches = (
-        CourseTeacher.objects.filter(course_id=fresh.course_id, teacher=person, starts__lte=fresh.date)
-        .exclude(ends__lt=fresh.date)
-        .exists()
+    teaches = any(
+        policy.assignment_covers(a, b, lesson_date=fresh.date, period_ends=fresh.period.ends)
+        for a, b in CourseTeacher.objects.filter(course_id=fresh.course_id, teacher=person).values_list(
+            "starts", "ends"
+        )
     )
     inside = students_of_group(fresh.group, on=fresh.date).filter(pk=student.pk).exists()
     locked, closed = policy.period_locks(fresh)
-    assert may_fill_lesson(who, fresh) == teaches  # no substitutions in these cases
+    assert policy.may_fill_lesson(who, fresh) == teaches  # no substitutions in these cases
     return locked, closed, teaches, inside
 
 
@@ -68,7 +68,8 @@ def test_the_facts_agree_with_the_orm_rules(world):
     english = f.make_course(
         sub, f.make_subject(world.school, "Английский язык", "Англ."), world.other_teacher
     )
-    # The teacher's assignment ends mid-October: lessons after it are not theirs.
+    # The teacher's assignment ends mid-October: lessons after it are not theirs; the substitute takes the
+    # course over the next day and completes the quarter, its earlier lessons included.
     CourseTeacher.objects.filter(course=world.math_5a).update(ends=d(10, 15))
     CourseTeacher.objects.create(
         school=world.school, course=world.math_5a, teacher=world.substitute, starts=d(10, 16)

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Role
-from schedule import rules, weeks
+from journal import policy
+from schedule import weeks
 from schedule.models import AcademicYear, Lesson, Substitution
 from schedule.substitutions import assign_substitute, cancel_substitution
 from tests import factories as f
@@ -178,10 +179,10 @@ def test_withdrawing_is_refused_when_the_own_teacher_is_busy_elsewhere(world, da
 def test_the_substitute_may_fill_that_lesson_and_no_other(world, day, deputy_actor, actor_of):
     assign_substitute(actor=deputy_actor, lesson=day.math_1, substitute=world.substitute, now=BEFORE)
     substitute = actor_of(world.substitute)
-    assert rules.may_fill_lesson(substitute, day.math_1) is True
-    assert rules.may_fill_lesson(substitute, day.math_2) is False  # same course, same day
-    assert rules.may_fill_lesson(substitute, day.math_tue) is False
-    assert rules.may_fill_lesson(actor_of(world.teacher), day.math_1) is True
+    assert policy.may_fill_lesson(substitute, day.math_1) is True
+    assert policy.may_fill_lesson(substitute, day.math_2) is False  # same course, same day
+    assert policy.may_fill_lesson(substitute, day.math_tue) is False
+    assert policy.may_fill_lesson(actor_of(world.teacher), day.math_1) is True
 
 
 # The deputy's page
