@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Q
 
 from accounts.models import Role
@@ -17,6 +16,7 @@ from schedule.models import ReportingPeriod, SchoolClass
 
 from . import printout_rules as rules
 from . import printouts
+from .measures import fetch
 from .models import Printout, PrintoutSignature, Step
 from .signoff import State, state_of
 
@@ -56,9 +56,7 @@ def changed_after(printout_ids: list[int]) -> set[int]:
     """The printouts (of `printout_ids`) whose underlying data changed after their snapshot: one query."""
     if not printout_ids:
         return set()
-    with connection.cursor() as cursor:
-        cursor.execute(CHANGED_SQL, [list(printout_ids)])
-        return {pk for (pk,) in cursor.fetchall()}
+    return {pk for (pk,) in fetch(CHANGED_SQL, [list(printout_ids)])}
 
 
 def _signatures(printout_ids: list[int]) -> dict[int, list[PrintoutSignature]]:

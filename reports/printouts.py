@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import connection
 from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -30,9 +29,7 @@ from journal.models import FinalKind, FinalMark
 from journal.values import CellMarks, format_cell
 from schedule.models import Course, CourseTeacher, Enrollment, Lesson, ReportingPeriod, SchoolClass
 
-
-def _date(day: datetime.date) -> str:
-    return day.strftime("%d.%m.%Y")
+from .measures import fetch, fmt_date, full_name
 
 
 def month_name(month: int) -> str:
@@ -82,8 +79,8 @@ def _head(school_class: SchoolClass, period: ReportingPeriod | None) -> dict:
         "year": school_class.year.name,
         "period": period.name if period else "",
         "period_id": period.pk if period else None,
-        "starts": _date(period.starts if period else school_class.year.starts),
-        "ends": _date(period.ends if period else school_class.year.ends),
+        "starts": fmt_date(period.starts if period else school_class.year.starts),
+        "ends": fmt_date(period.ends if period else school_class.year.ends),
         "class_teacher": teacher.short_name if teacher else "",
         "class_teacher_full": teacher.full_name if teacher else "",
         "class_teacher_id": teacher.pk if teacher else None,
@@ -178,7 +175,7 @@ def _class_students(school_class: SchoolClass, since: datetime.date, until: date
     )
     seen: dict[int, str] = {}
     for pk, last, first, patronymic in rows:
-        seen.setdefault(pk, " ".join(p for p in (last, first, patronymic) if p))
+        seen.setdefault(pk, full_name(last, first, patronymic))
     return list(seen.items())
 
 
@@ -187,14 +184,14 @@ def _attendance(school_class: SchoolClass, period: ReportingPeriod) -> dict:
     months = _months(period)
     counts: dict[tuple[int, int, int], int] = {}
     reasons: dict[int, list[int]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(ATTENDANCE_SQL, [school_class.pk, period.pk])
-        for student_id, y, m, total, illness, excused, unexcused in cursor.fetchall():
-            counts[(student_id, y, m)] = total
-            acc = reasons.setdefault(student_id, [0, 0, 0])
-            acc[0] += illness
-            acc[1] += excused
-            acc[2] += unexcused
+    for student_id, y, m, total, illness, excused, unexcused in fetch(
+        ATTENDANCE_SQL, [school_class.pk, period.pk]
+    ):
+        counts[(student_id, y, m)] = total
+        acc = reasons.setdefault(student_id, [0, 0, 0])
+        acc[0] += illness
+        acc[1] += excused
+        acc[2] += unexcused
     rows = []
     totals = [0] * (len(months) + 4)
     for pk, name in _class_students(school_class, period.starts, period.ends):

@@ -17,18 +17,15 @@ Definitions used throughout (they are printed under the tables too):
 - Finals: the period's final marks (kind "period") of the courses of the class
   that take finals (not «без аттестации», not the first grade), for the
   students in the course's group on the period's last day.
-- Progress % (успеваемость) = students (or marks) assessed without a "2" /
-  all; quality % (качество знаний) = only 4s and 5s / all (`rate`, one decimal,
-  half up). A student missing a final counts as not assessed, so neither
-  progressing nor in quality.
+- Categories of students, progress and quality: `reports.measures`, the one
+  definition every report uses (per subject the same rates count marks).
 """
 
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -36,29 +33,30 @@ from django.utils.translation import gettext as _
 from journal.finals import Thresholds, propose
 from journal.policy import journal_settings
 from schedule.models import Course, ReportingPeriod, StudyGroup
-from schedule.selectors import local_today
 
 from .catalog import Params
-from .tables import Column, ReportData, Table, rate
-
-CENT = Decimal("0.01")
-
+from .measures import (
+    CATEGORIES,
+    EXCELLENT,
+    FAILING,
+    GOOD,
+    NOT_ASSESSED,
+    ONE_THREE,
+    as_of,
+    categories_of_finals,
+    category,
+    category_labels,
+    cents,
+    fetch,
+    fmt_date,
+    full_name,
+    progress_and_quality,
+    rates_note,
+    today_of,
+)
+from .tables import Column, ReportData, Table
 
 # Shared pieces
-
-
-def _d(day: datetime.date) -> str:
-    return date_format(day, "d.m.Y")
-
-
-def _fetch(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _avg(value) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(CENT, ROUND_HALF_UP)
 
 
 def _class_lines(params: Params) -> list[str]:
@@ -72,8 +70,8 @@ def _class_lines(params: Params) -> list[str]:
 def _period_line(period: ReportingPeriod) -> str:
     return _("Period: %(name)s (%(starts)s – %(ends)s)") % {
         "name": period.name,
-        "starts": _d(period.starts),
-        "ends": _d(period.ends),
+        "starts": fmt_date(period.starts),
+        "ends": fmt_date(period.ends),
     }
 
 
@@ -99,10 +97,10 @@ def _students(params: Params, since: datetime.date, until: datetime.date) -> lis
     """(student id, "Surname Name", still in the class on `until`), the name marked "(left dd.mm)" when
     they left before `until`: one query."""
     out = []
-    for pk, last, first, _patronymic, _starts, stays, ends in _fetch(
+    for pk, last, first, _patronymic, _starts, stays, ends in fetch(
         STUDENTS_SQL, {"cls": params.school_class.pk, "since": since, "until": until}
     ):
-        name = f"{last} {first}".strip()
+        name = full_name(last, first)
         if not stays and ends is not None:
             name += " " + _("(left %(date)s)") % {"date": date_format(ends, "d.m")}
         out.append((pk, name, stays))
@@ -133,7 +131,7 @@ ATTENDANCE_FIELDS = 5
 
 def _attendance(params: Params, since, until, bucket: str) -> dict[tuple, tuple]:
     """(student or None, bucket or None) → (missed, illness, excused, unexcused, late); None = the total."""
-    rows = _fetch(
+    rows = fetch(
         ATTENDANCE_SQL.format(bucket=bucket),
         {
             "cls": params.school_class.pk,
@@ -333,33 +331,17 @@ FROM finals GROUP BY ROLLUP(subject_id)
 )
 
 
-def rates_note() -> str:
-    return _(
-        "Progress: assessed without a «2» out of all; quality: only «4» and «5» out of all. "
-        "A missing final counts as not assessed."
-    )
-
-
 def class_results(params: Params) -> ReportData:
     """Per subject: students, assessed, 5/4/3/2, progress %, quality %, average; and overall (2 queries)."""
     period = params.period
     courses = _courses(params)
     rows_by_subject, total = {}, None
     if courses:
-        for subject, n, assessed, five, four, three, two, avg, grouped in _fetch(
+        for subject, n, assessed, five, four, three, two, avg, grouped in fetch(
             RESULTS_SQL, _need_params(params, courses, period.ends)
         ):
-            row = [
-                n,
-                assessed,
-                five,
-                four,
-                three,
-                two,
-                rate(assessed - two, n),
-                rate(five + four, n),
-                _avg(avg),
-            ]
+            counts = categories_of_finals({5: five, 4: four, 3: three, 2: two}, n)
+            row = [n, assessed, five, four, three, two, *progress_and_quality(counts, n), cents(avg)]
             if grouped:
                 total = row
             else:
@@ -413,14 +395,14 @@ def summary_progress(params: Params) -> ReportData:
     students = _students(params, period.ends, period.ends)
     marks, student_avg, subject_avg = {}, {}, {}
     if courses:
-        for student, subject, value, s_avg, subj_avg, is_subject in _fetch(
+        for student, subject, value, s_avg, subj_avg, is_subject in fetch(
             SHEET_SQL, _need_params(params, courses, period.ends)
         ):
             if is_subject:
-                subject_avg[subject] = _avg(subj_avg)
+                subject_avg[subject] = cents(subj_avg)
             else:
                 marks[(student, subject)] = value
-                student_avg[student] = _avg(s_avg)
+                student_avg[student] = cents(s_avg)
     subjects = _subjects(courses)
     columns = [Column(_("No."), "int"), Column(_("Student"))]
     columns += [Column(s.short_name or s.name, "mark", _("Subjects")) for s in subjects]
@@ -464,40 +446,6 @@ GROUP BY f.student_id ORDER BY 2, 3, 1
 """
 )
 
-# The categories of the report, in the order a school lists them.
-EXCELLENT, GOOD, ONE_THREE, THREES, FAILING, NOT_ASSESSED = (
-    "excellent",
-    "good",
-    "one_three",
-    "threes",
-    "failing",
-    "not_assessed",
-)
-
-
-def category(needed: int, entered: int, five: int, four: int, three: int, two: int) -> str:
-    """A student's category from their counted finals: a "2" first, then a missing final, then the marks."""
-    if two:
-        return FAILING
-    if entered < needed or not needed:
-        return NOT_ASSESSED
-    if five == needed:
-        return EXCELLENT
-    if three == 0:
-        return GOOD
-    return ONE_THREE if three == 1 else THREES
-
-
-def _category_labels() -> dict[str, str]:
-    return {
-        EXCELLENT: _("only «5» (excellent students)"),
-        GOOD: _("«4» and «5» (good students)"),
-        ONE_THREE: _("with one «3»"),
-        THREES: _("with more than one «3»"),
-        FAILING: _("with a «2» (failing)"),
-        NOT_ASSESSED: _("not assessed (a final mark is missing)"),
-    }
-
 
 def class_final(params: Params) -> ReportData:
     """Counts of excellent, good, one-3, failing and not assessed students, progress and quality rates,
@@ -505,13 +453,15 @@ def class_final(params: Params) -> ReportData:
     period = params.period
     courses = _courses(params)
     students = _students(params, period.ends, period.ends)
-    groups: dict[str, list[str]] = {k: [] for k in _category_labels()}
+    groups: dict[str, list[str]] = {k: [] for k in CATEGORIES}
+    sorted_out = set()
     if courses:
-        for _pk, last, first, needed, entered, five, four, three, two, threes, twos, missing in _fetch(
+        for pk, last, first, needed, entered, five, four, three, two, threes, twos, missing in fetch(
             STUDENT_FINALS_SQL, _need_params(params, courses, period.ends)
         ):
+            sorted_out.add(pk)
             kind = category(needed, entered, five, four, three, two)
-            name = f"{last} {first}"
+            name = full_name(last, first)
             if kind == ONE_THREE:
                 name += f" ({threes[0]})"
             elif kind == FAILING:
@@ -519,15 +469,19 @@ def class_final(params: Params) -> ReportData:
             elif kind == NOT_ASSESSED and missing and entered:
                 name += f" ({', '.join(missing)})"  # with no final at all, the subjects would be every one
             groups[kind].append(name)
+    if courses:
+        # A student of the class in none of its courses' groups needs no final, so is not assessed either.
+        groups[NOT_ASSESSED] += [name for pk, name, _stays in students if pk not in sorted_out]
     total = len(students)
     counts = {k: len(v) for k, v in groups.items()}
     categories = Table(
         _("Students by final marks"),
         [Column(_("Category")), Column(_("students"), "int"), Column(_("Who"))],
-        [[label, counts[k], "; ".join(groups[k]) or None] for k, label in _category_labels().items()],
+        [[label, counts[k], "; ".join(groups[k]) or None] for k, label in category_labels().items()],
         [_("Students in the class"), total, ""],
     )
     progressing = total - counts[FAILING] - counts[NOT_ASSESSED]
+    progress, quality = progress_and_quality(counts, total)
     rates = Table(
         _("Progress and quality"),
         [
@@ -543,21 +497,18 @@ def class_final(params: Params) -> ReportData:
                 total,
                 total - counts[NOT_ASSESSED],
                 progressing,
-                rate(progressing, total) if courses else None,
+                progress,
                 counts[EXCELLENT] + counts[GOOD],
-                rate(counts[EXCELLENT] + counts[GOOD], total) if courses else None,
+                quality,
             ]
         ],
-        note=_(
-            "Students in the class on the period's last day. Progress: assessed in every subject without "
-            "a «2»; quality: only «4» and «5»."
-        ),
+        note=rates_note(on=period.ends),
     )
     figures = _attendance(params, period.starts, period.ends, "NULL::int").get((None, None), ZERO)
     absences = Table(
         _("Absences in the period"),
         _attendance_columns(_("Lessons")) + [Column(_("missed per student"), "decimal")],
-        [[*figures, _avg(Decimal(figures[0]) / total) if total else None]],
+        [[*figures, cents(Decimal(figures[0]) / total) if total else None]],
         note=attendance_note(),
     )
     return ReportData(
@@ -592,16 +543,11 @@ ORDER BY n.student_id, sb.position, sb.name
 )
 
 
-def as_of(period: ReportingPeriod, today: datetime.date) -> datetime.date:
-    """Today moved into the period: its first day before it, its last day after it."""
-    return min(max(today, period.starts), period.ends)
-
-
 def class_preliminary(params: Params) -> ReportData:
     """As of today within the period: per student the subjects whose current average proposes a «2»
     and those with no marks yet, and the absences so far; the counts (5 queries)."""
     period = params.period
-    day = as_of(period, params.today or local_today(params.school))
+    day = as_of(period, today_of(params))
     courses = _courses(params)
     students = _students(params, period.starts, day)
     present = [pk for pk, _name, stays in students if stays]
@@ -609,7 +555,7 @@ def class_preliminary(params: Params) -> ReportData:
     low: dict[int, list[str]] = {}
     empty: dict[int, list[str]] = {}
     if courses:
-        for student, subject, total, weights in _fetch(PRELIMINARY_SQL, _need_params(params, courses, day)):
+        for student, subject, total, weights in fetch(PRELIMINARY_SQL, _need_params(params, courses, day)):
             if not weights:
                 empty.setdefault(student, []).append(subject)
             elif propose(total, weights, thresholds).mark == 2:
@@ -669,7 +615,7 @@ def class_preliminary(params: Params) -> ReportData:
     return ReportData(
         code="class_preliminary",
         title=_("Preliminary class teacher's report for the period"),
-        params=[*_class_lines(params), _period_line(period), _("As of %(date)s") % {"date": _d(day)}],
+        params=[*_class_lines(params), _period_line(period), _("As of %(date)s") % {"date": fmt_date(day)}],
         tables=[counts, table],
         signers=_signers(params),
     )
@@ -710,21 +656,21 @@ def student_movement(params: Params) -> ReportData:
     """Students at the start, arrived (dates, from where), left (dates, where to), at the end (2 queries)."""
     since, until = params.date_from, params.date_to
     sql_params = {"cls": params.school_class.pk, "since": since, "until": until}
-    start, arrived, left, end = _fetch(MOVEMENT_COUNTS_SQL, sql_params)[0]
+    start, arrived, left, end = fetch(MOVEMENT_COUNTS_SQL, sql_params)[0]
     summary = Table(
         _("Movement"),
         [
-            Column(_("at the start, %(date)s") % {"date": _d(since)}, "int"),
+            Column(_("at the start, %(date)s") % {"date": fmt_date(since)}, "int"),
             Column(_("students arrived"), "int"),
             Column(_("students left"), "int"),
-            Column(_("at the end, %(date)s") % {"date": _d(until)}, "int"),
+            Column(_("at the end, %(date)s") % {"date": fmt_date(until)}, "int"),
         ],
         [[start, arrived, left, end]],
     )
     moves = {0: [], 1: []}
-    for kind, day, last, first, note, other in _fetch(MOVEMENT_SQL, sql_params):
+    for kind, day, last, first, note, other in fetch(MOVEMENT_SQL, sql_params):
         where = note or (_("class %(name)s") % {"name": other} if other else None)
-        moves[kind].append([len(moves[kind]) + 1, f"{last} {first}", day, where])
+        moves[kind].append([len(moves[kind]) + 1, full_name(last, first), day, where])
     arrivals = Table(
         _("Students who arrived"),
         [
@@ -750,7 +696,7 @@ def student_movement(params: Params) -> ReportData:
         title=_("Summary sheet of student movement"),
         params=[
             *_class_lines(params),
-            _("Dates: %(starts)s – %(ends)s") % {"starts": _d(since), "ends": _d(until)},
+            _("Dates: %(starts)s – %(ends)s") % {"starts": fmt_date(since), "ends": fmt_date(until)},
         ],
         tables=[summary, arrivals, departures],
         signers=_signers(params),

@@ -7,9 +7,9 @@
 - `class_sizes` — each class on a date: students, class teacher, subgroups with
   their sizes; totals per level (1–4, 5–9, 10–11) and for the school.
 - `finals_by_student` — the whole school's (or one class's) students with the
-  counts of their period finals by mark and their category (excellent: only 5s;
-  good: 4s and 5s; one «3»; with «3»s; failing: any «2»; not assessed: no finals
-  yet), with a per-class summary.
+  counts of their period finals by mark, the finals still missing and their
+  category, with a per-class summary: the categories and rates of
+  `reports.measures`, the same as the class teacher's report for the period.
 - `journal_control` — journal keeping per teacher over a period (up to today):
   lessons held, the share with a topic and with homework, the share of
   student-course pairs with no mark and with one mark, marks per student, the
@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
@@ -35,16 +34,21 @@ from journal.policy import journal_settings, school_zone
 from schedule.models import ReportingPeriod
 
 from .catalog import Params
-from .queries_teacher import fmt_date, full_name, short_name, today_of
-from .tables import Column, ReportData, Table, rate
-
-TENTH = Decimal("0.1")
-
-
-def _fetch(sql: str, params) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+from .measures import (
+    CATEGORIES,
+    category,
+    category_labels,
+    fetch,
+    fmt_date,
+    full_name,
+    progress_and_quality,
+    rate,
+    rates_note,
+    short_name,
+    tenths,
+    today_of,
+)
+from .tables import Column, ReportData, Table
 
 
 def date_range(params: Params) -> tuple[datetime.date, datetime.date]:
@@ -95,7 +99,7 @@ ORDER BY c.grade, c.letter, c.id
 def school_movement(params: Params) -> ReportData:
     """Students at the start, arrived, left and at the end of a date range, per class, grade and school."""
     since, until = date_range(params)
-    rows = _fetch(MOVEMENT_SQL, {"since": since, "until": until, "year": params.year.pk})
+    rows = fetch(MOVEMENT_SQL, {"since": since, "until": until, "year": params.year.pk})
     columns = [
         Column(_("At the start"), "int"),
         Column(_("All"), "int", _("Arrived")),
@@ -179,8 +183,8 @@ def size_date(params: Params) -> datetime.date:
 def class_sizes(params: Params) -> ReportData:
     """Each class's number of students on a date, its class teacher and its subgroups; totals per level."""
     on = size_date(params)
-    classes = _fetch(SIZES_SQL, {"on": on, "year": params.year.pk})
-    groups = _fetch(GROUP_SIZES_SQL, {"on": on, "year": params.year.pk})
+    classes = fetch(SIZES_SQL, {"on": on, "year": params.year.pk})
+    groups = fetch(GROUP_SIZES_SQL, {"on": on, "year": params.year.pk})
     subgroups: dict[str, list[str]] = {}
     cross_rows = []
     for kind, grade, letter, group_grade, name, n in groups:
@@ -199,7 +203,7 @@ def class_sizes(params: Params) -> ReportData:
     students = sum(r[1] for r in rows)
 
     def mean(n, k):
-        return (Decimal(n) / k).quantize(TENTH, ROUND_HALF_UP) if k else None
+        return tenths(Decimal(n) / k) if k else None
 
     tables = [
         Table(
@@ -244,51 +248,48 @@ def class_sizes(params: Params) -> ReportData:
 # Finals per student
 
 
+# Each student of the classes on the period's last day and the period finals they need: one per course of
+# the class's groups and its grade's groups across classes that takes finals (not «без аттестации»), the
+# whole class's for everyone, a subgroup's for its members that day (as `queries_class.NEED_CTE` for
+# one class: tests/reports/test_measures.py compares the two reports).
 FINALS_SQL = """
-SELECT c.grade, c.letter, p.last_name, p.first_name, p.patronymic,
+WITH st AS (
+  SELECT e.student_id, c.id AS class_id, c.grade, c.letter
+  FROM schedule_enrollment e JOIN schedule_schoolclass c ON c.id = e.school_class_id
+  WHERE c.year_id = %(year)s AND c.grade = ANY(%(grades)s) AND c.grade > 1
+    AND e.starts <= %(on)s AND (e.ends IS NULL OR e.ends >= %(on)s) {one_class}
+), need AS (
+  SELECT st.student_id, co.id AS course_id
+  FROM st
+  JOIN schedule_studygroup g ON g.year_id = %(year)s
+   AND (g.school_class_id = st.class_id OR (g.kind = 'cross_class' AND g.grade = st.grade))
+  JOIN schedule_course co ON co.group_id = g.id
+  JOIN schedule_subject su ON su.id = co.subject_id
+  WHERE NOT su.no_final_assessment AND (g.kind = 'whole_class' OR EXISTS (
+    SELECT 1 FROM schedule_groupmembership m
+    WHERE m.group_id = g.id AND m.student_id = st.student_id
+      AND m.starts <= %(on)s AND (m.ends IS NULL OR m.ends >= %(on)s)))
+)
+SELECT st.grade, st.letter, p.last_name, p.first_name, p.patronymic, COUNT(n.course_id), COUNT(f.id),
   COUNT(f.id) FILTER (WHERE f.value = 5), COUNT(f.id) FILTER (WHERE f.value = 4),
   COUNT(f.id) FILTER (WHERE f.value = 3), COUNT(f.id) FILTER (WHERE f.value = 2)
-FROM schedule_enrollment e
-JOIN schedule_schoolclass c ON c.id = e.school_class_id
-JOIN accounts_student s ON s.id = e.student_id
+FROM st
+JOIN accounts_student s ON s.id = st.student_id
 JOIN accounts_person p ON p.id = s.person_id
-LEFT JOIN journal_finalmark f ON f.student_id = e.student_id AND f.kind = 'period' AND f.period_id = %(period)s
-WHERE c.year_id = %(year)s AND c.grade = ANY(%(grades)s) AND c.grade > 1
-  AND e.starts <= %(on)s AND (e.ends IS NULL OR e.ends >= %(on)s) {one_class}
-GROUP BY c.id, e.id, p.id
-ORDER BY c.grade, c.letter, c.id, p.last_name, p.first_name, p.patronymic, e.student_id
+LEFT JOIN need n ON n.student_id = st.student_id
+LEFT JOIN journal_finalmark f ON f.course_id = n.course_id AND f.student_id = st.student_id
+  AND f.kind = 'period' AND f.period_id = %(period)s
+GROUP BY st.class_id, st.grade, st.letter, st.student_id, p.id
+ORDER BY st.grade, st.letter, st.class_id, p.last_name, p.first_name, p.patronymic, st.student_id
 """
-
-CATEGORIES = ("excellent", "good", "one_three", "threes", "failing", "none")
-
-
-def category_of(n5: int, n4: int, n3: int, n2: int) -> str:
-    if not (n5 or n4 or n3 or n2):
-        return "none"
-    if n2:
-        return "failing"
-    if not n3:
-        return "excellent" if not n4 else "good"
-    return "one_three" if n3 == 1 else "threes"
-
-
-def category_labels() -> dict[str, str]:
-    return {
-        "excellent": _("excellent (only «5»)"),
-        "good": _("good («4» and «5»)"),
-        "one_three": _("one «3»"),
-        "threes": _("with «3»"),
-        "failing": _("failing (a «2»)"),
-        "none": _("not assessed"),
-    }
 
 
 def finals_by_student(params: Params) -> ReportData:
-    """Every student's period finals counted by mark, their category, and each class's summary."""
+    """Every student's period finals counted by mark, the missing ones, their category, and each class's summary."""
     period = params.period
     grades = list(period.scheme.grades)
     one_class = "AND c.id = %(class)s" if params.school_class is not None else ""
-    rows = _fetch(
+    rows = fetch(
         FINALS_SQL.format(one_class=one_class),
         {
             "period": period.pk,
@@ -300,23 +301,18 @@ def finals_by_student(params: Params) -> ReportData:
     )
     labels = category_labels()
     students, classes = [], {}
-    for grade, letter, last, first, patronymic, n5, n4, n3, n2 in rows:
+    for grade, letter, last, first, patronymic, needed, entered, n5, n4, n3, n2 in rows:
         name = f"{grade}{letter}"
-        category = category_of(n5, n4, n3, n2)
-        students.append([name, full_name(last, first, patronymic), n5, n4, n3, n2, labels[category]])
+        kind = category(needed, entered, n5, n4, n3, n2)
+        students.append(
+            [name, full_name(last, first, patronymic), n5, n4, n3, n2, needed - entered, labels[kind]]
+        )
         counts = classes.setdefault(name, dict.fromkeys(CATEGORIES, 0))
-        counts[category] += 1
+        counts[kind] += 1
 
     def summary(name, counts):
         n = sum(counts.values())
-        assessed = n - counts["none"]
-        return [
-            name,
-            n,
-            *(counts[c] for c in CATEGORIES),
-            rate(assessed - counts["failing"], assessed),
-            rate(counts["excellent"] + counts["good"], assessed),
-        ]
+        return [name, n, *(counts[c] for c in CATEGORIES), *progress_and_quality(counts, n)]
 
     school = dict.fromkeys(CATEGORIES, 0)
     for counts in classes.values():
@@ -333,12 +329,7 @@ def finals_by_student(params: Params) -> ReportData:
                 [
                     Column(_("Class")),
                     Column(_("Students"), "int"),
-                    Column(_("Excellent"), "int"),
-                    Column(_("Good"), "int"),
-                    Column(_("One «3»"), "int"),
-                    Column(_("With «3»"), "int"),
-                    Column(_("Failing"), "int"),
-                    Column(_("Not assessed"), "int"),
+                    *(Column(labels[c], "int") for c in CATEGORIES),
                     Column(_("Progress, %"), "percent"),
                     Column(_("Quality, %"), "percent"),
                 ],
@@ -346,12 +337,7 @@ def finals_by_student(params: Params) -> ReportData:
                 totals=summary(_("School") if params.school_class is None else _("Total"), school)
                 if len(classes) > 1
                 else None,
-                note=_(
-                    "Students in the class on %(date)s, the last day of the period. Excellent: only «5»; good: "
-                    "«4» and «5»; failing: at least one «2». Progress: students assessed without a «2»; "
-                    "quality: excellent and good students among those assessed."
-                )
-                % {"date": fmt_date(period.ends)},
+                note=rates_note(on=period.ends),
             ),
             Table(
                 _("Students"),
@@ -362,6 +348,7 @@ def finals_by_student(params: Params) -> ReportData:
                     Column("4", "int", _("Finals")),
                     Column("3", "int", _("Finals")),
                     Column("2", "int", _("Finals")),
+                    Column(_("missing"), "int", _("Finals")),
                     Column(_("Category")),
                 ],
                 students,
@@ -530,7 +517,7 @@ def _control_line(
         pairs,
         rate(none, pairs),
         rate(one, pairs),
-        (Decimal(marks) / pairs).quantize(TENTH, ROUND_HALF_UP) if pairs else None,
+        tenths(Decimal(marks) / pairs) if pairs else None,
         due,
         entered_late,
         overdue,
@@ -545,8 +532,8 @@ def journal_control(params: Params) -> ReportData:
     school = params.school
     year = params.year
     figures = {"since": since, "until": until, "year": year.pk}
-    lessons = {t: rest for t, *rest in _fetch(LESSONS_SQL, figures)}
-    coverage = {t: rest for t, *rest in _fetch(COVERAGE_SQL, figures)}
+    lessons = {t: rest for t, *rest in fetch(LESSONS_SQL, figures)}
+    coverage = {t: rest for t, *rest in fetch(COVERAGE_SQL, figures)}
 
     # The period finals due in the range: of every period (of any grade) ending within the chosen one.
     settings = journal_settings(school)
@@ -558,7 +545,7 @@ def journal_control(params: Params) -> ReportData:
     }
     finals = {
         t: rest  # teacher → (due, entered late, missing after the deadline)
-        for t, *rest in _fetch(
+        for t, *rest in fetch(
             FINALS_SQL_CONTROL,
             {
                 "periods": list(dues),
@@ -639,7 +626,7 @@ def journal_control(params: Params) -> ReportData:
     stop = datetime.datetime.combine(
         until + datetime.timedelta(days=1), datetime.time.min, tzinfo=school_zone(school)
     )
-    activity = _fetch(ACTIVITY_SQL, {"year": year.pk, "until": until, "start": start, "stop": stop})
+    activity = fetch(ACTIVITY_SQL, {"year": year.pk, "until": until, "start": start, "stop": stop})
     by_class: dict[int | None, dict] = {}
     for class_id, grade, letter, who, n, with_login, signed in activity:
         entry = by_class.setdefault(class_id, {"name": f"{grade}{letter}" if class_id else _("School")})

@@ -16,11 +16,12 @@ Each report runs for one course (`Params.course`) or for every course a teacher
 - `progress_summary` — progress and quality rates of each course over the
   periods of the year and the year finals, to see the trend.
 
-Definitions (the same as the class teacher's reports, R-R-1): progress rate =
-students assessed without a "2" / students assessed; quality rate = students
-assessed with a "4" or a "5" / students assessed (`reports.tables.rate`). For a
-course the student's mark is their one final of it, so "without a 2" is a final
-other than 2. Totals over several courses count student-course pairs.
+Definitions: `reports.measures`, the same as the class teacher's and the
+administration's reports. For a course the student's mark is their one final of
+it, so "without a 2" is a final other than 2; the students are those in the
+class or group on the period's last day (a final of a student who left by then
+does not count). Totals over several courses count student-course pairs. The
+progress summary alone divides by the finals entered (docs/decisions.md).
 
 Every figure is summed in PostgreSQL (GROUP BY, FILTER); Python only applies the
 thresholds to the summed exact decimals (`journal.finals.propose`) and lays out
@@ -31,9 +32,8 @@ students, lessons or marks.
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
@@ -42,48 +42,33 @@ from journal.finals import Thresholds, propose
 from journal.finals_selectors import member_on, stays, takes_finals
 from journal.policy import journal_settings
 from schedule.models import Course, CourseTeacher, Lesson, ReportingPeriod
-from schedule.selectors import local_today
 
 from .catalog import Params
-from .tables import Column, ReportData, Table, rate
+from .measures import (
+    as_of,
+    categories_of_finals,
+    cents,
+    fetch,
+    fmt_date,
+    full_name,
+    progress_and_quality,
+    rates_note,
+    today_of,
+)
+from .tables import Column, ReportData, Table
 
-CENT = Decimal("0.01")
-
-
-# Shared helpers (the leadership reports use them too)
-
-
-def fmt_date(day: datetime.date) -> str:
-    return f"{day:%d.%m.%Y}"
-
-
-def short_name(last: str, first: str, patronymic: str = "") -> str:
-    """«Иванов И. И.», as `accounts.Person.short_name`."""
-    initials = " ".join(f"{p[0]}." for p in (first, patronymic) if p)
-    return f"{last} {initials}".strip()
-
-
-def full_name(last: str, first: str, patronymic: str = "") -> str:
-    return " ".join(p for p in (last, first, patronymic) if p)
-
-
-def today_of(params: Params) -> datetime.date:
-    return params.today or local_today(params.school)
+# Shared helpers
 
 
 def average(total, weights) -> Decimal | None:
-    """Σ(mark·weight)/Σweight rounded half-up to two decimals, as the grid shows it."""
-    if not weights:
-        return None
-    return (Decimal(total) / Decimal(weights)).quantize(CENT, ROUND_HALF_UP)
+    """Σ(mark·weight)/Σweight, as the grid shows it."""
+    return cents(Decimal(total) / Decimal(weights)) if weights else None
 
 
 def mean_mark(counts: dict[int, int]) -> Decimal | None:
     """The plain mean of final marks given as {mark: how many}."""
     n = sum(counts.values())
-    if not n:
-        return None
-    return (Decimal(sum(m * k for m, k in counts.items())) / n).quantize(CENT, ROUND_HALF_UP)
+    return cents(Decimal(sum(m * k for m, k in counts.items())) / n) if n else None
 
 
 def course_label(course: Course) -> str:
@@ -178,7 +163,7 @@ def preliminary(params: Params) -> ReportData:
     """The preliminary period report: marks, averages, forecasts and absences so far; students at risk."""
     period = params.period
     today = today_of(params)
-    until = min(max(today, period.starts), period.ends)
+    until = as_of(period, today)
     data = ReportData(
         code="teacher_preliminary",
         title=_("Preliminary period report"),
@@ -199,10 +184,10 @@ def preliminary(params: Params) -> ReportData:
     held: dict[int, int] = {}
     members: dict[int, dict[int, list]] = {}
     if courses:
-        with connection.cursor() as cursor:
-            cursor.execute(PRELIMINARY_SQL, {"courses": ids, "period": period.pk, "until": until})
-            for course_id, student_id, n, total, weights, absent, late in cursor.fetchall():
-                figures[(course_id, student_id)] = (n, total, weights, absent, late)
+        for course_id, student_id, n, total, weights, absent, late in fetch(
+            PRELIMINARY_SQL, {"courses": ids, "period": period.pk, "until": until}
+        ):
+            figures[(course_id, student_id)] = (n, total, weights, absent, late)
         held = dict(
             Lesson.objects.filter(
                 course_id__in=ids, period=period, status=Lesson.Status.PLANNED, date__lte=until
@@ -359,55 +344,54 @@ def preliminary(params: Params) -> ReportData:
 # Class results for a period (from the finals)
 
 
+# The finals of the students in the course's group on the last day of the final's period (of the year for
+# a year final): the whole class's by enrollment, a subgroup's by membership.
 RESULTS_SQL = """
-SELECT course_id, period_id,
-       COUNT(*) FILTER (WHERE value = 5), COUNT(*) FILTER (WHERE value = 4),
-       COUNT(*) FILTER (WHERE value = 3), COUNT(*) FILTER (WHERE value = 2)
-FROM journal_finalmark
-WHERE course_id = ANY(%(courses)s) AND {where}
-GROUP BY course_id, period_id
+SELECT f.course_id, f.period_id,
+       COUNT(*) FILTER (WHERE f.value = 5), COUNT(*) FILTER (WHERE f.value = 4),
+       COUNT(*) FILTER (WHERE f.value = 3), COUNT(*) FILTER (WHERE f.value = 2)
+FROM journal_finalmark f
+JOIN schedule_course co ON co.id = f.course_id
+JOIN schedule_studygroup g ON g.id = co.group_id
+JOIN schedule_academicyear y ON y.id = co.year_id
+LEFT JOIN schedule_reportingperiod rp ON rp.id = f.period_id
+CROSS JOIN LATERAL (SELECT COALESCE(rp.ends, y.ends) AS day) d
+WHERE f.course_id = ANY(%(courses)s) AND {where}
+  AND CASE WHEN g.kind = 'whole_class' THEN EXISTS (
+        SELECT 1 FROM schedule_enrollment e
+        WHERE e.school_class_id = g.school_class_id AND e.student_id = f.student_id
+          AND e.starts <= d.day AND (e.ends IS NULL OR e.ends >= d.day))
+      ELSE EXISTS (
+        SELECT 1 FROM schedule_groupmembership m
+        WHERE m.group_id = g.id AND m.student_id = f.student_id
+          AND m.starts <= d.day AND (m.ends IS NULL OR m.ends >= d.day)) END
+GROUP BY f.course_id, f.period_id
 """
 
 
 def final_counts(course_ids: list[int], *, period_ids: list[int] | None = None, year: bool = False):
     """(course, period or None for the year) → {5: n, 4: n, 3: n, 2: n} of the finals entered: one query."""
     if year:
-        where, extra = (
-            "(kind = 'year' OR (kind = 'period' AND period_id = ANY(%(periods)s)))",
-            period_ids or [],
-        )
+        where = "(f.kind = 'year' OR (f.kind = 'period' AND f.period_id = ANY(%(periods)s)))"
     else:
-        where, extra = "kind = 'period' AND period_id = ANY(%(periods)s)", period_ids or []
-    out = {}
-    with connection.cursor() as cursor:
-        cursor.execute(RESULTS_SQL.format(where=where), {"courses": course_ids, "periods": extra})
-        for course_id, period_id, n5, n4, n3, n2 in cursor.fetchall():
-            out[(course_id, period_id)] = {5: n5, 4: n4, 3: n3, 2: n2}
-    return out
+        where = "f.kind = 'period' AND f.period_id = ANY(%(periods)s)"
+    rows = fetch(RESULTS_SQL.format(where=where), {"courses": course_ids, "periods": period_ids or []})
+    return {
+        (course_id, period_id): {5: n5, 4: n4, 3: n3, 2: n2} for course_id, period_id, n5, n4, n3, n2 in rows
+    }
 
 
 def result_cells(counts: dict[int, int], students: int) -> list:
-    """Assessed, 5, 4, 3, 2, progress %, quality %, average — from the counts of finals; the rates out of
-    all `students` (a missing final counts as not assessed), as the class teacher's reports count them."""
-    assessed = sum(counts.values())
-    students = students if assessed else 0  # no final entered yet: no rate ("—"), not 0 %
+    """Assessed, 5, 4, 3, 2, progress %, quality %, average — from the counts of finals of `students`."""
     return [
-        assessed,
+        sum(counts.values()),
         counts[5],
         counts[4],
         counts[3],
         counts[2],
-        rate(assessed - counts[2], students),
-        rate(counts[4] + counts[5], students),
+        *progress_and_quality(categories_of_finals(counts, students), students),
         mean_mark(counts),
     ]
-
-
-def rates_note() -> str:
-    return _(
-        "Progress: students assessed without a «2» out of all students; quality: students with «4» or «5» "
-        "out of all students; the average of the finals entered."
-    )
 
 
 def class_results(params: Params) -> ReportData:
@@ -453,11 +437,7 @@ def class_results(params: Params) -> ReportData:
             total[k] += c[k]
         needed_total += needed
         missing_total += missing
-    notes = [
-        rates_note(),
-        _("Students: in the class or group on the period's last day, %(date)s.")
-        % {"date": fmt_date(period.ends)},
-    ]
+    notes = [rates_note(on=period.ends), _("The average of the finals entered.")]
     if missing_total:
         notes.append(_("Some finals are not entered yet: those students count as not assessed."))
     skipped = [c for c in all_courses if not takes_finals(c)]
@@ -527,7 +507,7 @@ def progress_summary(params: Params) -> ReportData:
                     row += [None, None]
                     continue
                 n = sum(c.values())
-                row += [rate(n - c[2], n), rate(c[4] + c[5], n)]
+                row += progress_and_quality(categories_of_finals(c, n), n)
                 for k in c:
                     totals[pk][k] += c[k]
             rows.append(row)
@@ -535,7 +515,7 @@ def progress_summary(params: Params) -> ReportData:
         for pk, _name in slots:
             t = totals[pk]
             n = sum(t.values())
-            total_row += [rate(n - t[2], n), rate(t[4] + t[5], n)]
+            total_row += progress_and_quality(categories_of_finals(t, n), n)
         data.tables.append(
             Table(
                 scheme_periods[0].scheme.get_kind_display().capitalize(),

@@ -14,7 +14,6 @@ rounded as they are to be shown), None (shown as "—"), or a `Mark`-like string
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 KINDS = ("text", "int", "decimal", "percent", "mark", "date")
 
@@ -55,10 +54,3 @@ class ReportData:
     signers: list[tuple[str, str]] = field(
         default_factory=list
     )  # (role, name) signature lines under the report
-
-
-def rate(part: int, whole: int) -> Decimal | None:
-    """A percentage rounded to one decimal (half up), None when there is no one to count."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")

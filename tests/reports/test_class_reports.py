@@ -141,23 +141,6 @@ def test_a_student_with_no_final_at_all_is_listed_by_name_only(world, cw, englis
     assert who == "Григорьева Дарья (Русский язык); Новикова Нина"
 
 
-@pytest.mark.parametrize(
-    "counts,expected",
-    [
-        ((3, 3, 3, 0, 0, 0), q.EXCELLENT),
-        ((3, 3, 1, 2, 0, 0), q.GOOD),
-        ((3, 3, 1, 1, 1, 0), q.ONE_THREE),
-        ((3, 3, 0, 1, 2, 0), q.THREES),
-        ((3, 3, 2, 0, 0, 1), q.FAILING),
-        ((3, 2, 1, 0, 0, 1), q.FAILING),
-        ((3, 2, 2, 0, 0, 0), q.NOT_ASSESSED),
-        ((0, 0, 0, 0, 0, 0), q.NOT_ASSESSED),
-    ],
-)
-def test_category(counts, expected):
-    assert q.category(*counts) == expected
-
-
 def test_class_preliminary(world, cw):
     data = q.class_preliminary(params(world, cw, today=D(2026, 10, 11)))
     summary, table = data.tables

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from accounts.actor import load_actor
 from reports import render, rules
 from reports.catalog import reports
-from reports.tables import Column, ReportData, Table, rate
+from reports.tables import Column, ReportData, Table
 from schedule.models import ReportingPeriod
 from tests import factories as f
 from tests.browser_fixtures import ARTIFACTS
@@ -31,14 +31,6 @@ def cw(world):
 
 def q1(world):
     return ReportingPeriod.objects.get(scheme__year=world.year, scheme__kind="quarters", number=1)
-
-
-def test_rate_rounds_half_up():
-    assert rate(1, 8) == Decimal("12.5")
-    assert rate(1, 3) == Decimal("33.3")
-    assert rate(2, 3) == Decimal("66.7")
-    assert rate(1, 16) == Decimal("6.3")  # 6.25 → 6.3, not banker's 6.2
-    assert rate(0, 0) is None
 
 
 def test_index_lists_reports_by_audience(login, world):

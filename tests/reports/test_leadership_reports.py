@@ -10,8 +10,8 @@ Subgroups of 5А: «5А англ. 1» Ученикова and Андреев; «5
 from 05.10. Across classes: «5 проф.» Андреев.
 
 Period finals Q1 (Математика 5А, Русский язык 5А, Математика 6Б):
-  Ученикова 5, 5 excellent; Андреев 5, 4 good; Борисова 3, 4 one «3»; Петров 3, 3 with «3»;
-  Смирнова none (not assessed); Другов 2 failing; Ершов 4 good.
+  Ученикова 5, 5 excellent; Андреев 5, 4 good; Борисова 3, 4 one «3»; Петров 3, 3 more than one «3»;
+  Смирнова none (not assessed, two missing); Другов 2 failing; Ершов 4 good.
 """
 
 import datetime
@@ -264,21 +264,23 @@ def test_class_sizes(world, sw):
 def test_finals_by_student(world, sw, english):
     data = ql.finals_by_student(params(world, sw))
     by_class, students = data.tables
-    # class, students, excellent, good, one «3», with «3», failing, not assessed, progress, quality
+    # class, students, excellent, good, one «3», more than one «3», failing, not assessed, progress, quality:
+    # the rates out of all the class's students, so Смирнова's missing finals lower both.
     assert by_class.rows == [
-        ["5А", 5, 1, 1, 1, 1, 0, 1, Decimal("100.0"), Decimal("50.0")],
+        ["5А", 5, 1, 1, 1, 1, 0, 1, Decimal("80.0"), Decimal("40.0")],
         ["6Б", 2, 0, 1, 0, 0, 1, 0, Decimal("50.0"), Decimal("50.0")],
     ]
-    assert by_class.totals == ["School", 7, 1, 2, 1, 1, 1, 1, Decimal("83.3"), Decimal("50.0")]
+    assert by_class.totals == ["School", 7, 1, 2, 1, 1, 1, 1, Decimal("71.4"), Decimal("42.9")]
     uch, dru = world.student.full_name, world.other_student.full_name
+    # 5, 4, 3, 2, missing, category
     assert students.rows == [
-        ["5А", "Андреев Антон", 1, 1, 0, 0, "good («4» and «5»)"],
-        ["5А", "Борисова Бэлла", 0, 1, 1, 0, "one «3»"],
-        ["5А", "Петров Пётр", 0, 0, 2, 0, "with «3»"],
-        ["5А", "Смирнова Софья", 0, 0, 0, 0, "not assessed"],
-        ["5А", uch, 2, 0, 0, 0, "excellent (only «5»)"],
-        ["6Б", dru, 0, 0, 0, 1, "failing (a «2»)"],
-        ["6Б", "Ершов Егор", 0, 1, 0, 0, "good («4» and «5»)"],
+        ["5А", "Андреев Антон", 1, 1, 0, 0, 0, "«4» and «5» (good students)"],
+        ["5А", "Борисова Бэлла", 0, 1, 1, 0, 0, "with one «3»"],
+        ["5А", "Петров Пётр", 0, 0, 2, 0, 0, "with more than one «3»"],
+        ["5А", "Смирнова Софья", 0, 0, 0, 0, 2, "not assessed (a final mark is missing)"],
+        ["5А", uch, 2, 0, 0, 0, 0, "only «5» (excellent students)"],
+        ["6Б", dru, 0, 0, 0, 1, 0, "with a «2» (failing)"],
+        ["6Б", "Ершов Егор", 0, 1, 0, 0, 0, "«4» and «5» (good students)"],
     ]
 
 
@@ -448,7 +450,7 @@ def query_of(code, sw):
 EXPECTED_TEXT = {
     "school_movement": ["5А", "6Б"],
     "class_sizes": ["5А англ. 1 — 2", "5 проф."],
-    "finals_by_student": ["Андреев Антон", "Смирнова Софья", "83,3"],
+    "finals_by_student": ["Андреев Антон", "Смирнова Софья", "71,4"],
     "journal_control": ["Заменов", "87,5", "33,3"],
 }
 
