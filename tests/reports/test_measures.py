@@ -122,7 +122,7 @@ def class_report(params):
 def leadership_report(params):
     by_class, students = ql.finals_by_student(params).tables
     (row,) = by_class.rows
-    labels = list(measures.category_labels().values())
+    labels = [c.title for c in by_class.columns[2:8]]
     who = {label: sorted(r[1] for r in students.rows if r[-1] == label) for label in labels}
     counts = row[2:8]
     return {
