@@ -217,6 +217,31 @@ def append(
     return entry
 
 
+def append_many(*, school, actor, ip, rows: list[dict]) -> list[MarkLogEntry]:
+    """Append several entries of lessons at once, as `append` would one after the other.
+
+    `rows`: each an entry's kind, lesson_id, student_id, work_id, old and new. The head is locked
+    first, so the chain cannot move between reading it and writing; the hashes are `entry_hash`'s,
+    the one `verify` recomputes (and `append`'s, which a test checks). One insert and one update of
+    the head, whatever the number of entries.
+    """
+    if not rows:
+        return []
+    head = lock_head(school)
+    actor_id, ip = _user_id(actor), normalise_ip(ip)
+    entries, seq, prev = [], head.seq, head.hash
+    for row in rows:
+        seq += 1
+        entry = MarkLogEntry(
+            school=school, seq=seq, at=timezone.now(), actor_id=actor_id, ip=ip, prev_hash=prev, **row
+        )
+        entry.hash = prev = entry_hash(entry)
+        entries.append(entry)
+    MarkLogEntry.objects.bulk_create(entries)
+    MarkLogHead.objects.filter(school=school).update(seq=seq, hash=prev)
+    return entries
+
+
 def verify(school) -> tuple[bool, int | None, str]:
     """Walk the school's chain in `seq` order: (intact?, the first broken seq or None, a message)."""
     expected_seq, prev = 1, GENESIS

@@ -10,7 +10,8 @@ back. An action that cannot be undone (a printout, a consent on paper, a person 
 with the reason, for the admin to check by hand.
 
 A rollback writes the value from before through the same services as a user's edit
-(`record_cell`, `record_attendance`, `record_final`, `set_reasons`; the services of `rollback_kinds`),
+(`record_cells`, the batch form of `record_cell`; `record_attendance`, `record_final`, `set_reasons`;
+the services of `rollback_kinds`),
 with the admin as the actor: the same policy (the admin's override of the edit window is audited as
 usual), compare-and-set (the row's version; for the audit-based kinds the state now, read under the
 row lock the service takes), a new mark-log or audit entry. No history is deleted. A change is
@@ -40,7 +41,7 @@ from schedule.models import Course, Lesson, ReportingPeriod, SchoolClass
 from . import marklog, notifications, reconcile, rules
 from .models import Attendance, Cell, FinalMark, MarkLogEntry, MarkLogHead, NotifyCursor, Work
 from .rollback_kinds import ACTIONS, IRREVERSIBLE, KINDS, OTHER
-from .services import Conflict, record_attendance, record_cell
+from .services import CellWrite, Conflict, record_attendance, record_cells
 
 ROLLED_BACK = "account_rolled_back"
 
@@ -310,6 +311,12 @@ class _Meanwhile(Exception):
     """The thing changed between the listing and the write: not written."""
 
 
+def _skip_reason(exc: Exception) -> str:
+    if isinstance(exc, (Conflict, _Meanwhile)):
+        return _("Someone else changed it meanwhile.")
+    return " ".join(getattr(exc, "messages", [str(exc)]))
+
+
 def _write_back(actor, change: Change, version: int | None, works: dict[int, Work]) -> None:
     if change.kind in KINDS:
         kind = KINDS[change.kind]
@@ -317,14 +324,6 @@ def _write_back(actor, change: Change, version: int | None, works: dict[int, Wor
         if current != change.became:
             raise _Meanwhile
         kind.restore(actor, change, current)
-    elif change.kind == "marks":
-        record_cell(
-            actor=actor,
-            work=works[change.work_id],
-            student=change.student,
-            raw=change.before,
-            version=version,
-        )
     elif change.kind == "attendance":
         record_attendance(
             actor=actor, lesson=change.lesson, student=change.student, raw=change.before, version=version
@@ -391,14 +390,22 @@ def roll_back(*, actor, report: AuditEvent, keys: list[str] | None = None) -> Ou
     cursor = NotifyCursor.objects.select_for_update(skip_locked=True).filter(school=actor.school).first()
     versions = _versions(ready)
     works = Work.objects.in_bulk({c.work_id for c in ready if c.work_id})
-    for change in ready:
+    # The marks in one batch through `record_cells` (the same checks as `record_cell`, per cell).
+    cells = [c for c in ready if c.kind == "marks"]
+    refusals = record_cells(
+        actor=actor,
+        writes=[CellWrite(works[c.work_id], c.student, c.before, versions.get(c.key)) for c in cells],
+    )
+    for change, refusal in zip(cells, refusals, strict=True):
+        if refusal is None:
+            outcome.done.append(change)
+        else:
+            outcome.skipped.append((change, _skip_reason(refusal)))
+    for change in (c for c in ready if c.kind != "marks"):
         try:  # each service is atomic: a refusal rolls back its own savepoint, nothing else
             _write_back(actor, change, versions.get(change.key), works)
-        except (Conflict, _Meanwhile):
-            outcome.skipped.append((change, _("Someone else changed it meanwhile.")))
-            continue
-        except (ValidationError, PermissionDenied) as exc:
-            outcome.skipped.append((change, " ".join(getattr(exc, "messages", [str(exc)]))))
+        except (Conflict, _Meanwhile, ValidationError, PermissionDenied) as exc:
+            outcome.skipped.append((change, _skip_reason(exc)))
             continue
         outcome.done.append(change)
     outcome.withdrawn = notify.withdraw_events(

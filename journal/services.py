@@ -24,7 +24,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -337,20 +337,7 @@ def _log_changes(
             new=change.new,
         )
         if override:
-            audit.record(
-                actor,
-                "journal.admin_override",
-                change.row,
-                school=lesson.school,
-                summary=f"{lesson} · {change.old or '∅'} → {change.new or '∅'}",
-                data={
-                    "kind": change.kind,
-                    "lesson": lesson.pk,
-                    "student": student.pk,
-                    "old": change.old,
-                    "new": change.new,
-                },
-            )
+            _audit_override(actor, lesson, student, change)
     # Parents' notifications read the mark log itself (journal.notifications): no query here, only a
     # nudge to the dispatcher after the commit (at most one per school every few seconds).
     if changes:
@@ -412,6 +399,201 @@ def record_cell(
         cell_version=cell.version if cell else None,
         attendance_version=attendance_now.version if attendance_now else None,
     )
+
+
+def _audit_override(actor, lesson: Lesson, student: Student, change: _Change) -> None:
+    audit.record(
+        actor,
+        "journal.admin_override",
+        change.row,
+        school=lesson.school,
+        summary=f"{lesson} · {change.old or '∅'} → {change.new or '∅'}",
+        data={
+            "kind": change.kind,
+            "lesson": lesson.pk,
+            "student": student.pk,
+            "old": change.old,
+            "new": change.new,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    work: Work
+    student: Student
+    raw: str  # marks only: a value with attendance goes through `record_cell`
+    version: int | None
+
+
+@transaction.atomic
+def record_cells(
+    *, actor, writes: list[CellWrite], now: datetime.datetime | None = None
+) -> list[Exception | None]:
+    """Save the marks of many cells, as `record_cell` would save each one after the other; per write,
+    None (written or already so) or the refusal (that write changes nothing, the others go on).
+
+    The same checks: the write policy (asked once per lesson and kind of value: its answer depends on
+    the lesson, not the cell), the pupil in the lesson's group on its date, compare-and-set on each
+    cell's version under the cells' row locks (taken together, in id order), one mark-log entry per
+    change (`marklog.append_many`) and the admin override's audit entry. Fewer round trips: a column
+    and a group's pupils are loaded once, the cells read, updated and inserted in one statement each.
+    """
+    if not writes:
+        return []
+    if len({(w.work.pk, w.student.pk) for w in writes}) != len(writes):
+        raise ValueError("record_cells takes each cell at most once")
+    works = {
+        pk: work_for_write(school_id, pk, actor=actor)
+        for pk, school_id in {(w.work.pk, w.work.school_id) for w in writes}
+    }
+    school = next(iter(works.values())).lesson.school
+    results: list[Exception | None] = [None] * len(writes)
+    parsed, overrides, pupils = {}, {}, {}
+    for i, w in enumerate(writes):
+        lesson = works[w.work.pk].lesson
+        try:
+            value = parse_cell(w.raw)
+            if value.attendance is not None:
+                raise ValidationError(_("Only marks can be entered here."), code="invalid_cell")
+            key = (lesson.pk, value.takes_marks)
+            if key not in overrides:
+                overrides[key] = (ensure_can_mark if value.takes_marks else ensure_can_write)(
+                    actor, lesson, now=now
+                )
+            if lesson.pk not in pupils:
+                pupils[lesson.pk] = set(
+                    students_of_group(lesson.group, on=lesson.date, year=lesson.year).values_list(
+                        "pk", flat=True
+                    )
+                )
+            if w.student.pk not in pupils[lesson.pk]:
+                raise ValidationError(
+                    _("This student was not in the class or group on the lesson's date."), code="not_in_group"
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            results[i] = exc
+            continue
+        parsed[i] = value
+    pairs = {(writes[i].work.pk, writes[i].student.pk) for i in parsed}
+    cells = {
+        (c.work_id, c.student_id): c
+        for c in Cell.objects.select_for_update(of=("self",))
+        .filter(work_id__in={p[0] for p in pairs}, student_id__in={p[1] for p in pairs})
+        .order_by("pk")
+    }
+    updates, inserts, changes = [], [], []
+    for i, value in parsed.items():
+        w = writes[i]
+        cell = cells.get((w.work.pk, w.student.pk))
+        current = CellMarks.of(cell)
+        if current == value.cell_marks or (cell is None and value.cell_marks.is_empty):
+            continue
+        if cell is None:
+            inserts.append(i)
+        elif not (w.version == cell.version or (w.version is None and current.is_empty)):
+            results[i] = Conflict(current.text(), cell.version, kind=MARKS)
+            continue
+        else:
+            updates.append(i)
+        changes.append((i, current.text()))
+    written = _update_cells(
+        [(cells[(writes[i].work.pk, writes[i].student.pk)], parsed[i].cell_marks) for i in updates]
+    )
+    written |= _insert_cells(school, [(writes[i], parsed[i].cell_marks) for i in inserts])
+    rows, logged = [], []
+    for i, old in changes:
+        w = writes[i]
+        if (w.work.pk, w.student.pk) not in written:  # a first write of someone else committed meanwhile
+            results[i] = Conflict("", None, kind=MARKS)
+            continue
+        lesson = works[w.work.pk].lesson
+        rows.append(
+            {
+                "kind": MARKS,
+                "lesson_id": lesson.pk,
+                "student_id": w.student.pk,
+                "work_id": w.work.pk,
+                "old": old,
+                "new": parsed[i].cell_marks.text(),
+            }
+        )
+        logged.append(i)
+    marklog.append_many(school=school, actor=actor, ip=getattr(actor, "ip", None), rows=rows)
+    for i, row in zip(logged, rows, strict=True):
+        lesson = works[writes[i].work.pk].lesson
+        if overrides[(lesson.pk, parsed[i].takes_marks)]:
+            change = _Change(
+                MARKS, row["old"], row["new"], written[(writes[i].work.pk, writes[i].student.pk)]
+            )
+            _audit_override(actor, lesson, writes[i].student, change)
+    if rows:
+        transaction.on_commit(lambda: nudge_notifications(school.pk))
+    return results
+
+
+def _update_cells(updates: list[tuple[Cell, CellMarks]]) -> dict[tuple[int, int], Cell]:
+    """Compare-and-set many locked cells in one statement; the cells written, by (work, student)."""
+    if not updates:
+        return {}
+    values = ", ".join(["(%s, %s, %s::smallint[], %s::smallint[], %s)"] * len(updates))
+    params = [
+        x for cell, v in updates for x in (cell.pk, cell.version, list(v.marks), list(v.excluded), v.owed)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE journal_cell c SET marks = v.marks, excluded = v.excluded, owed = v.owed, "
+            "version = c.version + 1, updated_at = %s "
+            f"FROM (VALUES {values}) AS v(id, version, marks, excluded, owed) "
+            "WHERE c.id = v.id AND c.version = v.version RETURNING c.id",
+            [timezone.now(), *params],
+        )
+        done = {row[0] for row in cursor.fetchall()}
+    written = {}
+    for cell, v in updates:
+        if cell.pk in done:  # all of them, under the row locks
+            cell.marks, cell.excluded, cell.owed, cell.version = (
+                list(v.marks),
+                list(v.excluded),
+                v.owed,
+                cell.version + 1,
+            )
+            written[(cell.work_id, cell.student_id)] = cell
+    return written
+
+
+def _insert_cells(school, inserts: list[tuple[CellWrite, CellMarks]]) -> dict[tuple[int, int], Cell]:
+    """Insert the first marks of many cells in one statement; a cell someone else inserted meanwhile is left out."""
+    if not inserts:
+        return {}
+    values = ", ".join(["(%s, %s, %s, %s::smallint[], %s::smallint[], %s, 1, %s)"] * len(inserts))
+    now = timezone.now()
+    params = [
+        x
+        for w, v in inserts
+        for x in (school.pk, w.work.pk, w.student.pk, list(v.marks), list(v.excluded), v.owed, now)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO journal_cell (school_id, work_id, student_id, marks, excluded, owed, version, updated_at) "
+            f"VALUES {values} ON CONFLICT (work_id, student_id) DO NOTHING RETURNING id, work_id, student_id",
+            params,
+        )
+        ids = {(work, student): pk for pk, work, student in cursor.fetchall()}
+    written = {}
+    for w, v in inserts:
+        if (w.work.pk, w.student.pk) in ids:
+            written[(w.work.pk, w.student.pk)] = Cell(
+                id=ids[(w.work.pk, w.student.pk)],
+                school_id=school.pk,
+                work=w.work,
+                student=w.student,
+                marks=list(v.marks),
+                excluded=list(v.excluded),
+                owed=v.owed,
+                version=1,
+            )
+    return written
 
 
 @transaction.atomic
