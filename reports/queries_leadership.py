@@ -258,28 +258,37 @@ WITH st AS (
   FROM schedule_enrollment e JOIN schedule_schoolclass c ON c.id = e.school_class_id
   WHERE c.year_id = %(year)s AND c.grade = ANY(%(grades)s) AND c.grade > 1
     AND e.starts <= %(on)s AND (e.ends IS NULL OR e.ends >= %(on)s) {one_class}
-), need AS (
-  SELECT st.student_id, co.id AS course_id
-  FROM st
-  JOIN schedule_studygroup g ON g.year_id = %(year)s
-   AND (g.school_class_id = st.class_id OR (g.kind = 'cross_class' AND g.grade = st.grade))
-  JOIN schedule_course co ON co.group_id = g.id
+), courses AS NOT MATERIALIZED (
+  SELECT co.id AS course_id, g.id AS group_id, g.kind, g.school_class_id, g.grade
+  FROM schedule_course co
+  JOIN schedule_studygroup g ON g.id = co.group_id
   JOIN schedule_subject su ON su.id = co.subject_id
-  WHERE NOT su.no_final_assessment AND (g.kind = 'whole_class' OR EXISTS (
-    SELECT 1 FROM schedule_groupmembership m
-    WHERE m.group_id = g.id AND m.student_id = st.student_id
-      AND m.starts <= %(on)s AND (m.ends IS NULL OR m.ends >= %(on)s)))
+  WHERE co.year_id = %(year)s AND NOT su.no_final_assessment
+), need AS (
+  SELECT st.student_id, c.course_id
+  FROM st JOIN courses c ON c.kind = 'whole_class' AND c.school_class_id = st.class_id
+  UNION ALL
+  SELECT st.student_id, c.course_id
+  FROM st
+  JOIN schedule_groupmembership m ON m.student_id = st.student_id
+   AND m.starts <= %(on)s AND (m.ends IS NULL OR m.ends >= %(on)s)
+  JOIN courses c ON c.group_id = m.group_id AND c.kind <> 'whole_class'
+   AND (c.school_class_id = st.class_id OR (c.kind = 'cross_class' AND c.grade = st.grade))
+), counted AS (
+  SELECT n.student_id, COUNT(*) AS needed, COUNT(f.id) AS entered,
+    COUNT(f.id) FILTER (WHERE f.value = 5) AS n5, COUNT(f.id) FILTER (WHERE f.value = 4) AS n4,
+    COUNT(f.id) FILTER (WHERE f.value = 3) AS n3, COUNT(f.id) FILTER (WHERE f.value = 2) AS n2
+  FROM need n
+  LEFT JOIN journal_finalmark f ON f.course_id = n.course_id AND f.student_id = n.student_id
+    AND f.kind = 'period' AND f.period_id = %(period)s
+  GROUP BY n.student_id
 )
-SELECT st.grade, st.letter, p.last_name, p.first_name, p.patronymic, COUNT(n.course_id), COUNT(f.id),
-  COUNT(f.id) FILTER (WHERE f.value = 5), COUNT(f.id) FILTER (WHERE f.value = 4),
-  COUNT(f.id) FILTER (WHERE f.value = 3), COUNT(f.id) FILTER (WHERE f.value = 2)
+SELECT st.grade, st.letter, p.last_name, p.first_name, p.patronymic, COALESCE(k.needed, 0),
+  COALESCE(k.entered, 0), COALESCE(k.n5, 0), COALESCE(k.n4, 0), COALESCE(k.n3, 0), COALESCE(k.n2, 0)
 FROM st
 JOIN accounts_student s ON s.id = st.student_id
 JOIN accounts_person p ON p.id = s.person_id
-LEFT JOIN need n ON n.student_id = st.student_id
-LEFT JOIN journal_finalmark f ON f.course_id = n.course_id AND f.student_id = st.student_id
-  AND f.kind = 'period' AND f.period_id = %(period)s
-GROUP BY st.class_id, st.grade, st.letter, st.student_id, p.id
+LEFT JOIN counted k ON k.student_id = st.student_id
 ORDER BY st.grade, st.letter, st.class_id, p.last_name, p.first_name, p.patronymic, st.student_id
 """
 
