@@ -3,8 +3,9 @@
 A 30-student maths course of the demo teacher (run.py's `journal_course`, in a transaction rolled back
 at the end). Before each run, untimed: the teacher's login writes «2» into 500 cells (the first 17
 lessons × 30 students) and the admin reports it compromised from just before. Timed: the admin's
-rollback of all 500 changes (`journal.rollback.roll_back`: each through `record_cell`, a log entry
-each, the news withdrawn; the news of the false marks was dispatched before, as the beat does). Target: under 5 s.
+rollback of all 500 changes (`journal.rollback.roll_back`: the marks through `record_cells`, the batch
+form of `record_cell` with the same checks per cell, a log entry each, the news withdrawn; the news of
+the false marks was dispatched before, as the beat does). Target: under 5 s.
 """
 
 from __future__ import annotations

@@ -467,13 +467,13 @@ KINDS: dict[str, Kind] = {
     "remark": Kind(_("Remark"), _remark_now, _remark_restore),
     "attachment": Kind(_("Homework file"), _attachment_now, _attachment_restore, cannot=_attachment_cannot),
     "substitution": Kind(
-        _("Substitution"), _substitution_now, _substitution_restore, show=_show_substitution
+        _("Lesson substitution"), _substitution_now, _substitution_restore, show=_show_substitution
     ),
     "edit_window": Kind(_("Edit window"), _edit_window_now, _edit_window_restore),
     "finals_rules": Kind(_("Final marks rules"), _finals_rules_now, _finals_rules_restore),
-    "work_type": Kind(_("Work type"), _work_type_now, _work_type_restore),
-    "work_type_default": Kind(_("Default work type"), _default_now, _default_restore),
-    "work_type_position": Kind(_("Order of work types"), _position_now, _position_restore),
+    "work_type": Kind(_("Type of work"), _work_type_now, _work_type_restore),
+    "work_type_default": Kind(_("Type of work for a new column"), _default_now, _default_restore),
+    "work_type_position": Kind(_("Order of the types of work"), _position_now, _position_restore),
     "school_settings": Kind(_("School settings"), _school_now, _school_restore, merge=True),
     "person_roles": Kind(
         _("Roles of a person"), _roles_now, _roles_restore, show=_show_roles, merge=True, cannot=_roles_cannot
@@ -499,6 +499,7 @@ IRREVERSIBLE: dict[str, str] = {
     "reports.printout_regenerated": _(
         "A printout cannot be taken back: if it was printed, find the paper and destroy it."
     ),
+    "journal.work_added": _("A mark column the login added stays: its marks are rolled back above."),
     "journal.marklog_export_requested": _(
         "The login read the mark log: what was read cannot be unread. Tell the data protection officer."
     ),

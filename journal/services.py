@@ -455,7 +455,7 @@ def record_cells(
         try:
             value = parse_cell(w.raw)
             if value.attendance is not None:
-                raise ValidationError(_("Only marks can be entered here."), code="invalid_cell")
+                raise ValidationError(_("This saves marks only, not attendance."), code="invalid_cell")
             key = (lesson.pk, value.takes_marks)
             if key not in overrides:
                 overrides[key] = (ensure_can_mark if value.takes_marks else ensure_can_write)(
