@@ -205,3 +205,32 @@ def test_rate_rounds_half_up():
     assert measures.rate(2, 3) == Decimal("66.7")
     assert measures.rate(1, 16) == Decimal("6.3")  # 6.25 → 6.3, not banker's 6.2
     assert measures.rate(0, 0) is None
+
+
+def test_a_student_in_none_of_the_classes_courses_is_not_assessed_in_both_reports(world, english):
+    """5В has only a subgroup's course: Иванов, outside the subgroup, needs no final, so is not assessed."""
+    school, year = world.school, world.year
+    q1 = ReportingPeriod.objects.select_related("scheme").get(
+        scheme__year=year, scheme__kind="quarters", number=1
+    )
+    cls = f.make_class(year, 5, "В", class_teacher=world.class_teacher)
+    ann, ivan = (
+        f.make_person(school, roles=["student"], last_name=last, first_name=first, patronymic="", login=False)
+        for last, first in [("Антонова", "Анна"), ("Иванов", "Иван")]
+    )
+    for person in (ann, ivan):
+        f.enroll(person, cls)
+    group = StudyGroup.objects.create(
+        school=school, year=year, kind="subgroup", name="5В англ.", grade=5, school_class=cls
+    )
+    GroupMembership.objects.create(school=school, student=ann.student, group=group, starts=year.starts)
+    course = f.make_course(group, f.make_subject(school, "Английский язык", "Англ."), world.teacher)
+    FinalMark.objects.create(
+        school=school, course=course, student=ann.student, kind="period", period=q1, value=5
+    )
+    params = Params(school=school, year=year, school_class=cls, period=q1, today=D(2026, 11, 2))
+    by_class, by_leadership = class_report(params), leadership_report(params)
+    assert by_class == by_leadership
+    assert by_class["counts"] == [1, 0, 0, 0, 0, 1]
+    assert by_class["who"][measures.category_labels()[measures.NOT_ASSESSED]] == ["Иванов Иван"]
+    assert by_class["rates"] == [Decimal("50.0"), Decimal("50.0")]
