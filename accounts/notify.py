@@ -349,6 +349,73 @@ def withdraw_events(events: list[tuple[str, str, int]]) -> int:
     return sent + items
 
 
+CORRECTION = "correction"
+
+
+@in_site_language
+def correct_events(events: list[tuple[str, str, int, Line]], *, school: School, key: str) -> int:
+    """Tell the parents who already had the news of these events that they were taken back (a false entry).
+
+    events: (kind, key, student id, the line the news told) each, as `journal_event` was called. A parent
+    who got the letter (sent or being sent) or a summary holding the item gets one letter per child,
+    queued in the caller's transaction; `key` (the correction's own) makes it once. News that never went
+    out is for `withdraw_events`. Returns the number of letters queued. Three queries and the queuing.
+    """
+    if not events:
+        return 0
+    links = defaultdict(list)
+    for link in ParentLink.objects.filter(student_id__in={e[2] for e in events}).select_related(
+        "parent__person", "student__person"
+    ):
+        links[link.student_id].append(link)
+    out = (Status.SENDING, Status.SENT)
+    letters = {
+        f"{kind}:{k}:{link.parent_id}"[:200]: (i, link)
+        for i, (kind, k, s, _l) in enumerate(events)
+        for link in links[s]
+    }
+    told = {
+        letters[dedupe]
+        for dedupe in OutboxMessage.objects.filter(
+            channel=channels.EMAIL, dedupe_key__in=letters, status__in=out
+        ).values_list("dedupe_key", flat=True)
+    }
+    items = {f"{kind}:{k}"[:200]: i for i, (kind, k, _s, _l) in enumerate(events)}
+    for dedupe, parent_id in DigestItem.objects.filter(
+        dedupe_key__in=items, message__status__in=out
+    ).values_list("dedupe_key", "parent_id"):
+        i = items[dedupe]
+        told |= {(i, link) for link in links[events[i][2]] if link.parent_id == parent_id}
+    lines = defaultdict(list)
+    for i, link in sorted(told, key=lambda t: t[0]):
+        lines[link].append(events[i][3])
+    email = channels.get(channels.EMAIL)
+    messages = []
+    for link, told_lines in lines.items():
+        address = email.address_of(link.parent.person)
+        if not address:
+            continue
+        child = _name(link.student.person)
+        messages.append(
+            _message(
+                school=school,
+                person=link.parent.person,
+                address=address,
+                kind=CORRECTION,
+                key=f"{CORRECTION}:{key}:{link.parent_id}:{link.student_id}",
+                name="correction",
+                context={
+                    "title": _("Correction: %(student)s") % {"student": child},
+                    "child": child,
+                    "lines": told_lines,
+                },
+            )
+        )
+    if messages:
+        _queue(messages)
+    return len(messages)
+
+
 def _queue(messages: list[OutboxMessage]) -> None:
     """Insert the rows (a repeated dedupe key is skipped) and publish them after the commit."""
     OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)

@@ -17,8 +17,9 @@ usual), compare-and-set (the row's version; for the audit-based kinds the state 
 row lock the service takes), a new mark-log or audit entry. No history is deleted. A change is
 skipped, with the reason, when someone else changed the same thing after the login did (or
 meanwhile), when the value already is the one from before, or when the policy refuses. Letters and
-summary items about the login's changes that have not gone out are withdrawn, and the restored
-values send no news (news that already went out gets no correction yet).
+summary items about the login's changes that have not gone out are withdrawn, the restored values
+send no news, and parents who already had a letter or a summary about a false entry get one
+correction letter per child (`notify.correct_events`).
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ class Outcome:
     done: list[Change] = field(default_factory=list)
     skipped: list[tuple[Change, str]] = field(default_factory=list)
     withdrawn: int = 0
+    corrected: int = 0  # letters telling parents that news they had was taken back
 
 
 def may_roll_back(actor) -> bool:
@@ -303,6 +305,16 @@ def _versions(changes: list[Change]) -> dict[str, int | None]:
     return versions
 
 
+@notify.in_site_language
+def _told(change: Change, entry: MarkLogEntry) -> notify.Line:
+    """The news the parents had of a false entry, as `journal.notifications` worded it."""
+    if entry.kind == notify.MARKS:
+        text = notify.describe(notify.MARKS, "", entry.new)
+    else:
+        text = notify.describe(notify.ATTENDANCE, "absent" if entry.new == "Н" else "late", "")
+    return notify.Line(change.lesson.date, change.lesson.course.subject.name, text)
+
+
 def _last(change: Change) -> tuple:
     return (change.at, change.events[-1].pk if change.events else change.entries[-1].seq)
 
@@ -416,6 +428,20 @@ def roll_back(*, actor, report: AuditEvent, keys: list[str] | None = None) -> Ou
             if e.kind in (notify.MARKS, notify.ATTENDANCE)
         ]
     )
+    # Parents who already had the news of a false entry are told it was taken back, once.
+    outcome.corrected = notify.correct_events(
+        sorted(
+            (
+                (e.kind, f"log:{e.school_id}:{e.seq}", e.student_id, _told(change, e))
+                for change in outcome.done
+                for e in change.entries
+                if e.kind in (notify.MARKS, notify.ATTENDANCE)
+            ),
+            key=lambda event: int(event[1].rsplit(":", 1)[1]),
+        ),
+        school=actor.school,
+        key=f"rollback:{report.pk}:{head.seq}",
+    )
     if cursor is not None and cursor.seq == head.seq:
         NotifyCursor.objects.filter(pk=cursor.pk).update(
             seq=MarkLogHead.objects.filter(school=actor.school).values_list("seq", flat=True).get()
@@ -435,6 +461,7 @@ def roll_back(*, actor, report: AuditEvent, keys: list[str] | None = None) -> Ou
             "done": [c.key for c in outcome.done],
             "skipped": [[c.key, reason] for c, reason in outcome.skipped],
             "withdrawn": outcome.withdrawn,
+            "corrected": outcome.corrected,
         },
     )
     return outcome

@@ -271,3 +271,37 @@ def test_topics_homework_and_remarks_are_rolled_back_through_their_services(worl
     assert not Remark.objects.filter(pk=remark.pk).exists()
     assert not OutboxMessage.objects.filter(kind="remarks", status="pending").exists()  # withdrawn
     assert AuditEvent.objects.filter(action="journal.topic_set", actor=world.admin.user).exists()
+
+
+def test_parents_who_already_had_the_false_news_get_one_correction_letter(world, family, attacked):
+    mother, father = family
+    OutboxMessage.objects.filter(kind="attendance").update(status="sent")  # the mother read of the absence
+    summary = OutboxMessage.objects.create(
+        school=world.school,
+        recipient=father,
+        channel="email",
+        address="papa@example.ru",
+        kind="daily",
+        subject="…",
+        text="…",
+        status="sent",
+        dedupe_key="daily:test",
+    )
+    DigestItem.objects.filter(parent=father.parent).update(message=summary)  # the father's summary went out
+
+    rollback.roll_back(actor=actor(world.admin), report=report(world, world.admin))
+
+    letters = {m.recipient_id: m for m in OutboxMessage.objects.filter(kind="correction")}
+    assert set(letters) == {mother.pk, father.pk}
+    assert all(m.status == "pending" for m in letters.values())
+    child = "Ученикова Зоя"
+    assert child in letters[mother.pk].subject and "пропуск урока" in letters[mother.pk].text
+    assert "отметки: 2" not in letters[mother.pk].text  # her marks' summary had not gone out: withdrawn
+    assert "отметки: 2" in letters[father.pk].text and "отметки: 2/2" in letters[father.pk].text
+    assert "пропуск урока" in letters[father.pk].text
+    assert not DigestItem.objects.filter(parent=mother.parent).exists()
+    rollback.roll_back(actor=actor(world.admin), report=report(world, world.admin))  # nothing left: no letter
+    assert OutboxMessage.objects.filter(kind="correction").count() == 2
+    assert (
+        AuditEvent.objects.filter(action=rollback.ROLLED_BACK).order_by("pk").first().data["corrected"] == 2
+    )
