@@ -13,7 +13,7 @@ PYTHON_BIN ?= $(shell for p in python3.13 python3.12 \
 	       /root/.pyenv/versions/3.12.*/bin/python3.12 $$HOME/.pyenv/versions/3.12.*/bin/python3.12 2>/dev/null); do \
 	$$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: venv run test test-at test-dates services check-db bench lint messages clean-venv
+.PHONY: venv run test test-at test-dates services check-db bench faults lint messages clean-venv
 
 $(VENV)/.installed: requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12+ is required (python3.13 / python3.12 not found)."; exit 1; }
@@ -56,6 +56,11 @@ test-dates:
 
 bench: check-db
 	$(PY) bench/run.py
+
+# The fault drill (docs/operations.md): a portal of its own on 127.0.0.1 (database FAULTS_DATABASE_URL, its own
+# redis-server) under load while Redis, database connections and a worker fail; about three minutes.
+faults: venv services
+	$(PY) bench/faults.py
 
 lint:
 	$(VENV)/bin/ruff check .
