@@ -5,7 +5,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .auth import throttled
+from .actor import Actor
+from .auth import _ip, throttled
+from .services.resets import expired_temporary_password
 
 
 def wait_message(seconds: int) -> str:
@@ -35,6 +37,12 @@ class LoginForm(AuthenticationForm):
         if refusal is not None:
             raise forms.ValidationError(wait_message(refusal.seconds), code="throttled")
         return super().clean()
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        refusal = expired_temporary_password(user, actor=Actor(user=None, ip=_ip(self.request)))
+        if refusal:
+            raise forms.ValidationError(refusal, code="temporary_password_expired")
 
 
 class TokenForm(forms.Form):

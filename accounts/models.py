@@ -44,6 +44,8 @@ class User(AbstractUser):
     failed_login_count = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     must_change_password = models.BooleanField(default=False)
+    # A temporary password from a school's reset slip signs in until then; any new password clears it.
+    temporary_password_until = models.DateTimeField(null=True, blank=True)
     # Set when the login is reported compromised (staff): it sets up a second factor again at its next
     # sign-in even where the school does not make two-factor mandatory; cleared when one is confirmed.
     must_set_up_second_factor = models.BooleanField(default=False)
@@ -68,6 +70,10 @@ class User(AbstractUser):
             secret=secret,
             algorithm="sha256",
         ).hexdigest()
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.temporary_password_until = None
 
     def is_locked(self, now=None) -> bool:
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))

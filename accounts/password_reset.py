@@ -14,18 +14,25 @@ gets more than the caps per worker.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import threading
+import uuid
 
 import redis
-from django.contrib.auth.forms import PasswordResetForm
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
 from django.template import loader
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from . import throttle
-from .models import Person, StaffRole
+from . import audit, throttle
+from .actor import Actor
+from .models import AuditEvent, Person, StaffRole
 
 log = logging.getLogger(__name__)
 
@@ -106,24 +113,78 @@ def may_reset_by_mail(user) -> bool:
     return any(user.pk in {u.pk for u in family_logins(email)} for email in emails)
 
 
-class FamilyPasswordResetForm(PasswordResetForm):
-    def get_users(self, email):
-        return family_logins(email)
+PUBLISH_RETRY = {"max_retries": 0}  # one quick try when the broker is down (accounts/notify.py says why)
 
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        message = EmailMultiAlternatives(subject, body, from_email, [context["user"].reset_email])
-        if html_email_template_name:
-            message.attach_alternative(
-                loader.render_to_string(html_email_template_name, context), "text/html"
-            )
-        message.send()
+
+def request_reset(*, email: str, ip: str | None) -> None:
+    """Queue the letters for this address after the commit, whether or not it belongs to a family login."""
+    args = (email, ip, translation.get_language() or settings.LANGUAGE_CODE, uuid.uuid4().hex)
+    transaction.on_commit(lambda: _publish(args))
+
+
+def _publish(args) -> None:
+    from .tasks import mail_password_reset_task
+
+    try:
+        mail_password_reset_task.apply_async(args, retry=True, retry_policy=PUBLISH_RETRY)
+    except Exception:  # kombu/redis/socket errors alike: the page answers the same
+        log.warning("password reset: broker unreachable, a reset request was dropped")
+
+
+def valid_hours() -> int:
+    """How long a reset link stays valid, in whole hours (at least one), as the letter says."""
+    return max(1, round(settings.PASSWORD_RESET_TIMEOUT / 3600))
+
+
+def mail_reset_links(*, email: str, ip: str | None, language: str, request_id: str) -> int:
+    """Send a reset link to each family login of this address (in the worker); returns how many went.
+
+    Each letter is sent once per request even when the task runs twice; a letter that fails raises, and
+    the task's retry sends that one (and the ones not yet sent) again.
+    """
+    sent = 0
+    with translation.override(language):
+        for user in family_logins(email):
+            sent += _mail_one(user, ip=ip, request_id=request_id)
+    return sent
+
+
+@transaction.atomic
+def _mail_one(user, *, ip, request_id: str) -> int:
+    key = int(hashlib.sha256(f"password-reset:{request_id}:{user.pk}".encode()).hexdigest()[:15], 16)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    done = AuditEvent.objects.filter(
+        action="password_reset_mailed",
+        at__gte=timezone.now() - datetime.timedelta(days=1),
+        object_id=str(user.pk),
+        data__request=request_id,
+    )
+    if done.exists():
+        return 0
+    context = {
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "hours": valid_hours(),
+    }
+    subject = "".join(loader.render_to_string("emails/password_reset_subject.txt", context).splitlines())
+    message = EmailMultiAlternatives(
+        subject,
+        loader.render_to_string("emails/password_reset_body.txt", context),
+        settings.DEFAULT_FROM_EMAIL,
+        [user.reset_email],
+    )
+    message.attach_alternative(
+        loader.render_to_string("emails/password_reset_body.html", context), "text/html"
+    )
+    message.send()
+    audit.record(
+        Actor(user=None, ip=ip),
+        "password_reset_mailed",
+        user,
+        school=user.last_school,
+        data={"request": request_id},
+    )
+    return 1

@@ -16,6 +16,12 @@ arrives after its session ended.
   File fields, passwords and codes are not kept; when the session ended by its time limit, the form is given
   back only to the same login (a session deleted from the store leaves no trace of whose it was).
 - Sign-in, sign-out, the end of a session by its time limit and by its owner are audited.
+- A staff page learns how long its session has left (`request.session_idle_left`: the sign-in dialog's
+  partial renders it, and every response of a staff session carries it in `X-Session-Idle-Left`), so
+  static/js/session.js warns two minutes before the idle limit and "Stay signed in" posts to
+  accounts:session_stay, which touches the session (`stay`). Families have no idle limit and no warning.
+- `purge_expired` (beat, hourly) removes what no request will ever come back for: registry rows of sessions
+  past their limits with their store entries, rows whose session is gone, and Django's expired sessions.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.db import models, transaction
 from django.dispatch import receiver
 from django.http import JsonResponse
@@ -37,7 +45,7 @@ from django.utils.translation import gettext as _
 
 from . import audit
 from .actor import Actor, people_of
-from .models import STAFF_ROLES, UserSession
+from .models import STAFF_ROLES, StaffRole, UserSession
 
 STARTED, SEEN, STAFF = "_ej_started", "_ej_seen", "_ej_staff"
 KEPT, LAST_USER = "_ej_kept_post", "_ej_last_user"
@@ -115,13 +123,36 @@ def on_logged_out(sender, request, user, **kwargs):
 def live(user, *, staff: bool):
     """The login's sessions that may still be alive; rows of sessions past their limits are dropped (their
     session left the store by its expiry, without a request to say so)."""
+    UserSession.objects.filter(user=user).filter(_past_limits(timezone.now(), staff=staff)).delete()
+    return UserSession.objects.filter(user=user).order_by("-last_seen_at")
+
+
+def _past_limits(now, *, staff: bool) -> models.Q:
     idle, in_all = limits(staff)
-    now = timezone.now()
     stale = models.Q(created_at__lt=now - in_all)
     if idle is not None:
         stale |= models.Q(last_seen_at__lt=now - idle - datetime.timedelta(seconds=TOUCH_EVERY))
-    UserSession.objects.filter(user=user).filter(stale).delete()
-    return UserSession.objects.filter(user=user).order_by("-last_seen_at")
+    return stale
+
+
+def purge_expired(*, now=None) -> dict[str, int]:
+    """Drop registry rows of sessions past their limits (and those sessions from the store), rows whose
+    session is gone, and Django's expired sessions (what `clearsessions` does); returns what went."""
+    now = now or timezone.now()
+    staff_users = StaffRole.objects.filter(person__school__is_active=True, role__in=STAFF_ROLES).values(
+        "person__user"
+    )
+    staff = models.Q(user__is_superuser=True) | models.Q(user__in=staff_users)
+    dead = (staff & _past_limits(now, staff=True)) | (~staff & _past_limits(now, staff=False))
+    keys = list(UserSession.objects.filter(dead).values_list("session_key", flat=True))
+    prefix = store().cache_key_prefix
+    caches[settings.SESSION_CACHE_ALIAS].delete_many([prefix + key for key in keys])
+    with transaction.atomic():
+        ended = Session.objects.filter(session_key__in=keys).delete()[0]
+        expired = Session.objects.filter(expire_date__lt=now).delete()[0]
+        rows = UserSession.objects.filter(session_key__in=keys).delete()[0]
+        rows += UserSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()[0]
+    return {"registry_rows": rows, "sessions": ended + expired}
 
 
 # --- ending sessions ---------------------------------------------------------------------------
@@ -192,10 +223,13 @@ class SessionMiddleware:
 
     def __call__(self, request):
         session = request.session
+        request.session_idle_left = None
         if SESSION_KEY in session:
             self._check(request, session)
         request.kept_post = kept_post(request) if KEPT in session else None
         response = self.get_response(request)
+        if request.session_idle_left is not None:
+            response["X-Session-Idle-Left"] = str(request.session_idle_left)
         if not request.user.is_authenticated and self._to_login(response):
             if wants_json(request):
                 return signed_out_response()
@@ -218,15 +252,43 @@ class SessionMiddleware:
             _expire(request, user, "max_age")
         elif idle is not None and now - seen > idle.total_seconds():
             _expire(request, user, "idle")
-        elif now - seen >= TOUCH_EVERY:
-            session[SEEN] = now
-            stamp = datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
-            if not UserSession.objects.filter(session_key=session.session_key).update(last_seen_at=stamp):
-                on_logged_in(None, request, user)  # a row lost (e.g. purged): written again
+        else:
+            if now - seen >= TOUCH_EVERY:
+                _touch(request, now)
+            if idle is not None:
+                request.session_idle_left = idle_left(session, now)
 
     @staticmethod
     def _to_login(response) -> bool:
         return response.status_code == 302 and response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+def _touch(request, now: float) -> None:
+    request.session[SEEN] = now
+    stamp = datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
+    if not UserSession.objects.filter(session_key=request.session.session_key).update(last_seen_at=stamp):
+        on_logged_in(None, request, request.user)  # a row lost (e.g. purged): written again
+
+
+def idle_left(session, now: float) -> int:
+    """Whole seconds until a staff session reaches its idle limit."""
+    return max(0, int(session[SEEN] + STAFF_IDLE.total_seconds() - now))
+
+
+def idle_left_now(request, now: float | None = None) -> int | None:
+    """What the request's signed-in session has left before its idle limit; None for one without (families)."""
+    if not request.session.get(STAFF, True):
+        return None
+    request.session_idle_left = idle_left(request.session, now or timezone.now().timestamp())
+    return request.session_idle_left
+
+
+def stay(request) -> int | None:
+    """The user is still there ("Stay signed in"): the idle time starts again now (the limit in all still
+    holds); returns `idle_left_now`."""
+    now = timezone.now().timestamp()
+    _touch(request, now)
+    return idle_left_now(request, now)
 
 
 def signed_out_response():

@@ -1,5 +1,8 @@
+from smtplib import SMTPException
+
 from celery import shared_task
 
+from . import password_reset, sessions
 from .services.housekeeping import purge_stale_invite_codes
 
 
@@ -7,6 +10,24 @@ from .services.housekeeping import purge_stale_invite_codes
 def purge_stale_invite_codes_task() -> int:
     """Hourly: drop invite codes that expired or were revoked long ago (they hold nothing useful)."""
     return purge_stale_invite_codes()
+
+
+@shared_task(ignore_result=True)
+def purge_expired_sessions_task() -> dict[str, int]:
+    """Hourly: sessions past their time limits leave the registry and the store; Django's expired ones go."""
+    return sessions.purge_expired()
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    max_retries=4,
+)
+def mail_password_reset_task(email: str, ip: str | None, language: str, request_id: str) -> int:
+    """A reset link for each family login of the address (accounts/password_reset.py); safe to run twice."""
+    return password_reset.mail_reset_links(email=email, ip=ip, language=language, request_id=request_id)
 
 
 # Parents' notifications: imported here so the worker registers them (autodiscovery reads tasks.py only).

@@ -131,6 +131,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A parent's reset link by e-mail is valid this long, in seconds (ASVS 2.5: short; the letter says so).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
+# A temporary password on a school's reset slip signs in for this many days (the slip reaches a family
+# through the child; the slip says until when).
+TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "14"))
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -195,6 +200,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-stale-invite-codes": {
         "task": "accounts.tasks.purge_stale_invite_codes_task",
         "schedule": crontab(minute=15),
+    },
+    # Sessions past their time limits leave the registry and the store; Django's expired sessions go.
+    "purge-expired-sessions": {
+        "task": "accounts.tasks.purge_expired_sessions_task",
+        "schedule": crontab(minute=25),
     },
     # Re-sends mark-log exports the broker never received; deletes exports older than a week.
     "tidy-marklog-exports": {

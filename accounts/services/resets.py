@@ -1,7 +1,9 @@
 """Resets by the school (R-ACC-2): a temporary password on a login slip, and a lost second factor.
 
 A reset password is printed once and never stored in plain text; the login must choose a new one at
-its first sign-in with it (`User.must_change_password`, enforced by accounts.middleware). Every reset
+its first sign-in with it (`User.must_change_password`, enforced by accounts.middleware). It signs in for
+settings.TEMPORARY_PASSWORD_DAYS (`User.temporary_password_until`, printed on the slip); after that the
+right password is refused with a message to ask the school for a new one, and the refusal is audited. Every reset
 ends the login's sessions and unlocks it. A login that is linked to a person in another school, or
 the district operator's, is never reset by one school: the school would take over roles it does not
 grant.
@@ -9,12 +11,15 @@ grant.
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -33,6 +38,7 @@ class Slip(NamedTuple):
     label: str
     username: str
     password: str
+    valid_until: datetime.datetime
 
 
 def temporary_password() -> str:
@@ -59,19 +65,53 @@ def _reset(actor, person: Person, label: str) -> Slip:
     person, user = _lock_login(person)
     password = temporary_password()
     user.set_password(password)
+    user.temporary_password_until = timezone.now() + datetime.timedelta(days=settings.TEMPORARY_PASSWORD_DAYS)
     user.must_change_password = True
     user.failed_login_count = 0
     user.locked_until = None
-    user.save(update_fields=["password", "must_change_password", "failed_login_count", "locked_until"])
+    user.save(
+        update_fields=[
+            "password",
+            "temporary_password_until",
+            "must_change_password",
+            "failed_login_count",
+            "locked_until",
+        ]
+    )
     _end_other_sessions(user)
     audit.record(
         actor,
         "password_reset_by_school",
         user,
         summary=person.short_name,
-        data={"person": person.pk, "sessions_ended": True},
+        data={
+            "person": person.pk,
+            "sessions_ended": True,
+            "valid_until": user.temporary_password_until.isoformat(),
+        },
     )
-    return Slip(person, label, user.username, password)
+    return Slip(person, label, user.username, password, user.temporary_password_until)
+
+
+def expired_temporary_password(user, *, actor) -> str | None:
+    """The message refusing a sign-in with a school's temporary password past its date (audited), or None.
+
+    Asked only once the password was found right, so it tells nothing to someone guessing.
+    """
+    until = user.temporary_password_until
+    if until is None or until > timezone.now():
+        return None
+    audit.record(
+        actor,
+        "login_refused_temporary_password_expired",
+        user,
+        school=user.last_school,
+        data={"valid_until": until.isoformat()},
+    )
+    day = formats.date_format(timezone.localtime(until), "d.m.Y")
+    return _(
+        "The temporary password from your slip was valid until %(date)s. Ask the school for a new one."
+    ) % {"date": day}
 
 
 def _label(person: Person) -> str:

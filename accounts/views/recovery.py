@@ -1,39 +1,29 @@
 """A parent resets their own password by e-mail (R-ACC-2): Django's password-reset views, limited to
 family logins (accounts.password_reset) and rate limited; the answer never tells whether the address
-is known."""
+is known, and the request takes the same path for a known and an unknown one (the worker sends)."""
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 
 from .. import audit
 from ..actor import Actor
-from ..password_reset import FamilyPasswordResetForm, allowed, family_logins, may_reset_by_mail
+from ..password_reset import allowed, may_reset_by_mail, request_reset
 from ..services import resets
 
 
 class FamilyPasswordResetView(auth_views.PasswordResetView):
-    form_class = FamilyPasswordResetForm
     template_name = "accounts/recovery/request.html"
-    subject_template_name = "emails/password_reset_subject.txt"
-    email_template_name = "emails/password_reset_body.txt"
-    html_email_template_name = "emails/password_reset_body.html"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def get_extra_email_context(self):
-        return {"site_url": settings.SITE_URL.rstrip("/")}
-
     def form_valid(self, form):
-        self.extra_email_context = self.get_extra_email_context()
         email = form.cleaned_data["email"]
         actor = Actor(user=None, ip=self.request.actor.ip)
-        if not allowed(email, actor.ip):
+        if allowed(email, actor.ip):
+            request_reset(email=email, ip=actor.ip)
+        else:
             audit.record(actor, "password_reset_throttled", summary="password reset by e-mail")
-            return super(auth_views.PasswordResetView, self).form_valid(form)  # the same page, no mail
-        for user in family_logins(email):
-            audit.record(actor, "password_reset_mailed", user, school=user.last_school)
-        return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())  # the same page either way
 
 
 class FamilyPasswordResetConfirmView(auth_views.PasswordResetConfirmView):

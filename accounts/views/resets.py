@@ -32,6 +32,7 @@ def _slips_pdf(actor, slips) -> bytes:
             "label": s.label,
             "username": s.username,
             "password": s.password,
+            "valid_until": s.valid_until,
             "url": url,
             "qr": qr,
         }

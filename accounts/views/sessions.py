@@ -14,6 +14,7 @@ from .. import second_factor, sessions
 from ..auth import register_failure, throttled
 from ..forms import LoginForm, wait_message
 from ..models import UserSession
+from ..services.resets import expired_temporary_password
 from .auth import _signed_in
 
 
@@ -55,6 +56,14 @@ def sessions_end_others(request):
     return redirect("accounts:sessions")
 
 
+@_signed_in
+@require_POST
+def session_stay(request):
+    """ "Stay signed in" on the warning before the idle limit (static/js/session.js): the idle time starts
+    again; answers the seconds the session now has left (null for a family session: no idle limit)."""
+    return JsonResponse({"ok": True, "idle_left": sessions.stay(request)})
+
+
 def _answer(status: int, error: str, **extra):
     return JsonResponse({"ok": False, "error": error, **extra}, status=status)
 
@@ -76,6 +85,9 @@ def sign_in(request):
     user = authenticate(request, username=username, password=password)
     if user is None:
         return _answer(400, str(LoginForm.error_messages["invalid_login"]))
+    expired = expired_temporary_password(user, actor=request.actor)
+    if expired:
+        return _answer(400, expired)
     device = None
     if user_has_device(user, confirmed=True):
         if not code.strip():
@@ -98,4 +110,6 @@ def sign_in(request):
         otp_login(request, device)
     if user.last_school_id:
         request.session["school_id"] = user.last_school_id
-    return JsonResponse({"ok": True, "csrf": get_token(request)})
+    return JsonResponse(
+        {"ok": True, "csrf": get_token(request), "idle_left": sessions.idle_left_now(request)}
+    )

@@ -1,6 +1,7 @@
 // Signing in again in place (accounts/sessions.py): a request answered 401 with X-Signed-Out opens the
 // sign-in dialog; the page and what was typed stay, and the request is sent again after sign-in.
-// Also fills a form back in with what it posted after its session had ended (json "ej-kept-post").
+// Also fills a form back in with what it posted after its session had ended (json "ej-kept-post"), and warns
+// a staff page two minutes before its idle limit (dialog "ej-idle-warning").
 (function () {
   "use strict";
   let pending = null;
@@ -38,6 +39,7 @@
           if (data.ok) {
             done = true;
             setCsrf(data.csrf);
+            idle.schedule(data.idle_left);
             form.password.value = "";
             form.code.value = "";
             dialog.close();
@@ -68,10 +70,70 @@
   // options afresh for each attempt: signing in changes the CSRF token.
   function send(url, build) {
     return fetch(url, build()).then(function (r) {
+      idle.heard(r.headers.get("X-Session-Idle-Left"));
       if (!isSignedOut(r)) return r;
       return signIn().then(function () { return send(url, build); });
     });
   }
+
+  // The warning before the idle limit. The server tells how many seconds the session has left (the dialog's
+  // data-idle-left, then each response's X-Session-Idle-Left); the deadline is shared with the browser's
+  // other tabs (localStorage), so work in one tab keeps the others from warning. "Stay signed in" touches the
+  // session; without it, a form sent after the deadline opens the sign-in dialog instead of leaving the page.
+  const idle = (function () {
+    const KEY = "ej-session-deadline";
+    let deadline = 0, timer = null;
+    function dialog() { return document.getElementById("ej-idle-warning"); }
+    function shared() {
+      try { return Number(localStorage.getItem(KEY)) || 0; } catch (e) { return 0; }
+    }
+    function until() { return Math.max(deadline, shared()); }
+    function schedule(left) {
+      if (left === null || left === undefined || left === "" || !dialog()) return;
+      deadline = Date.now() + Number(left) * 1000;
+      try { localStorage.setItem(KEY, String(until())); } catch (e) { /* private mode: this tab only */ }
+      const w = dialog();
+      if (w.open && Date.now() < until() - warnBefore() * 1000) w.close();
+      arm();
+    }
+    function warnBefore() { return Number(dialog().dataset.warnBefore); }
+    function arm() {
+      clearTimeout(timer);
+      const now = Date.now(), end = until(), warnAt = end - warnBefore() * 1000;
+      if (now >= end) { dialog().close(); return; }
+      if (now < warnAt) { timer = setTimeout(arm, warnAt - now); return; }
+      const w = dialog();
+      if (!w.open) { w.showModal(); w.querySelector("[data-stay]").focus(); }
+      timer = setTimeout(arm, end - now);
+    }
+    function stay() {
+      const w = dialog();
+      send(w.dataset.stayUrl, function () {
+        return { method: "POST", credentials: "same-origin",
+                 headers: { "X-CSRFToken": csrf(), "X-Requested-With": "fetch" } };
+      }).then(function (r) { return r.json(); }).then(function (data) {
+        if (w.open) w.close();
+        schedule(data.idle_left);
+      }, function () { if (w.open) w.close(); });
+    }
+    function expired() { return dialog() !== null && deadline > 0 && Date.now() >= until(); }
+    document.addEventListener("DOMContentLoaded", function () {
+      const w = dialog();
+      if (!w) return;
+      w.querySelector("[data-stay]").addEventListener("click", stay);
+      window.addEventListener("storage", function (e) { if (e.key === KEY) arm(); });
+      schedule(w.dataset.idleLeft);
+    });
+    // A plain form sent after the deadline: sign in again here, then send it (nothing typed is lost).
+    document.addEventListener("submit", function (e) {
+      const form = e.target;
+      if (!expired() || form.closest("dialog") || (form.method || "").toLowerCase() !== "post") return;
+      e.preventDefault();
+      const submitter = e.submitter;
+      signIn().then(function () { form.requestSubmit(submitter); }, function () {});
+    }, true);
+    return { schedule: schedule, heard: schedule };
+  })();
 
   window.ejSession = { signIn: signIn, send: send, csrf: csrf };
 
@@ -82,6 +144,9 @@
     waiting.forEach(function (c, elt) { window.htmx.ajax(c.verb, c.path, { source: elt, target: c.target }); });
     waiting.clear();
   }
+  document.addEventListener("htmx:afterRequest", function (e) {
+    if (e.detail.xhr) idle.heard(e.detail.xhr.getResponseHeader("X-Session-Idle-Left"));
+  });
   document.addEventListener("htmx:beforeSwap", function (e) {
     const xhr = e.detail.xhr;
     if (!(xhr.status === 401 && xhr.getResponseHeader("X-Signed-Out") === "1")) return;

@@ -218,3 +218,63 @@ def test_only_the_admin_resets_a_second_factor(client, world, role):
     client.force_login(getattr(world, role).user)
     assert client.post(reverse("accounts:reset_second_factor", args=[world.teacher.pk])).status_code == 403
     assert TOTPDevice.objects.filter(user=world.teacher.user).exists()
+
+
+# --- the temporary password's expiry (settings.TEMPORARY_PASSWORD_DAYS) --------------------------------
+
+
+def test_the_slip_says_until_when_the_temporary_password_signs_in(client, world, tmp_path, settings):
+    assert settings.TEMPORARY_PASSWORD_DAYS == 14
+    client.force_login(world.admin.user)
+    text = pdf_text(reset(client, world.parent), tmp_path)
+    assert "23.12.2026" in text  # 14 days after Wed 9 December 2026
+    event = AuditEvent.objects.get(action="password_reset_by_school")
+    assert event.data["valid_until"].startswith("2026-12-23")
+
+
+def test_an_expired_temporary_password_is_refused_with_a_clear_message_and_audited(world, clock):
+    slip = resets.reset_password(actor=_actor(world.admin), person=world.parent)
+    clock.move_to("2026-12-23 09:59")
+    client = Client()
+    credentials = {"username": slip.username, "password": slip.password}
+    assert client.post(reverse("accounts:login"), credentials).status_code == 302  # still valid
+    client.post(reverse("accounts:logout"))
+    clock.move_to("2026-12-23 10:01")
+    response = client.post(reverse("accounts:login"), credentials)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Временный пароль с листка действовал до 23.12.2026. Попросите в школе новый." in page
+    assert path_of(client.get(reverse("home"))) == reverse("accounts:login")  # not signed in
+    event = AuditEvent.objects.get(action="login_refused_temporary_password_expired")
+    assert event.object_id == str(world.parent.user.pk) and event.ip == "127.0.0.1"
+    world.parent.user.refresh_from_db()
+    assert world.parent.user.failed_login_count == 0  # the right password: no failure counted
+    # a wrong password gets the usual answer: the expiry tells nothing to someone guessing
+    wrong = client.post(reverse("accounts:login"), {**credentials, "password": "not-the-password"})
+    assert "действовал до" not in wrong.content.decode()
+    # the sign-in dialog refuses it the same way
+    answer = client.post(reverse("accounts:session_sign_in"), credentials, HTTP_X_REQUESTED_WITH="fetch")
+    assert answer.status_code == 400 and "Попросите в школе новый" in answer.json()["error"]
+
+
+def test_a_new_password_ends_the_expiry_and_a_new_slip_starts_it_again(world, clock):
+    slip = resets.reset_password(actor=_actor(world.admin), person=world.parent)
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": slip.username, "password": slip.password})
+    client.post(
+        reverse("accounts:password_change"),
+        {"old_password": slip.password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    world.parent.user.refresh_from_db()
+    assert world.parent.user.temporary_password_until is None
+    clock.move_to("2027-02-01 10:00")
+    world.parent.user.must_change_password = True  # e.g. reported compromised: its own password still works
+    world.parent.user.save()
+    response = Client().post(reverse("accounts:login"), {"username": slip.username, "password": NEW_PASSWORD})
+    assert response.status_code == 302
+    slip = resets.reset_password(actor=_actor(world.admin), person=world.parent)
+    clock.move_to("2027-02-16 10:00")
+    response = Client().post(
+        reverse("accounts:login"), {"username": slip.username, "password": slip.password}
+    )
+    assert response.status_code == 200 and "действовал до 15.02.2027" in response.content.decode()

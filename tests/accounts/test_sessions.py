@@ -4,11 +4,14 @@ the 401 that lets a page sign in again in place, and a form posted after its ses
 import datetime
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from accounts import tasks
 from accounts.models import AuditEvent, UserSession
-from accounts.sessions import describe
+from accounts.sessions import describe, store
+from ejournal.celery import app
 from tests.accounts.test_two_factor import code, with_two_factor
 from tests.factories import PASSWORD
 
@@ -247,3 +250,118 @@ def test_a_kept_form_is_not_given_to_another_login(world, clock):
     other = world.other_parent.user
     client.post(reverse("accounts:login"), {"username": other.username, "password": PASSWORD, "next": url})
     assert 'id="ej-kept-post"' not in client.get(url).content.decode()
+
+
+# --- the hourly clean-up (accounts.sessions.purge_expired, beat "purge-expired-sessions") --------------
+
+
+def _in_store(client) -> bool:
+    key = client.cookies["sessionid"].value
+    return store()().exists(key) and Session.objects.filter(session_key=key).exists()
+
+
+def _registry():
+    return sorted(UserSession.objects.values_list("ip", flat=True))
+
+
+def test_the_clean_up_removes_staff_sessions_idle_or_past_12_hours_and_keeps_active_ones(world, clock):
+    idle = signed_in_client(world.teacher.user, ip="10.0.0.1")
+    active = signed_in_client(world.teacher.user, ip="10.0.0.2")
+    later(clock, minutes=20)
+    assert is_signed_in(active)
+    later(clock, minutes=20)  # 40 minutes after sign-in, 20 after the active one's last request
+    assert tasks.purge_expired_sessions_task() == {"registry_rows": 1, "sessions": 1}
+    assert _registry() == ["10.0.0.2"]
+    assert not _in_store(idle) and _in_store(active) and is_signed_in(active)
+    for _every_20_minutes in range(33):  # 11 h 40 min after sign-in
+        later(clock, minutes=20)
+        assert is_signed_in(active)
+    later(clock, minutes=19)
+    assert tasks.purge_expired_sessions_task() == {"registry_rows": 0, "sessions": 0}
+    later(clock, minutes=2)  # 12 h 01 min after sign-in
+    assert tasks.purge_expired_sessions_task() == {"registry_rows": 1, "sessions": 1}
+    assert _registry() == [] and not _in_store(active)
+
+
+def test_the_clean_up_keeps_family_sessions_30_days_without_an_idle_limit(world, clock):
+    first = signed_in_client(world.parent.user, ip="10.0.0.3")
+    later(clock, days=10)
+    second = signed_in_client(world.parent.user, ip="10.0.0.4")
+    later(clock, days=20, minutes=1)  # 30 days after the first, 20 days without a request for both
+    assert tasks.purge_expired_sessions_task() == {"registry_rows": 1, "sessions": 1}
+    assert _registry() == ["10.0.0.4"]
+    assert not _in_store(first) and _in_store(second)
+    assert is_signed_in(second)
+
+
+def test_the_clean_up_removes_djangos_expired_sessions_and_rows_whose_session_is_gone(world, clock):
+    expired, alive = store()(), store()()
+    for session, seconds in ((expired, 60), (alive, 3600)):
+        session["visited"] = True
+        session.set_expiry(seconds)
+        session.save()
+    orphan = signed_in_client(world.parent.user, ip="10.0.0.5")
+    Session.objects.filter(session_key=orphan.cookies["sessionid"].value).delete()
+    signed_in_client(world.other_parent.user, ip="10.0.0.6")
+    later(clock, minutes=2)
+    assert tasks.purge_expired_sessions_task() == {"registry_rows": 1, "sessions": 1}
+    assert not Session.objects.filter(session_key=expired.session_key).exists()
+    assert Session.objects.filter(session_key=alive.session_key).exists()
+    assert _registry() == ["10.0.0.6"]
+
+
+def test_the_clean_up_runs_every_hour(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["purge-expired-sessions"]
+    assert entry["task"] == tasks.purge_expired_sessions_task.name and entry["task"] in app.tasks
+    assert entry["schedule"].minute == {25}
+
+
+# --- the warning before the idle limit (static/js/session.js; accounts:session_stay) ----------------------
+
+
+def test_a_staff_page_is_told_its_idle_time_and_staying_starts_it_again(world, clock):
+    client = signed_in_client(world.teacher.user)
+    later(clock, seconds=30)  # the last activity is written at most once a minute: still the sign-in
+    response = client.get(reverse("home"))
+    page = response.content.decode()
+    assert 'id="ej-idle-warning"' in page and 'data-idle-left="1769"' in page
+    assert response["X-Session-Idle-Left"] == "1769"
+    later(clock, minutes=29)  # 29.5 minutes idle
+    answer = client.post(reverse("accounts:session_stay"), **FETCH)
+    assert answer.status_code == 200 and answer.json() == {"ok": True, "idle_left": 1800}
+    assert answer["X-Session-Idle-Left"] == "1800"
+    later(clock, minutes=29)  # past the first limit, 29 minutes after staying
+    assert is_signed_in(client)
+    assert not events("session_expired", world.teacher.user)
+
+
+def test_staying_does_not_stretch_the_12_hours(world, clock):
+    client = signed_in_client(world.teacher.user)
+    for _every_25_minutes in range(28):  # 11 h 40 min
+        later(clock, minutes=25)
+        assert client.post(reverse("accounts:session_stay"), **FETCH).status_code == 200
+    later(clock, minutes=21)  # 12 h 01 min after sign-in
+    answer = client.post(reverse("accounts:session_stay"), **FETCH)
+    assert answer.status_code == 401 and answer["X-Signed-Out"] == "1"
+
+
+def test_a_family_page_gets_no_warning(world, clock):
+    client = signed_in_client(world.parent.user)
+    response = client.get(reverse("home"))
+    assert 'id="ej-idle-warning"' not in response.content.decode()
+    assert "X-Session-Idle-Left" not in response
+    assert client.post(reverse("accounts:session_stay"), **FETCH).json() == {"ok": True, "idle_left": None}
+
+
+def test_staying_after_the_limit_is_refused_as_signed_out(world, clock):
+    client = signed_in_client(world.teacher.user)
+    later(clock, minutes=31)
+    answer = client.post(reverse("accounts:session_stay"), **FETCH)
+    assert answer.status_code == 401 and answer["X-Signed-Out"] == "1"
+    assert [e.data["reason"] for e in events("session_expired", world.teacher.user)] == ["idle"]
+
+
+def test_staying_needs_the_csrf_token(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.teacher.user)
+    assert client.post(reverse("accounts:session_stay"), **FETCH).status_code == 403

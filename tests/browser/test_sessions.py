@@ -1,12 +1,15 @@
 """End to end in a real Chromium: the teacher's session ends while they type marks; they sign in again in the
 dialog, and every mark typed is saved (issue 14, "Sessions")."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from accounts.models import NotificationPreference, Student, UserSession
 from accounts.sessions import store
 from journal.models import Cell
+from schedule.models import Building
 from tests.browser.test_journal import cell, classroom, wait_saved, world_with_past_days
 from tests.browser.test_substitution import sign_in
 from tests.browser_fixtures import shot
@@ -98,3 +101,81 @@ def test_an_htmx_request_refused_as_signed_out_is_sent_again_after_sign_in(page)
     dialog.locator("button[type=submit]").click()
     page.locator('#box [data-testid="sessions"]').wait_for()  # the same request, answered after sign-in
     assert not dialog.first.is_visible()  # (the whole page answered holds a second, closed dialog)
+
+
+# --- the warning before the idle limit: the page's clock (Playwright) and the server's (time-machine) move
+# together, by the same amounts.
+
+
+def _later(page, clock, **delta):
+    step = datetime.timedelta(**delta)
+    clock.move_to(clock.now + step)
+    page.clock.run_for(int(step.total_seconds() * 1000))
+
+
+def _serious_violations(page, selector):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=selector)
+    return [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_a_staff_page_warns_before_the_idle_limit_and_staying_keeps_the_session(page, clock):
+    world = build_world()
+    sign_in(page, world.admin.user)
+    page.goto(f"{page.base_url}{reverse('schedule:building_list')}")
+    warning = page.locator("#ej-idle-warning")
+    _later(page, clock, minutes=27, seconds=50)
+    assert not warning.is_visible()
+    _later(page, clock, seconds=20)  # 28 min 10 s idle: 1 min 50 s left
+    warning.wait_for(state="visible")
+    assert page.get_by_role("dialog", name="Вы ещё здесь?").is_visible()
+    assert "выйдете из журнала через 2 минуты" in warning.inner_text()
+    stay = warning.get_by_role("button", name="Остаться в журнале")
+    assert stay.evaluate("el => el === document.activeElement")  # the focus moved into the dialog
+    assert _serious_violations(page, "#ej-idle-warning") == []
+    shot(page, "session-idle-warning")
+    stay.click()
+    warning.wait_for(state="hidden")
+    _later(page, clock, minutes=25)  # 53 minutes after the last page load, 25 after staying
+    assert not warning.is_visible()
+    page.fill("input[name=name]", "Корпус на Садовой")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.endswith(reverse("schedule:building_list"))
+    assert Building.objects.filter(school=world.school, name="Корпус на Садовой").exists()
+
+
+def test_without_staying_the_next_form_sent_asks_to_sign_in_and_keeps_what_was_typed(page, clock):
+    world = build_world()
+    sign_in(page, world.admin.user)
+    page.goto(f"{page.base_url}{reverse('schedule:building_list')}")
+    page.fill("input[name=name]", "Корпус на Садовой")
+    warning = page.locator("#ej-idle-warning")
+    _later(page, clock, minutes=28, seconds=30)
+    warning.wait_for(state="visible")
+    _later(page, clock, minutes=2)  # past the limit: the warning goes, nobody clicked
+    warning.wait_for(state="hidden")
+    page.click("main form button[type=submit]")
+    dialog = page.locator("#ej-sign-in")
+    dialog.wait_for(state="visible")  # the page and the form stay
+    assert page.url.endswith(reverse("schedule:building_list"))
+    assert page.input_value("main input[name=name]") == "Корпус на Садовой"
+    assert not Building.objects.filter(name="Корпус на Садовой").exists()
+    page.fill("#ej-sign-in-password", PASSWORD)
+    dialog.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    page.wait_for_function("() => !document.querySelector('#ej-sign-in[open]')")
+    for _poll in range(50):
+        if Building.objects.filter(school=world.school, name="Корпус на Садовой").exists():
+            break
+        page.wait_for_timeout(100)
+    assert Building.objects.filter(school=world.school, name="Корпус на Садовой").exists()
+
+
+def test_a_family_page_has_no_warning(page, clock):
+    world = build_world()
+    sign_in(page, world.parent.user)
+    page.goto(f"{page.base_url}{reverse('accounts:notifications')}")
+    _later(page, clock, minutes=45)
+    assert page.locator("#ej-idle-warning").count() == 0

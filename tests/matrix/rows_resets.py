@@ -2,9 +2,9 @@
 own reset by e-mail (public pages: every visitor gets the same answers)."""
 
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import password_reset, throttle
 from tests.matrix import ROLES, Row
 
 User = get_user_model()
@@ -27,6 +27,12 @@ def _parents_email(w):
     w.parent.email = "mama@example.ru"
     w.parent.save(update_fields=["email"])
     return {"email": "mama@example.ru"}
+
+
+def _reset_requests_counted(w):
+    """The requests the rate limit counted (the letter itself is queued after the commit, then sent by a worker)."""
+    client = throttle._client()
+    return sum(int(client.get(key) or 0) for key in client.scan_iter(match=password_reset.PREFIX + "*"))
 
 
 ROWS = [
@@ -74,9 +80,9 @@ ROWS = [
         data=_parents_email,
         expect={r: 302 for r in ROLES},
         anonymous_to="accounts:password_reset_done",
-        state=lambda w: len(mail.outbox),
+        state=_reset_requests_counted,
         changed_by=frozenset(ROLES),
-        note="anyone may ask; the mail goes to the parent's address on record",
+        note="anyone may ask; the mail goes to the parent's address on record, from the worker",
     ),
     Row("accounts:password_reset_done", expect=EVERYONE, anonymous=200),
     Row("accounts:password_reset_complete", expect=EVERYONE, anonymous=200),

@@ -39,4 +39,10 @@ ROWS = [
         anonymous=400,
         note="the sign-in dialog: an empty form is 400 for everyone",
     ),
+    Row(
+        "accounts:session_stay",
+        method="post",
+        expect={role: 200 for role in EVERYONE},
+        note="'Stay signed in': touches the requester's own session only",
+    ),
 ]
