@@ -131,7 +131,10 @@
     }
     const request = window.ejSession ? window.ejSession.send(saveUrl, options) : fetch(saveUrl, options());
     return request.then(function (r) {
-      return r.json().catch(function () { return { ok: false, error: r.statusText }; });
+      // 503 (the database did not answer; ejournal/faults.py) or a proxy's 502/504: not saved, try again.
+      const retry = r.status === 502 || r.status === 503 || r.status === 504;
+      return r.json().catch(function () { return { ok: false, error: retry ? "" : r.statusText }; })
+        .then(function (data) { data.retry = retry; return data; });
     }).then(function (data) {
       td.classList.remove("is-saving");
       delete td.dataset.unsaved;
@@ -149,17 +152,21 @@
         if (data.version !== undefined && data.version !== null) td.dataset.version = data.version;
         if (data.att_version !== undefined && data.att_version !== null) td.dataset.attVersion = data.att_version;
         show(td, data.display, data.error + " (" + value + ")");
+      } else if (data.retry) {
+        unsaved(td, value, before, data.error);
       } else {
         show(td, before, data.error || status.dataset.offline);
       }
-    }).catch(function () {
-      // Not saved (no network, or the sign-in dialog was closed): the typed value stays on screen, marked,
-      // and is sent again when the cell is left next time.
-      td.classList.remove("is-saving");
-      td.dataset.unsaved = "1";
-      td.dataset.before = before;
-      show(td, value, status ? status.dataset.offline || "Network error" : "Network error");
-    });
+    }).catch(function () { unsaved(td, value, before); });
+  }
+
+  // Not saved (no network, the server could not save it now, or the sign-in dialog was closed): the typed
+  // value stays on screen, marked, and is sent again when the cell is left next time.
+  function unsaved(td, value, before, message) {
+    td.classList.remove("is-saving");
+    td.dataset.unsaved = "1";
+    td.dataset.before = before;
+    show(td, value, message || (status ? status.dataset.offline || "Network error" : "Network error"));
   }
 
   // "+" in a column header: the dialog with the work types of the school.
