@@ -10,6 +10,7 @@ from accounts.models import NotificationPreference, Student, UserSession
 from accounts.sessions import store
 from journal.models import Cell
 from schedule.models import Building
+from tests.browser.axe import assert_accessible
 from tests.browser.test_journal import cell, classroom, wait_saved, world_with_past_days
 from tests.browser.test_substitution import sign_in
 from tests.browser_fixtures import shot
@@ -113,13 +114,6 @@ def _later(page, clock, **delta):
     page.clock.run_for(int(step.total_seconds() * 1000))
 
 
-def _serious_violations(page, selector):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, context=selector)
-    return [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-
-
 def test_a_staff_page_warns_before_the_idle_limit_and_staying_keeps_the_session(page, clock):
     world = build_world()
     sign_in(page, world.admin.user)
@@ -133,7 +127,7 @@ def test_a_staff_page_warns_before_the_idle_limit_and_staying_keeps_the_session(
     assert "выйдете из журнала через 2 минуты" in warning.inner_text()
     stay = warning.get_by_role("button", name="Остаться в журнале")
     assert stay.evaluate("el => el === document.activeElement")  # the focus moved into the dialog
-    assert _serious_violations(page, "#ej-idle-warning") == []
+    assert_accessible(page, "#ej-idle-warning")
     shot(page, "session-idle-warning")
     stay.click()
     warning.wait_for(state="hidden")
