@@ -299,6 +299,7 @@ def test_parents_who_already_had_the_false_news_get_one_correction_letter(world,
     assert "отметки: 2" not in letters[mother.pk].text  # her marks' summary had not gone out: withdrawn
     assert "отметки: 2" in letters[father.pk].text and "отметки: 2/2" in letters[father.pk].text
     assert "пропуск урока" in letters[father.pk].text
+    assert "Школа удалила из журнала записи о ребёнке (Ученикова Зоя)" in letters[father.pk].text
     assert not DigestItem.objects.filter(parent=mother.parent).exists()
     rollback.roll_back(actor=actor(world.admin), report=report(world, world.admin))  # nothing left: no letter
     assert OutboxMessage.objects.filter(kind="correction").count() == 2
