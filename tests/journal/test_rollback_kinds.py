@@ -232,5 +232,5 @@ def test_the_page_lists_what_cannot_be_undone_with_the_reason(world, guard, cloc
     set_edit_window(actor=actor(world.admin), school=world.school, edit_window="never")
     event = report(world, guard, world.admin)
     page = login(guard).get(reverse("journal:compromised_changes", args=[event.pk])).content.decode()
-    assert "A person is never deleted here" in page
+    assert "Человек здесь не удаляется" in page
     assert 'value="edit_window:' in page  # the setting is offered for rollback
