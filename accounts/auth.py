@@ -120,8 +120,7 @@ def register_failure(user, request=None, reason="password") -> None:
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
     username = credentials.get("username", "")
-    user = find_user(username)
-    throttle.record_failure(username, _ip(request), user)
+    user = find_user(username)  # the throttle counted the attempt before the password was checked
     if user is None:
         _audit(
             Actor(user=None, ip=_ip(request)),

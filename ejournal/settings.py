@@ -12,6 +12,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "PYTEST_VERSION" in os.environ
@@ -180,12 +182,27 @@ if TESTING:
     _redis = urlsplit(REDIS_URL)
     _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
     REDIS_URL = _redis._replace(path=f"/{int(_redis.path.strip('/') or 0) + _worker}").geturl()
-# Per-address and per-pair sign-in counters; when this Redis is down only the login's count in
-# PostgreSQL applies (accounts/throttle.py).
+# Per-address and per-pair sign-in counters; when this Redis is down the same rules are read from the failed
+# sign-ins in the audit trail (accounts/throttle.py).
 LOGIN_THROTTLE_REDIS_URL = os.environ.get("LOGIN_THROTTLE_REDIS_URL", REDIS_URL)
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Redis only speeds things up (issue 20): when it cannot be reached the cache answers misses
+# (ejournal/cache.py), and after a connection error nothing waits on it for REDIS_RETRY_SECONDS.
+REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5"))
+CACHES = {
+    "default": {
+        "BACKEND": "ejournal.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            # One retry: the first command on a pooled connection that a Redis restart closed reconnects.
+            "retry": Retry(NoBackoff(), 1),
+        },
+    }
+}
 # Sessions are read from Redis and written through to PostgreSQL: no session query per request,
-# and a Redis restart only costs a database read.
+# and a Redis restart or outage only costs a database read.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
@@ -195,6 +212,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_IMPORTS = ["ejournal.health"]  # its heartbeat task; the apps' tasks are found by autodiscovery
 # django-celery-beat has no release for Django 6.1 (STACK.md): the schedule lives here.
 CELERY_BEAT_SCHEDULE = {
     "purge-stale-invite-codes": {
@@ -241,6 +259,12 @@ CELERY_BEAT_SCHEDULE = {
     "resend-printouts": {
         "task": "reports.tasks.resend_printouts_task",
         "schedule": crontab(minute="*/15"),
+    },
+    # The moment of its last run is what /health/ reports as the beat's (ejournal/health.py).
+    "beat-heartbeat": {
+        "task": "ejournal.health.beat_heartbeat_task",
+        "schedule": crontab(),
+        "options": {"expires": 55},
     },
     "purge-notification-outbox": {
         "task": "accounts.notify_tasks.purge_outbox_task",

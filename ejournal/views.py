@@ -1,6 +1,5 @@
 """Project-level pages: the role-dispatching home page, health check and error pages."""
 
-from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -9,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from accounts.access import school_view
 
 from . import home as home_pages
+from .health import report as health_report
 
 
 @never_cache
@@ -29,11 +29,11 @@ def _school_home(request):
     return render(request, f"home/{role or 'none'}.html", context)
 
 
+@never_cache
 def health(request):
-    """Liveness for the load balancer: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For the load balancer: 503 when the database is gone, 200 ("ok" or "degraded") otherwise."""
+    body, status = health_report()
+    return JsonResponse(body, status=status)
 
 
 def forbidden(request, exception=None):

@@ -10,6 +10,8 @@ import time
 import pytest
 import redis
 
+from ejournal.celery import app
+
 REDIS_SERVER = "/usr/bin/redis-server"
 
 
@@ -56,6 +58,13 @@ class RedisProcess:
         self.process.wait(timeout=5)
         self.process = None
 
+    def pause(self) -> None:
+        """SIGSTOP: the server keeps its data and its port but answers nothing (a hung Redis)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -68,3 +77,24 @@ def redis_process(tmp_path_factory):
     server.start()
     yield server
     server.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def portal_on_redis(redis_process, settings):
+    """The cache, the sessions, the sign-in throttle and Celery's broker all on `redis_process` (database 0,
+    as in production, where they share REDIS_URL); the cache tries a lost Redis again after 0.2 s."""
+    settings.REDIS_RETRY_SECONDS = 0.2
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": redis_process.url()}}
+    settings.LOGIN_THROTTLE_REDIS_URL = redis_process.url()
+    saved = app.conf.broker_url
+    use_broker(redis_process.url())
+    yield redis_process
+    use_broker(saved)
+
+
+def use_broker(url: str) -> None:
+    """Point Celery at another broker: its connection and producer pools are dropped so the change applies."""
+    app.conf.broker_url = url
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
