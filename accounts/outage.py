@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
+from time import monotonic
 
 WARN_EVERY_SECONDS = 60.0
 
@@ -26,10 +26,10 @@ class Breaker:
     @property
     def is_open(self) -> bool:
         """True while the dependency is to be skipped (no round trip is tried)."""
-        return self.down_since is not None and time.monotonic() < self._open_until
+        return self.down_since is not None and monotonic() < self._open_until
 
     def failed(self, exc: BaseException) -> None:
-        now = time.monotonic()
+        now = monotonic()
         with self._lock:
             self._open_until = now + self.seconds
             if self.down_since is None:
@@ -51,6 +51,6 @@ class Breaker:
         with self._lock:
             if self.down_since is None:
                 return
-            seconds = time.monotonic() - self.down_since
+            seconds = monotonic() - self.down_since
             self.down_since, self._warned_at = None, None
         self.log.warning("%s answers again after %.0f s", self.name, seconds)

@@ -165,3 +165,18 @@ def test_a_letter_queued_while_redis_is_down_goes_out_once_when_it_is_back(world
     letter.refresh_from_db()
     assert letter.status == "sent"
     assert [m.to for m in mail.outbox] == [["mama@example.ru"]]
+
+
+def test_one_warning_a_minute_while_redis_stays_down(portal_on_redis, caplog, monkeypatch):
+    """Each retry after REDIS_RETRY_SECONDS fails again; the log hears of it again only a minute later."""
+    from django.core.cache import cache
+
+    from accounts import outage
+
+    portal_on_redis.stop()
+    caplog.set_level(logging.WARNING)
+    start = time.monotonic()
+    for second in range(0, 130, 1):  # two minutes and ten seconds of calls, one per second
+        monkeypatch.setattr(outage, "monotonic", lambda s=second: start + s)
+        assert cache.get("anything") is None
+    assert [w.split(" (")[0] for w in warnings(caplog)] == ["cache"] * 3  # at 0 s, 60 s and 120 s
