@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ejournal.faults.DatabaseUnavailableMiddleware",  # first: a lost database anywhere is a 503, not a 500
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,7 +78,7 @@ MIDDLEWARE = [
 
 if not (DEBUG or TESTING):
     # Static files straight from the web container in production; runserver serves them in development.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "ejournal.urls"
 WSGI_APPLICATION = "ejournal.wsgi.application"
@@ -101,14 +102,27 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ejournal")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+# A lost connection (a server restart, pg_terminate_backend) costs only the request in flight a 503
+# (ejournal/faults.py): the pool checks each connection before handing it out, persistent connections are
+# health-checked at a request's first query. A pool still empty after DB_POOL_TIMEOUT seconds answers 503
+# instead of holding the gunicorn worker.
 if env_bool("DB_POOL", not TESTING):
-    # Django's psycopg pool: one pool per worker process; CONN_MAX_AGE must stay 0.
+    from psycopg_pool import ConnectionPool
+
+    # Django's psycopg pool: one pool per worker process (opened after gunicorn forks); CONN_MAX_AGE must stay 0.
+    _pool_max = int(os.environ.get("DB_POOL_MAX", "10"))
     DATABASES["default"]["OPTIONS"] = {
-        "pool": {"min_size": 2, "max_size": int(os.environ.get("DB_POOL_MAX", "10")), "timeout": 10}
+        "pool": {
+            "min_size": min(2, _pool_max),
+            "max_size": _pool_max,
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "3")),
+            "check": ConnectionPool.check_connection,
+        }
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Server-side parameter binding, and psycopg prepares a statement the fifth time a connection runs it
 # (DB_PREPARE_THRESHOLD; Django turns preparing off unless asked), so the hot queries (the grid, saving
 # a mark) are planned once per connection instead of per request. Behind PgBouncer in transaction
@@ -207,8 +221,19 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
+# A task is acknowledged after it ran, so one whose worker died (SIGKILL, OOM, a lost machine) is run again:
+# Redis hands an unacknowledged task to another worker after the visibility timeout. The timeout must exceed
+# the longest job or a job still running is started a second time; the hard time limit stops every job well
+# before it (the longest, a class's printout or a year's mark-log export, take seconds to a few minutes).
+# Tasks are idempotent (STYLE.md), so a job run again does its work once (docs/operations.md).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+_visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    "unacked_restore_interval": min(10, _visibility_timeout),  # how often a worker looks for such tasks
+}
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "1800"))  # below the visibility timeout
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
