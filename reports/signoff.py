@@ -355,6 +355,7 @@ def render(printout_id: int) -> Printout | None:
         return printout
     field_name = "final" if final else "draft"
     field = getattr(printout, field_name)
+    replaced = field.name  # a draft rendered again (a task delivered twice): its earlier file goes
     field.save(f"{printout.pk}.pdf", ContentFile(content), save=False)
     changes = {field_name: field.name, "render_status": Render.DONE, "render_error": "", "pages": pages}
     if final:
@@ -362,6 +363,8 @@ def render(printout_id: int) -> Printout | None:
     with transaction.atomic():
         if not Printout.objects.filter(pk=printout.pk, frozen_at__isnull=True).update(**changes):
             field.storage.delete(field.name)  # another delivery froze it first: keep that file
+        elif not final and replaced and replaced != field.name:
+            transaction.on_commit(lambda: field.storage.delete(replaced))
         elif final:
             audit.record(
                 None,
