@@ -232,6 +232,10 @@ _visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": _visibility_timeout,
     "unacked_restore_interval": min(10, _visibility_timeout),  # how often a worker looks for such tasks
+    # A hung Redis (it accepts connections, answers nothing) must not hold a request that publishes a task
+    # after its commit: without these a publish waits for ever. The worker's blocking reads wait 1 s each.
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": max(2.0, REDIS_TIMEOUT_SECONDS),
 }
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "1800"))  # below the visibility timeout
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -136,6 +136,26 @@ def test_a_session_ended_while_redis_hung_stays_ended_when_it_answers_again(worl
     assert redis.client().keys(SESSIONS) == []
 
 
+def test_a_write_that_publishes_does_not_hang_on_a_hung_redis(
+    world, family, portal_on_redis, django_capture_on_commit_callbacks
+):
+    """A hung Redis accepts connections and answers nothing: the publish after the commit gives up after
+    the broker's socket timeout (before, it waited for ever) and the letter waits in the outbox."""
+    portal_on_redis.pause()
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        add_remark(
+            actor=actor(world.teacher),
+            lesson=lesson(world.math_5a, school_today(world.school)),
+            student=world.student.student,
+            kind="remark",
+            text="Без формы",
+        )
+    assert time.monotonic() - started < 5
+    assert OutboxMessage.objects.get(kind="remarks").status == "pending"
+    portal_on_redis.resume()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_letter_queued_while_redis_is_down_goes_out_once_when_it_is_back(world, family, portal_on_redis):
     """A remark written during the outage: its letter waits in the outbox (PostgreSQL), its publish fails
