@@ -9,7 +9,7 @@ RUN pip install -r requirements.txt
 COPY . .
 RUN DEBUG=1 SECRET_KEY=build python manage.py collectstatic --noinput \
     && DEBUG=1 SECRET_KEY=build python manage.py compilemessages -v0
-RUN useradd --create-home ejournal && mkdir -p /app/media && chown ejournal /app/media
+RUN useradd --create-home ejournal && mkdir -p /app/media /app/beat && chown ejournal /app/media /app/beat
 USER ejournal
 EXPOSE 8000
 CMD ["gunicorn", "ejournal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", "--access-logfile", "-"]
