@@ -160,12 +160,16 @@ def remove_second_factor(user) -> int:
 
 @transaction.atomic
 def reset_second_factor(*, actor, person: Person) -> None:
-    """Remove a login's authenticator and backup codes (a lost phone); it sets them up again at sign-in
-    where two-factor is required. Ends the login's sessions."""
+    """Remove a login's authenticator and backup codes (a lost phone); it sets a new one up at its next
+    sign-in before anything else, also where the school does not make two-factor mandatory (a login that
+    had chosen two-factor keeps it). Ends the login's sessions."""
     if not rules.may_reset_second_factor(actor, person):
         raise PermissionDenied("accounts.rules.may_reset_second_factor")
     person, user = _lock_login(person)
     removed = remove_second_factor(user)
+    if removed:
+        user.must_set_up_second_factor = True
+        user.save(update_fields=["must_set_up_second_factor"])
     _end_other_sessions(user)
     audit.record(
         actor,

@@ -212,6 +212,21 @@ def test_the_admin_resets_a_lost_second_factor_and_the_teacher_sets_it_up_again(
     assert response.status_code == 302 and path_of(response) == reverse("accounts:otp_setup")
 
 
+def test_a_teacher_who_chose_two_factor_sets_it_up_again_after_the_reset_where_it_is_optional(client, world):
+    assert not world.school.require_staff_2fa
+    user = world.teacher.user
+    with_two_factor(user)
+    admin = verified_login(client, world.admin.user)
+    assert admin.post(reverse("accounts:reset_second_factor", args=[world.teacher.pk])).status_code == 302
+    teacher = sign_in(Client(), user)
+    response = teacher.get(reverse("home"))
+    assert response.status_code == 302 and path_of(response) == reverse("accounts:otp_setup")
+    # A login without a second factor is not made to take one by a reset.
+    other = world.other_teacher.user
+    assert admin.post(reverse("accounts:reset_second_factor", args=[world.other_teacher.pk])).status_code == 302
+    assert sign_in(Client(), other).get(reverse("home")).status_code == 200
+
+
 @pytest.mark.parametrize("role", ["class_teacher", "director", "deputy"])
 def test_only_the_admin_resets_a_second_factor(client, world, role):
     with_two_factor(world.teacher.user)
