@@ -223,7 +223,9 @@ def test_a_teacher_who_chose_two_factor_sets_it_up_again_after_the_reset_where_i
     assert response.status_code == 302 and path_of(response) == reverse("accounts:otp_setup")
     # A login without a second factor is not made to take one by a reset.
     other = world.other_teacher.user
-    assert admin.post(reverse("accounts:reset_second_factor", args=[world.other_teacher.pk])).status_code == 302
+    assert (
+        admin.post(reverse("accounts:reset_second_factor", args=[world.other_teacher.pk])).status_code == 302
+    )
     assert sign_in(Client(), other).get(reverse("home")).status_code == 200
 
 
