@@ -104,8 +104,9 @@ def fill_topics_from_plan(*, actor, course: Course, period: ReportingPeriod, now
     """Give every lesson of `course` in `period` without a topic (not cancelled) its proposed plan topic.
 
     Lessons the actor may not fill (another teacher's, say) are skipped; when none
-    could be filled, the first refusal is raised. One audit entry; answers how
-    many lessons got a topic.
+    could be filled, the first refusal is raised. One audit entry, naming each lesson's
+    topic before and after (as `journal.topic_set` does), so a rollback can put each back;
+    answers how many lessons got a topic.
     """
     lessons = list(
         Lesson.objects.filter(course=course, period=period, topic__isnull=True)
@@ -131,7 +132,10 @@ def fill_topics_from_plan(*, actor, course: Course, period: ReportingPeriod, now
             plan_topic=planned,
             updated_by=_user(actor),
         )
-        filled.append(lesson.pk)
+        # Only lessons without a topic are filled: the topic before is none.
+        filled.append(
+            {"lesson": lesson.pk, "old": None, "new": {"text": planned.title, "plan_topic": planned.pk}}
+        )
     if not filled and refusals:
         raise refusals[0]
     if filled:
@@ -140,7 +144,7 @@ def fill_topics_from_plan(*, actor, course: Course, period: ReportingPeriod, now
             "journal.topics_filled_from_plan",
             course,
             school=course.school,
-            data={"period": period.pk, "lessons": filled},
+            data={"period": period.pk, "topics": filled},
         )
     return len(filled)
 

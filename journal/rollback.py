@@ -3,8 +3,9 @@
 The mark log is the list of marks, attendance, absence reasons and final marks: every change the
 login made after the reported moment, grouped by the thing changed ("a change": the value before
 the login's first change, its last value, the value now). Everything else comes from the login's
-audit events: lesson records (topics, homework, remarks, files), substitutions, the school's
-settings and work types, people's roles and parent links; `rollback_kinds` says, per audit action,
+audit events: lesson records (topics, those filled from the plan one per lesson, homework,
+remarks, files), mark columns added, substitutions, the school's settings and work types, people's
+roles and parent links; `rollback_kinds` says, per audit action,
 what it changed and its state before and after, and per kind of thing how to read it now and put it
 back. An action that cannot be undone (a printout, a consent on paper, a person created) is listed
 with the reason, for the admin to check by hand.
@@ -196,9 +197,10 @@ def changes_since(report: AuditEvent) -> Changes:
         .exclude(action__in=NOT_CHANGES)
         .order_by("at", "pk")
     )
-    audited = _audited_changes(school_id, [e for e in events if e.action in ACTIONS])
+    covered, unlisted = _per_thing(events)
+    audited = _audited_changes(school_id, covered)
     _attach(list(changes.values()) + audited)
-    other = [Other(e, str(IRREVERSIBLE.get(e.action, OTHER))) for e in events if e.action not in ACTIONS]
+    other = [Other(e, str(IRREVERSIBLE.get(e.action, OTHER))) for e in unlisted]
     journal = sorted([*changes.values(), *audited], key=lambda c: c.first_at)
     return Changes(report, user, since, journal, other)
 
@@ -206,6 +208,19 @@ def changes_since(report: AuditEvent) -> Changes:
 # Not changes of the journal: signing in and out, the admin's overrides (audited beside the change
 # itself), and the absence reasons' summary (each reason is in the mark log).
 NOT_CHANGES = ["login", "logout", "journal.admin_override", "journal.final_override", "journal.reasons_set"]
+
+
+def _per_thing(events: list[AuditEvent]) -> tuple[list[AuditEvent], list[AuditEvent]]:
+    """The events the registry covers, an event on many things split per thing; and the others."""
+    covered, unlisted = [], []
+    for event in events:
+        action = ACTIONS.get(event.action)
+        parts = [] if action is None else [event] if action.parts is None else action.parts(event)
+        if parts:
+            covered.extend(parts)
+        else:
+            unlisted.append(event)
+    return covered, unlisted
 
 
 def _audited_changes(school_id: int, events: list[AuditEvent]) -> list[Change]:

@@ -6,13 +6,16 @@ before and after the event, from the event's own data. KINDS: for each kind of t
 state now (row-locked when the rollback is about to write, so the comparison and the write see the same
 row) and how to restore the state from before through the thing's own service, with the admin as the
 actor: the same rules as any edit, and the service's own audit entry. The login's events on one thing
-are one change: the state before its first event, after its last.
+are one change: the state before its first event, after its last. An event on many things (filling the
+topics of a period from the plan) is split into one event per thing (`Action.parts`), so each thing is
+rolled back, or skipped, on its own.
 
 IRREVERSIBLE names the actions that cannot be undone, with the reason shown to the admin.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +26,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AuditEvent, ParentLink, Person, Role, School, StaffRole
 from schedule.models import Lesson, Substitution
 
-from .models import Homework, HomeworkAttachment, JournalSettings, LessonTopic, PlanTopic, Remark, WorkType
+from .models import (
+    Homework,
+    HomeworkAttachment,
+    JournalSettings,
+    LessonTopic,
+    MarkLogEntry,
+    PlanTopic,
+    Remark,
+    Work,
+    WorkType,
+)
 
 NOT_KEPT = _(
     "Names and contacts are not kept in the audit trail (they are personal data): compare the record "
@@ -40,6 +53,8 @@ class Action:
     lesson: Callable[[AuditEvent], int | None] = lambda e: e.data.get("lesson")
     student: Callable[[AuditEvent], int | None] = lambda e: e.data.get("student")
     note: Callable[[AuditEvent], str | None] = lambda e: None  # what the admin checks by hand besides
+    # An event on many things: the event once per thing, each read by the callables above.
+    parts: Callable[[AuditEvent], list[AuditEvent]] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +89,7 @@ def _rows(model, lock: bool):
     return model.objects.select_for_update() if lock else model.objects
 
 
-# Lesson records: topic, homework, remarks, attachments
+# Lesson records: topic, homework, remarks, attachments, mark columns
 
 
 def _topic_now(change, lock):
@@ -89,6 +104,45 @@ def _topic_restore(actor, change, now):
     was = change.was or {}
     plan = PlanTopic.objects.filter(pk=was.get("plan_topic")).first() if was.get("plan_topic") else None
     set_topic(actor=actor, lesson=change.lesson, text=was.get("text", ""), plan_topic=plan)
+
+
+def _topics_filled(event: AuditEvent) -> list[AuditEvent]:
+    """The plan fill's event once per lesson it filled, read as that lesson's `journal.topic_set`.
+
+    An event recorded before the fill named each lesson's topics has no parts: it is listed by hand.
+    """
+    parts = []
+    for topic in event.data.get("topics", []):
+        part = copy.copy(event)  # the same event (its moment, its id for the order), about one lesson
+        part.object_id, part.data = str(topic["lesson"]), topic
+        parts.append(part)
+    return parts
+
+
+def _work_now(change, lock):
+    _locked_lesson(change.lesson_id, lock)  # the lesson row `add_work` and `remove_work` lock
+    work = Work.objects.filter(pk=_id(change)).select_related("work_type").first()
+    return {"code": work.work_type.code} if work else None
+
+
+def _work_restore(actor, change, now):
+    from .services import remove_work
+
+    remove_work(actor=actor, work=Work.objects.select_related("lesson").get(pk=_id(change)))
+
+
+def _work_cannot(change):
+    if change.current is None:
+        return None
+    entries = MarkLogEntry.objects.filter(school_id=change.school_id, work_id=_id(change))
+    if entries.exclude(actor_id=change.events[0].actor_id).exists():
+        return gettext("Someone else entered marks in this column since: it stays.")
+    if entries.exists():
+        return gettext(
+            "Its marks are rolled back above; the mark log keeps them with their column, so the empty "
+            "column stays."
+        )
+    return None
 
 
 def _homework_now(change, lock):
@@ -408,6 +462,10 @@ def _fields_of(e: AuditEvent) -> dict:
 ACTIONS: dict[str, Action] = {
     "journal.topic_set": Action("topic", _obj, _old, _new, lesson=_as_int),
     "journal.topic_cleared": Action("topic", _obj, _old, _none, lesson=_as_int),
+    "journal.topics_filled_from_plan": Action(
+        "topic", _obj, _old, _new, lesson=_as_int, parts=_topics_filled
+    ),
+    "journal.work_added": Action("work", _obj, _none, lambda e: {"code": e.data["work_type"]}, student=_none),
     "journal.homework_set": Action("homework", _obj, _old, _new, lesson=_as_int),
     "journal.homework_cleared": Action("homework", _obj, _old, _none, lesson=_as_int),
     "journal.remark_added": Action("remark", _obj, _none, _remark_state),
@@ -464,6 +522,7 @@ ACTIONS: dict[str, Action] = {
 KINDS: dict[str, Kind] = {
     "topic": Kind(_("Lesson topic"), _topic_now, _topic_restore),
     "homework": Kind(_("Homework"), _homework_now, _homework_restore),
+    "work": Kind(_("Mark column"), _work_now, _work_restore, cannot=_work_cannot),
     "remark": Kind(_("Remark"), _remark_now, _remark_restore),
     "attachment": Kind(_("Homework file"), _attachment_now, _attachment_restore, cannot=_attachment_cannot),
     "substitution": Kind(
@@ -499,7 +558,7 @@ IRREVERSIBLE: dict[str, str] = {
     "reports.printout_regenerated": _(
         "A printout cannot be taken back: if it was printed, find the paper and destroy it."
     ),
-    "journal.work_added": _("A mark column the login added stays: its marks are rolled back above."),
+    "journal.work_removed": _("The column was empty: add it again on the grid if it is needed."),
     "journal.marklog_export_requested": _(
         "The login read the mark log: what was read cannot be unread. Tell the data protection officer."
     ),

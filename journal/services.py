@@ -37,7 +37,7 @@ from schedule.models import Lesson
 from schedule.selectors import students_of_group
 
 from . import marklog
-from .models import Attendance, Cell, Work, WorkType
+from .models import Attendance, Cell, MarkLogEntry, Work, WorkType
 from .notifications import nudge as nudge_notifications
 from .policy import ensure_can_mark, ensure_can_write, with_lock_state
 from .values import ATTENDANCE_DISPLAY, CellMarks, format_cell, parse_cell
@@ -185,6 +185,39 @@ def add_work(*, actor, lesson: Lesson, work_type: WorkType | None = None, title:
         },
     )
     return work
+
+
+@transaction.atomic
+def remove_work(*, actor, work: Work, now=None) -> None:
+    """Remove a mark column that holds no marks and never held any (the mark log keeps a marked one's)."""
+    lesson = _lesson_for_write(work.lesson, lock=True)  # the lock and policy of `add_work`
+    override = ensure_can_mark(actor, lesson, now=now)
+    work = Work.objects.select_related("work_type").get(pk=work.pk, lesson=lesson)
+    cells = Cell.objects.filter(work=work)
+    if cells.exclude(marks=[], owed=False).exists():
+        raise ValidationError(
+            _("This column holds marks: clear them first if the column is not needed."), code="marked"
+        )
+    # The mark log's entries name their column and are never deleted, so a column marked once stays.
+    if MarkLogEntry.objects.filter(school_id=lesson.school_id, work=work).exists():
+        raise ValidationError(
+            _("Marks were entered in this column and are kept in the mark log, so the column stays."),
+            code="logged",
+        )
+    audit.record(
+        actor,
+        "journal.work_removed",
+        work,
+        school=lesson.school,
+        data={
+            "lesson": lesson.pk,
+            "work_type": work.work_type.code,
+            "position": work.position,
+            "override": override,
+        },
+    )
+    cells.delete()  # rows left empty hold nothing and are not in the log
+    work.delete()
 
 
 # Cells and attendance
