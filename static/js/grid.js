@@ -38,6 +38,14 @@
     (next || td).focus();
   }
 
+  // The input's name for screen readers, as the headers read: the student, the lesson's date, the work type.
+  function cellLabel(td) {
+    const name = td.parentElement.querySelector("th.jg-name");
+    const date = table.querySelector('th.jg-date a[href$="/' + td.dataset.lesson + '/"]');
+    const type = table.tHead.rows[2].cells[Number(td.dataset.col)];
+    return [name && name.title, date && date.textContent, type && type.title].filter(Boolean).join(", ");
+  }
+
   function startEdit(td, initial) {
     if (editing) finishEdit(true);
     const before = td.textContent;
@@ -45,6 +53,7 @@
     input.type = "text";
     input.autocomplete = "off";
     input.setAttribute("autocapitalize", "characters");
+    input.setAttribute("aria-label", cellLabel(td));
     input.value = initial === undefined ? before : initial;
     td.textContent = "";
     td.classList.remove("is-error", "is-saved");

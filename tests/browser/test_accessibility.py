@@ -264,3 +264,26 @@ def test_the_pages_before_sign_in_have_no_serious_violation(browser, live_server
     finally:
         context.close()
     fail_on(violations)
+
+
+def test_the_grid_while_typing_and_its_dialog_have_no_serious_violation(browser, live_server, clock):
+    world, term = school_with_a_term()
+    context, page = open_context(browser, clock, live_server)
+    violations = {}
+    try:
+        sign_in(page, world.teacher.user)
+        page.goto(f"{page.base_url}{url('journal:grid', world.math_5a.pk, term['period'].pk)}")
+        page.locator(f'tr[data-student="{world.student.student.pk}"] td.jg-cell').last.click()
+        page.keyboard.type("5")
+        typing = page.locator("td.jg-cell input")
+        typing.wait_for()
+        student, date, work_type = typing.get_attribute("aria-label").split(", ")
+        assert (student, len(date), bool(work_type)) == (world.student.full_name, len("10.12"), True)
+        check(page, violations, "a grid cell being typed in")
+        page.keyboard.press("Escape")
+        page.locator(".jg-add").last.click()
+        page.wait_for_selector("#jg-add[open]")
+        check(page, violations, "the grid's dialog to add a mark column")
+    finally:
+        context.close()
+    fail_on(violations)
