@@ -9,10 +9,12 @@ fails once, at the end, with every page's violations (tests/browser/axe.py).
 """
 
 import datetime
+import time
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from journal.models import Attendance, Cell, Homework, LessonTopic, Remark, Work, WorkType
@@ -95,7 +97,7 @@ def pages_of(role, world, term) -> list[str]:
     w, t = world, term
     student = w.student.student.pk
     grid = url("journal:grid", w.math_5a.pk, t["period"].pk)
-    week = url("schedule:substitution_day", query=f"?date={t['day']:%Y-%m-%d}")
+    substitutions = url("schedule:substitution_day", query=f"?date={t['day']:%Y-%m-%d}")
     diary = [
         url("diary:week", student),
         url("diary:marks", student),
@@ -147,7 +149,8 @@ def pages_of(role, world, term) -> list[str]:
         "deputy": [
             url("reports:report", "class_sizes"),
             *printouts,
-            week,
+            substitutions,
+            f"{substitutions}&teacher={w.teacher.pk}",  # the absent teacher's lessons and who is free
             url("schedule:week_class", w.class_5a.pk),
             url("schedule:week_teacher", w.teacher.pk),
             url("schedule:timetable_class", w.class_5a.pk),
@@ -233,10 +236,12 @@ def test_the_main_pages_of_each_role_have_no_serious_violation(role, browser, li
     fail_on(violations)
 
 
-def test_the_pages_before_sign_in_have_no_serious_violation(browser, live_server, clock):
+def test_the_pages_before_sign_in_and_of_the_second_factor_have_no_serious_violation(
+    browser, live_server, clock
+):
     world, term = school_with_a_term(signed=True)
     frozen = term["printout"]
-    TOTPDevice.objects.create(user=world.teacher.user, name="authenticator", confirmed=True)
+    device = TOTPDevice.objects.create(user=world.teacher.user, name="authenticator", confirmed=True)
     context, page = open_context(browser, clock, live_server)
     violations = {}
     try:
@@ -261,6 +266,13 @@ def test_the_pages_before_sign_in_have_no_serious_violation(browser, live_server
         page.press("input[name=password]", "Enter")
         page.wait_for_selector("input[name=token]")
         check_at_both_widths(page, violations, url("accounts:otp_verify"))
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time()
+        page.fill("input[name=token]", f"{totp.token():06d}")
+        page.press("input[name=token]", "Enter")
+        page.wait_for_url(f"{page.base_url}/")
+        for path in (url("accounts:security"), url("accounts:backup_codes")):
+            check_at_both_widths(page, violations, path)
     finally:
         context.close()
     fail_on(violations)
