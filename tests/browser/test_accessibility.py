@@ -128,6 +128,11 @@ def pages_of(role, world, term) -> list[str]:
             url("accounts:person_detail", w.student.pk),
             url("accounts:person_detail", w.teacher.pk),
             url("accounts:invite_class", w.class_5a.pk),
+            url("accounts:person_create"),
+            url("accounts:person_edit", w.teacher.pk),
+            url("schedule:class_create"),
+            url("schedule:class_edit", w.class_5a.pk),
+            url("schedule:bell_create"),
             url("journal:settings"),
             url("reports:index"),
             *printouts,
@@ -299,3 +304,21 @@ def test_the_grid_while_typing_and_its_dialog_have_no_serious_violation(browser,
     finally:
         context.close()
     fail_on(violations)
+
+
+def test_the_helper_reports_each_serious_violation_with_its_elements(browser, clock):
+    context = browser_context(browser, clock)
+    page = context.new_page()
+    try:
+        page.set_content(
+            '<html lang="ru"><head><title>t</title></head><body><main>'
+            '<p id="pale" style="color:#aaa;background:#fff">Бледный текст</p>'
+            '<button id="mute"></button><input id="nameless"></main></body></html>'
+        )
+        found = blocking_violations(page)
+        report = describe(found)
+    finally:
+        context.close()
+    assert {v["id"] for v in found} == {"color-contrast", "button-name", "label"}
+    for text in ("color-contrast (serious)", "button-name (critical)", "label (critical)", "#pale", "#mute"):
+        assert text in report
