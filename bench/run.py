@@ -235,7 +235,7 @@ def calendar_generation(b: Bench, size: str) -> Callable:
     from django.db import connection
 
     from accounts.models import School
-    from archive import demo
+    from ejournal import demo
     from schedule import calendar, selectors
     from schedule.models import Lesson
 
@@ -845,7 +845,7 @@ def prepare() -> Bench:
     from django.db import connection
 
     from accounts.models import School
-    from archive import demo
+    from ejournal import demo
 
     call_command("migrate", interactive=False, verbosity=0)
     size = demo.get_size("large")

@@ -6,7 +6,7 @@ sideways. Leaves screenshots in test-artifacts/.
 import pytest
 from django.contrib.auth import get_user_model
 
-from archive import demo
+from ejournal import demo
 from tests.browser_fixtures import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

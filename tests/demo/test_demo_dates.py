@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import Person, School
-from archive import demo
+from ejournal import demo
 from journal.models import CourseLock, FinalKind, FinalMark
 from reports.models import Printout, PrintoutSignature, Step
 from schedule.models import (

@@ -1,4 +1,4 @@
-"""The demo school builder and `seed_demo` (archive/demo.py), on the tiny size."""
+"""The demo school builder and `seed_demo` (ejournal/demo.py), on the tiny size."""
 
 import datetime
 import json
@@ -13,7 +13,7 @@ from django.db import DatabaseError, transaction
 
 from accounts.actor import load_actor
 from accounts.models import AuditEvent, ParentLink, Person, Role, School, Student
-from archive import demo
+from ejournal import demo
 from schedule.models import (
     Course,
     CourseTeacher,

@@ -1,4 +1,4 @@
-"""The demo school's journal (archive/demo.build_journal) on the tiny size: marks, attendance, the record."""
+"""The demo school's journal (ejournal/demo.build_journal) on the tiny size: marks, attendance, the record."""
 
 import datetime
 from collections import Counter
@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Sum
 
 from accounts.models import School
-from archive import demo
+from ejournal import demo
 from journal import finals_selectors, marklog
 from journal.models import (
     Attendance,

@@ -1,4 +1,4 @@
-"""The demo school's bells, weekly timetable and lesson calendar (archive/demo.py), on the tiny size.
+"""The demo school's bells, weekly timetable and lesson calendar (ejournal/demo.py), on the tiny size.
 
 One school is built for the whole module (a year of lessons takes a second or two
 to write) and removed at the end; the tests only read it.
@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from accounts.models import School
-from archive import demo
+from ejournal import demo
 from schedule import calendar
 from schedule.models import (
     BellDay,

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: a deterministic demo school with demo logins (the builder is archive/demo.py)."""
+"""`manage.py seed_demo`: a deterministic demo school with demo logins (the builder is ejournal/demo.py)."""
 
 import datetime
 import json
@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import School
-from archive import demo
+from ejournal import demo
 
 
 class Command(BaseCommand):
