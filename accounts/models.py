@@ -439,3 +439,23 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PendingJob(models.Model):
+    """A Celery job that must survive a broker outage and has no row of its own to be sent again from
+    (a password-reset letter): written in the request's transaction, published after the commit, marked
+    done by its task, published again by the beat while pending (accounts/jobs.py)."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(done_at__isnull=True), name="pendingjob_waiting")
+        ]
+
+    def __str__(self):
+        return f"{self.task} #{self.pk}"

@@ -6,11 +6,9 @@ How a message travels:
    student who wants that kind "immediately" it writes an `OutboxMessage` row; for "daily" a
    `DigestItem`. Both commit or roll back with the change itself, so a rolled-back mark never
    notifies and a committed one is never lost.
-2. After the commit (`transaction.on_commit`) the web tries to publish `deliver_notification_task`,
-   one quick attempt with no retry loop: with the broker down the publish fails within about
-   0.1 s (measured; note that Celery's `retry=False` is *slower* here — kombu then waits out
-   `broker_connection_timeout`, 4 s by default — so we pass `retry=True, max_retries=0`).
-   The failure is logged and the row simply stays pending.
+2. After the commit the web publishes `deliver_notification_task` through accounts/jobs.py: one
+   quick try, skipped altogether while the broker's breaker is open (one warning a minute in the
+   log during an outage, not one per write); a row the broker never got simply stays pending.
 3. `flush_outbox` (beat, every minute) sends every due pending row, so whatever was queued while
    the broker was down goes out once it is back.
 4. Sending claims the row first with one conditional UPDATE (pending and due → sending, with a
@@ -47,7 +45,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import audit, channels
+from . import audit, channels, jobs
 from .models import Delivery, DigestItem, NotificationPreference, OutboxMessage, ParentLink, School
 
 log = logging.getLogger(__name__)
@@ -62,7 +60,6 @@ FLUSH_BATCH = 500
 DAILY_HOUR = 18  # daily summaries of the events before 18:00 school time
 WEEKLY_WEEKDAY, WEEKLY_HOUR = 6, 18  # the week's digest from Sunday 18:00 school time
 KEEP_SENT = datetime.timedelta(days=90)
-PUBLISH_RETRY = {"max_retries": 0}  # see the module docstring: fails fast when the broker is down
 
 Status = OutboxMessage.Status
 
@@ -424,28 +421,15 @@ def _queue(messages: list[OutboxMessage]) -> None:
             channel=channels.EMAIL, dedupe_key__in=[m.dedupe_key for m in messages], status=Status.PENDING
         ).values_list("pk", flat=True)
     )
-    transaction.on_commit(lambda: enqueue(ids))
+    _publish(ids)
 
 
-def enqueue(ids) -> int:
-    """Hand the messages to Celery; a broker that is down costs one quick failure and a log line.
-
-    The rows stay pending either way and `flush_outbox` sends them later; returns how many were published.
-    """
+def _publish(ids) -> None:
+    """Hand the messages to Celery after the commit; those the broker does not get wait for the flush."""
     from .notify_tasks import deliver_notification_task
 
-    published = 0
     for pk in ids:
-        try:
-            deliver_notification_task.apply_async((pk,), retry=True, retry_policy=PUBLISH_RETRY)
-        except Exception:  # kombu/redis/socket errors alike: the web request must go on
-            log.warning(
-                "notifications: broker unreachable, %d message(s) left for the outbox flush",
-                len(ids) - published,
-            )
-            break
-        published += 1
-    return published
+        jobs.publish_after_commit(deliver_notification_task, pk)
 
 
 # Sending
@@ -590,8 +574,7 @@ def _daily_for_school(school, cutoff) -> int:
         for item in parent_items:
             item.message = message
     DigestItem.objects.bulk_update([i for _m, group in folded for i in group], ["message"])
-    ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: enqueue(ids))
+    _publish([m.pk for m in messages])
     return len(messages)
 
 

@@ -7,20 +7,21 @@ Staff reset through the school admin, never by e-mail. The answer is the same pa
 address is known, unknown or throttled.
 
 Rate limit: at most RESET_EMAIL_LIMIT requests per e-mail and RESET_ADDRESS_LIMIT per client address
-in a window of RESET_WINDOW_MINUTES, counted in Redis (the sign-in throttle's server). When Redis
-cannot be reached the same caps apply per process, in memory: nobody waits on the outage, and nobody
-gets more than the caps per worker.
+in a window of RESET_WINDOW_MINUTES, counted in Redis (the sign-in throttle's server, behind its
+breaker). When Redis cannot be reached the same caps apply per process, in memory: nobody waits on the
+outage, nobody gets more than the caps per worker, and the log hears of it once a minute.
+
+The letter's job is durable (accounts/jobs.py `publish_durably`): a request made while the broker is
+down is mailed once by the beat when it is back, while its link would still be valid.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
 import threading
 import uuid
 
-import redis
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
@@ -30,11 +31,9 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from . import audit, throttle
+from . import audit, jobs, throttle
 from .actor import Actor
 from .models import AuditEvent, Person, StaffRole
-
-log = logging.getLogger(__name__)
 
 RESET_EMAIL_LIMIT = 3
 RESET_ADDRESS_LIMIT = 10
@@ -56,14 +55,8 @@ def allowed(email: str, ip: str | None) -> bool:
         (_key("email", (email or "").strip().lower(), window), RESET_EMAIL_LIMIT),
         (_key("address", ip or "-", window), RESET_ADDRESS_LIMIT),
     ]
-    try:
-        pipe = throttle._client().pipeline()
-        for key, _limit in keys:
-            pipe.incr(key)
-            pipe.expire(key, 2 * length)
-        counts = pipe.execute()[::2]
-    except redis.RedisError as exc:
-        log.warning("password-reset limit: Redis unreachable, counted in this process (%s)", exc)
+    counts = _count_in_redis(keys, length)
+    if counts is None:
         with _local_lock:
             for stale in [k for k in _local if not k.endswith(f":{window}")]:
                 del _local[stale]
@@ -73,6 +66,24 @@ def allowed(email: str, ip: str | None) -> bool:
                 _local[local] = _local.get(local, 0) + 1
                 counts.append(_local[local])
     return all(count <= limit for count, (_key_, limit) in zip(counts, keys, strict=True))
+
+
+def _count_in_redis(keys, length: int) -> list[int] | None:
+    """The counts after this request, or None while Redis is unreachable (the throttle's breaker)."""
+    breaker = throttle._breaker()
+    if breaker.is_open:
+        return None
+    try:
+        pipe = throttle._client().pipeline()
+        for key, _limit in keys:
+            pipe.incr(key)
+            pipe.expire(key, 2 * length)
+        counts = pipe.execute()[::2]
+    except throttle.UNREACHABLE as exc:
+        breaker.failed(exc)
+        return None
+    breaker.succeeded()
+    return counts
 
 
 def forget_all() -> None:
@@ -113,22 +124,14 @@ def may_reset_by_mail(user) -> bool:
     return any(user.pk in {u.pk for u in family_logins(email)} for email in emails)
 
 
-PUBLISH_RETRY = {"max_retries": 0}  # one quick try when the broker is down (accounts/notify.py says why)
-
-
+@transaction.atomic
 def request_reset(*, email: str, ip: str | None) -> None:
-    """Queue the letters for this address after the commit, whether or not it belongs to a family login."""
-    args = (email, ip, translation.get_language() or settings.LANGUAGE_CODE, uuid.uuid4().hex)
-    transaction.on_commit(lambda: _publish(args))
-
-
-def _publish(args) -> None:
+    """Queue the letters for this address (a pending job, published after the commit), whether or not it
+    belongs to a family login."""
     from .tasks import mail_password_reset_task
 
-    try:
-        mail_password_reset_task.apply_async(args, retry=True, retry_policy=PUBLISH_RETRY)
-    except Exception:  # kombu/redis/socket errors alike: the page answers the same
-        log.warning("password reset: broker unreachable, a reset request was dropped")
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    jobs.publish_durably(mail_password_reset_task, email, ip, language, uuid.uuid4().hex)
 
 
 def valid_hours() -> int:

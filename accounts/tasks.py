@@ -2,7 +2,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import password_reset, sessions
+from . import jobs, password_reset, sessions
 from .services.housekeeping import purge_stale_invite_codes
 
 
@@ -25,9 +25,18 @@ def purge_expired_sessions_task() -> dict[str, int]:
     retry_backoff=30,
     max_retries=4,
 )
-def mail_password_reset_task(email: str, ip: str | None, language: str, request_id: str) -> int:
-    """A reset link for each family login of the address (accounts/password_reset.py); safe to run twice."""
-    return password_reset.mail_reset_links(email=email, ip=ip, language=language, request_id=request_id)
+def mail_password_reset_task(email: str, ip: str | None, language: str, request_id: str, job=None) -> int:
+    """A reset link for each family login of the address (accounts/password_reset.py); safe to run twice.
+    `job` is its `PendingJob` (accounts/jobs.py), marked done once every letter went."""
+    sent = password_reset.mail_reset_links(email=email, ip=ip, language=language, request_id=request_id)
+    jobs.done(job)
+    return sent
+
+
+@shared_task(ignore_result=True)
+def republish_pending_jobs_task() -> int:
+    """Every minute: publish again the pending jobs the broker never got (a reset asked during an outage)."""
+    return jobs.republish_pending()
 
 
 # Parents' notifications: imported here so the worker registers them (autodiscovery reads tasks.py only).

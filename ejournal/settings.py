@@ -272,6 +272,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "journal.tasks.remind_finals_task",
         "schedule": crontab(minute=10),
     },
+    # Jobs with no row of their own that the broker never got (a password reset asked during an outage).
+    "republish-pending-jobs": {
+        "task": "accounts.tasks.republish_pending_jobs_task",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
     "flush-notification-outbox": {
         "task": "accounts.notify_tasks.flush_outbox_task",
         "schedule": crontab(),

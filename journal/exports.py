@@ -19,9 +19,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
 
-from accounts import audit
+from accounts import audit, jobs
 
 from . import marklog_report as report
 from . import rules
@@ -43,19 +42,14 @@ def filter_values(data) -> dict[str, str]:
     return {name: str(data.get(name, "") or "") for name in FILTER_FIELDS}
 
 
-def _enqueue(export_id: int) -> None:
+def _enqueue(export_id: int, *, at_once: bool = False) -> None:
+    """Publish after the commit, or `at_once` (accounts/jobs.py); an export the broker did not get stays queued,
+    marked so the page can say why, and `retry_unsent` sends it again."""
     from .tasks import build_marklog_export_task
 
-    try:
-        # One quick retry at most: a web request waits for this, and `retry_unsent` tries again later.
-        build_marklog_export_task.apply_async((export_id,), retry_policy={"max_retries": 1})
-    except (BrokerError, OSError):
-        # The row is committed and stays "queued", marked so the page can say why and
-        # `retry_unsent` sends it again later; the request itself goes on normally.
-        log.exception("mark log export %s: the broker is unreachable, left queued", export_id)
-        MarkLogExport.objects.filter(pk=export_id, status=Status.QUEUED).update(error=UNSENT)
-    else:
-        MarkLogExport.objects.filter(pk=export_id, status=Status.QUEUED, error=UNSENT).update(error="")
+    queued = MarkLogExport.objects.filter(pk=export_id, status=Status.QUEUED)
+    send = jobs.publish if at_once else jobs.publish_after_commit
+    send(build_marklog_export_task, export_id, then=jobs.mark_unsent(queued, "error", UNSENT))
 
 
 @transaction.atomic
@@ -83,7 +77,7 @@ def request_export(*, actor, filters: dict) -> MarkLogExport:
         school=school, requested_by=actor.user, filters=values, file_name=report.file_name(wanted.year)
     )
     audit.record(actor, "journal.marklog_export_requested", export, school=school, data={"filters": values})
-    transaction.on_commit(lambda: _enqueue(export.pk))
+    _enqueue(export.pk)
     return export
 
 
@@ -166,7 +160,7 @@ def retry_unsent() -> int:
         MarkLogExport.objects.filter(status=Status.QUEUED, error=UNSENT).values_list("pk", flat=True)[:100]
     )
     for pk in ids:
-        _enqueue(pk)
+        _enqueue(pk, at_once=True)
     return len(ids)
 
 

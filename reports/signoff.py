@@ -27,9 +27,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
 
-from accounts import audit
+from accounts import audit, jobs
 from schedule.models import ReportingPeriod
 
 from . import printout_rules as rules
@@ -135,21 +134,14 @@ def state_of(
 # Generating
 
 
-def _enqueue(printout_id: int) -> None:
+def _enqueue(printout_id: int, *, at_once: bool = False) -> None:
+    """Publish after the commit, or `at_once` (accounts/jobs.py); a render the broker did not get stays queued,
+    marked so the page can say so, and `retry_unsent` sends it again."""
     from .tasks import render_printout_task
 
-    try:
-        render_printout_task.apply_async((printout_id,), retry_policy={"max_retries": 1})
-    except (BrokerError, OSError):
-        # The row is committed and stays queued, marked so the page can say so; `retry_unsent` resends.
-        log.exception("printout %s: the broker is unreachable, left queued", printout_id)
-        Printout.objects.filter(pk=printout_id, render_status=Render.QUEUED).update(
-            render_error=Printout.UNSENT
-        )
-    else:
-        Printout.objects.filter(
-            pk=printout_id, render_status=Render.QUEUED, render_error=Printout.UNSENT
-        ).update(render_error="")
+    queued = Printout.objects.filter(pk=printout_id, render_status=Render.QUEUED)
+    send = jobs.publish if at_once else jobs.publish_after_commit
+    send(render_printout_task, printout_id, then=jobs.mark_unsent(queued, "render_error", Printout.UNSENT))
 
 
 def _sign_parts(data: dict) -> dict:
@@ -227,7 +219,7 @@ def generate(*, actor, school_class, period=None) -> Printout:
             class_teacher_id=parts["class_teacher_id"],
         )
         audit.record(actor, "reports.printout_generated", printout, data={"version": version})
-    transaction.on_commit(lambda: _enqueue(printout.pk))
+    _enqueue(printout.pk)
     return printout
 
 
@@ -315,7 +307,7 @@ def sign(*, actor, printout: Printout, step: str, course_id: int | None = None) 
     if step == Step.DIRECTOR:
         printout.render_status, printout.render_error = Render.QUEUED, ""
         printout.save(update_fields=["render_status", "render_error"])
-        transaction.on_commit(lambda: _enqueue(printout.pk))
+        _enqueue(printout.pk)
     return signature
 
 
@@ -410,7 +402,7 @@ def retry_unsent() -> int:
         )[:200]
     )
     for pk in ids:
-        _enqueue(pk)
+        _enqueue(pk, at_once=True)
     return len(ids)
 
 
