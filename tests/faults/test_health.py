@@ -28,7 +28,7 @@ def test_everything_up(client, portal_on_redis):
     beat_heartbeat_task()  # as the beat runs it every minute
     status, body = health(client)
     assert (status, body["status"], body["checks"]) == (200, "ok", ALL_OK)
-    assert body["beat_age_seconds"] in (0, 1)  # the tests' clock ticks
+    assert 0 <= body["beat_age_seconds"] <= 10  # the tests' clock ticks, slowly on a loaded machine
 
 
 def test_redis_down_is_degraded_not_down(client, portal_on_redis):
@@ -51,7 +51,9 @@ def test_redis_down_is_degraded_not_down(client, portal_on_redis):
 def test_a_beat_that_stopped_running_is_late(client, portal_on_redis, clock):
     beat_heartbeat_task()
     clock.move_to(clock.now + datetime.timedelta(minutes=2))
-    assert health(client) == (200, {"status": "ok", "checks": ALL_OK, "beat_age_seconds": 120})
+    status, body = health(client)
+    assert (status, body["status"], body["checks"]) == (200, "ok", ALL_OK)
+    assert 120 <= body["beat_age_seconds"] <= 130  # the clock ticks on from the move
     clock.move_to(clock.now + datetime.timedelta(minutes=2))
     status, body = health(client)
     assert status == 200 and body["status"] == "degraded" and body["checks"]["beat"] == "late"
