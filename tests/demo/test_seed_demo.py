@@ -1,4 +1,4 @@
-"""The demo school builder and `seed_demo` (ejournal/demo.py), on the tiny size."""
+"""The demo school builder and `seed_demo` (ejournal/demo/), on the tiny size."""
 
 import datetime
 import json

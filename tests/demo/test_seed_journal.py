@@ -1,4 +1,4 @@
-"""The demo school's journal (ejournal/demo.build_journal) on the tiny size: marks, attendance, the record."""
+"""The demo school's journal (ejournal/demo/journal.py) on the tiny size: marks, attendance, the record."""
 
 import datetime
 from collections import Counter

@@ -1,4 +1,4 @@
-"""The demo school's bells, weekly timetable and lesson calendar (ejournal/demo.py), on the tiny size.
+"""The demo school's bells, weekly timetable and lesson calendar (ejournal/demo/), on the tiny size.
 
 One school is built for the whole module (a year of lessons takes a second or two
 to write) and removed at the end; the tests only read it.

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: a deterministic demo school with demo logins (the builder is ejournal/demo.py)."""
+"""`manage.py seed_demo`: a deterministic demo school with demo logins (the builder: ejournal/demo/)."""
 
 import datetime
 import json
