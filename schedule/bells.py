@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from contextlib import contextmanager
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
 from django.db.models import Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -35,7 +34,7 @@ from accounts import audit
 
 from .models import AcademicYear, BellDay, BellSchedule, BellSlot, TimetableEntry
 from .selectors import local_today
-from .services import Errors, fmt, lock_open_year, refuse
+from .services.checks import Errors, constraint_checks, fmt, lock_open_year, refuse
 
 Bells = dict[int, tuple[datetime.time, datetime.time]]
 
@@ -124,23 +123,6 @@ CONSTRAINT_ERRORS = {
     "bellslot_no_overlap": ("slots", gettext_lazy("Two lessons overlap in time.")),
     "bellday_unique": ("date", gettext_lazy("This shift already has special bells on that date.")),
 }
-
-
-@contextmanager
-def constraint_checks(messages: dict):
-    """Turn a constraint violation (a concurrent write the checks could not see) into a ValidationError.
-
-    `messages` maps a constraint name to (field, message); nothing of the block is saved.
-    """
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as exc:
-        name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
-        field, message = messages.get(
-            name, (NON_FIELD_ERRORS, gettext_lazy("The change conflicts with other data; nothing was saved."))
-        )
-        raise ValidationError({field: message}) from exc
 
 
 def hhmm(value: datetime.time) -> str:

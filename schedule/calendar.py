@@ -74,7 +74,7 @@ from .models import (
     TimetableEntry,
 )
 from .selectors import covering, students_of_group
-from .services import Errors, fmt, iso, lock_open_year, refuse
+from .services.checks import Errors, fmt, iso, lock_open_year, refuse
 
 DAY = datetime.timedelta(days=1)
 WEEK = datetime.timedelta(days=7)

@@ -21,7 +21,7 @@ from accounts.models import Person, Role, StaffRole
 
 from . import rules
 from .models import AcademicYear, Lesson, Substitution
-from .services import Errors, refuse
+from .services.checks import Errors, refuse
 
 
 def describe(lesson: Lesson) -> str:

@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy
 from accounts import audit
 from accounts.models import Person
 
-from .bells import Bells, constraint_checks, hhmm
+from .bells import Bells, hhmm
 from .models import (
     AcademicYear,
     BellSchedule,
@@ -55,7 +55,17 @@ from .models import (
     Weekday,
 )
 from .selectors import covering, day_in_year, local_today
-from .services import DAY, Errors, check_dates, check_teachers, fmt, iso, lock_open_year, refuse
+from .services.checks import (
+    DAY,
+    Errors,
+    check_dates,
+    check_teachers,
+    constraint_checks,
+    fmt,
+    iso,
+    lock_open_year,
+    refuse,
+)
 
 WHOLE = StudyGroup.Kind.WHOLE_CLASS
 CROSS = StudyGroup.Kind.CROSS_CLASS

@@ -9,7 +9,7 @@ from accounts.access import get_in_school, require, school_view
 from accounts.models import Person, Role
 from accounts.rules import is_class_teacher_of
 
-from .. import rules, selectors, services
+from .. import rules, selectors
 from ..forms import (
     ClassAccessForm,
     ClassForm,
@@ -22,6 +22,7 @@ from ..forms import (
     TransferForm,
 )
 from ..models import Enrollment, GroupMembership, SchoolClass, StudyGroup
+from ..services import people, structure
 from .common import (
     bound,
     date_from_request,
@@ -61,7 +62,7 @@ def class_create(request):
     if (
         posted(request, form)
         and year
-        and (school_class := submit(form, services.create_class, actor=request.actor, year=year))
+        and (school_class := submit(form, structure.create_class, actor=request.actor, year=year))
     ):
         messages.success(request, _("Class %(name)s is created.") % {"name": school_class.name})
         return redirect("schedule:class_detail", pk=school_class.pk)
@@ -109,7 +110,7 @@ def class_access_grant(request, pk):
     school_class = get_in_school(request.actor, CLASSES, pk=pk)
     form = ClassAccessForm(request.POST, school=request.actor.school)
     if form.is_valid() and submit(
-        form, services.grant_class_access, actor=request.actor, school_class=school_class
+        form, structure.grant_class_access, actor=request.actor, school_class=school_class
     ):
         messages.success(request, _("Access granted."))
     else:
@@ -122,7 +123,7 @@ def class_access_grant(request, pk):
 def class_access_revoke(request, pk, person_pk):
     school_class = get_in_school(request.actor, CLASSES, pk=pk)
     person = get_in_school(request.actor, Person.objects, pk=person_pk)
-    services.revoke_class_access(actor=request.actor, school_class=school_class, person=person)
+    structure.revoke_class_access(actor=request.actor, school_class=school_class, person=person)
     messages.success(request, _("Access withdrawn."))
     return redirect("schedule:class_detail", pk=school_class.pk)
 
@@ -140,7 +141,7 @@ def class_edit(request, pk):
     return form_page(
         request,
         form,
-        service=services.update_class,
+        service=structure.update_class,
         school_class=school_class,
         done=_("The class is saved."),
         to=url_with("schedule:class_detail", pk=school_class.pk),
@@ -158,7 +159,7 @@ def class_enroll(request, pk):
     return form_page(
         request,
         form,
-        service=services.enroll_student,
+        service=people.enroll_student,
         school_class=school_class,
         done=_("The student is enrolled."),
         to=url_with("schedule:class_detail", pk=school_class.pk),
@@ -182,7 +183,7 @@ def enrollment_end(request, pk):
     return form_page(
         request,
         form,
-        service=services.end_enrollment,
+        service=people.end_enrollment,
         enrollment=enrollment,
         done=_("The departure is recorded."),
         to=url_with("schedule:class_detail", pk=enrollment.school_class_id),
@@ -206,7 +207,7 @@ def enrollment_transfer(request, pk):
     return form_page(
         request,
         form,
-        service=services.transfer_student,
+        service=people.transfer_student,
         student=enrollment.student,
         done=_("The transfer is recorded."),
         to=url_with("schedule:class_detail", pk=enrollment.school_class_id),
@@ -228,7 +229,7 @@ def group_list(request):
     if (
         posted(request, form)
         and year
-        and (group := submit(form, services.create_group, actor=request.actor, year=year))
+        and (group := submit(form, structure.create_group, actor=request.actor, year=year))
     ):
         messages.success(request, _("The group %(name)s is created.") % {"name": group.name})
         return redirect("schedule:group_detail", pk=group.pk)
@@ -274,7 +275,7 @@ def group_edit(request, pk):
     return form_page(
         request,
         form,
-        service=services.rename_group,
+        service=structure.rename_group,
         group=group,
         done=_("The group is saved."),
         to=url_with("schedule:group_detail", pk=group.pk),
@@ -291,7 +292,7 @@ def group_member_add(request, pk):
     return form_page(
         request,
         form,
-        service=services.add_group_member,
+        service=people.add_group_member,
         group=group,
         done=_("The student is added to the group."),
         to=url_with("schedule:group_detail", pk=group.pk),
@@ -311,7 +312,7 @@ def membership_end(request, pk):
     return form_page(
         request,
         form,
-        service=services.end_group_membership,
+        service=people.end_group_membership,
         membership=membership,
         done=_("The student's last day in the group is recorded."),
         to=url_with("schedule:group_detail", pk=membership.group_id),

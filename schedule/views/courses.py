@@ -6,8 +6,9 @@ from django.utils.translation import gettext as _
 
 from accounts.access import get_in_school, school_view
 
-from .. import rules, selectors, services
+from .. import rules, selectors
 from ..forms import CourseEditForm, CourseForm
+from ..services import structure
 from .common import bound, may, posted, require_for_post, submit, url_with, year_from_request
 
 
@@ -19,7 +20,7 @@ def course_list(request):
     if (
         form is not None
         and posted(request, form)
-        and submit(form, services.create_course, actor=request.actor)
+        and submit(form, structure.create_course, actor=request.actor)
     ):
         messages.success(request, _("The course is created."))
         return redirect(url_with("schedule:course_list", year=year))
@@ -46,7 +47,7 @@ def course_edit(request, pk):
         "on_date": selectors.day_in_year(course.year),
     }
     form = CourseEditForm(bound(request), course=course, initial=initial)
-    if posted(request, form) and submit(form, services.update_course, actor=request.actor, course=course):
+    if posted(request, form) and submit(form, structure.update_course, actor=request.actor, course=course):
         messages.success(request, _("The course is saved."))
         return redirect(url_with("schedule:course_list", year=course.year))
     return render(

@@ -6,9 +6,10 @@ from django.utils.translation import gettext as _
 
 from accounts.access import get_in_school, school_view
 
-from .. import rules, selectors, services
+from .. import rules, selectors
 from ..forms import BuildingForm, RoomForm, SubjectForm
 from ..models import Building, Room, Subject
+from ..services import structure
 from .common import bound, form_page, may, posted, require_for_post, submit, url_with
 
 
@@ -16,7 +17,7 @@ from .common import bound, form_page, may, posted, require_for_post, submit, url
 def building_list(request):
     require_for_post(request, rules.manage_structure)
     form = BuildingForm(bound(request))
-    if posted(request, form) and submit(form, services.save_building, actor=request.actor):
+    if posted(request, form) and submit(form, structure.save_building, actor=request.actor):
         messages.success(request, _("The building is saved."))
         return redirect("schedule:building_list")
     return render(
@@ -37,7 +38,7 @@ def building_edit(request, pk):
     return form_page(
         request,
         form,
-        service=services.save_building,
+        service=structure.save_building,
         building=building,
         done=_("The building is saved."),
         to=url_with("schedule:building_list"),
@@ -50,7 +51,7 @@ def building_edit(request, pk):
 def room_list(request):
     require_for_post(request, rules.manage_structure)
     form = RoomForm(bound(request), school=request.actor.school)
-    if posted(request, form) and submit(form, services.save_room, actor=request.actor):
+    if posted(request, form) and submit(form, structure.save_room, actor=request.actor):
         messages.success(request, _("The room is saved."))
         return redirect("schedule:room_list")
     return render(
@@ -77,7 +78,7 @@ def room_edit(request, pk):
     return form_page(
         request,
         form,
-        service=services.save_room,
+        service=structure.save_room,
         room=room,
         done=_("The room is saved."),
         to=url_with("schedule:room_list"),
@@ -90,7 +91,7 @@ def room_edit(request, pk):
 def subject_list(request):
     require_for_post(request, rules.manage_structure)
     form = SubjectForm(bound(request), school=request.actor.school)
-    if posted(request, form) and submit(form, services.save_subject, actor=request.actor):
+    if posted(request, form) and submit(form, structure.save_subject, actor=request.actor):
         messages.success(request, _("The subject is saved."))
         return redirect("schedule:subject_list")
     return render(
@@ -118,7 +119,7 @@ def subject_edit(request, pk):
     return form_page(
         request,
         form,
-        service=services.save_subject,
+        service=structure.save_subject,
         subject=subject,
         done=_("The subject is saved."),
         to=url_with("schedule:subject_list"),

@@ -1,15 +1,17 @@
 """The setup overview, academic years, reporting periods and holidays."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_in_school, school_view
 
-from .. import rules, selectors, services
+from .. import rules, selectors
 from ..forms import HolidayForm, PeriodForm, SchemeForm, SchemeGradesForm, YearEditForm, YearForm
 from ..models import AcademicYear, Holiday, PeriodScheme, ReportingPeriod
+from ..services import years
 from .common import bound, form_page, may, posted, require_for_post, submit, url_with, year_from_request
 
 
@@ -25,16 +27,19 @@ def setup(request):
 def year_list(request):
     require_for_post(request, rules.manage_structure)
     form = YearForm(bound(request))
-    if posted(request, form) and (year := submit(form, services.create_year, actor=request.actor)):
+    if posted(request, form) and (year := submit(form, years.create_year, actor=request.actor)):
         messages.success(
             request, _("The year %(year)s is created with default reporting periods.") % {"year": year.name}
         )
         return redirect("schedule:period_list", pk=year.pk)
-    years = selectors.years_of_school(request.actor.school)
     return render(
         request,
         "schedule/year_list.html",
-        {"years": years, "form": form, "may_manage": may(request, rules.manage_structure)},
+        {
+            "years": selectors.years_of_school(request.actor.school),
+            "form": form,
+            "may_manage": may(request, rules.manage_structure),
+        },
     )
 
 
@@ -46,7 +51,7 @@ def year_edit(request, pk):
     return form_page(
         request,
         form,
-        service=services.update_year,
+        service=years.update_year,
         year=year,
         done=_("The year is saved."),
         to=url_with("schedule:year_list"),
@@ -63,7 +68,7 @@ def period_list(request, pk):
     schemes = selectors.schemes_of_year(year)
     form = SchemeGradesForm(bound(request), year=year, schemes=schemes)
     if posted(request, form) and submit(
-        form, services.assign_scheme_grades, data={"grades": form.mapping()}, actor=request.actor, year=year
+        form, years.assign_scheme_grades, data={"grades": form.mapping()}, actor=request.actor, year=year
     ):
         messages.success(request, _("The grades are assigned to the schemes."))
         return redirect("schedule:period_list", pk=year.pk)
@@ -87,7 +92,7 @@ def scheme_create(request, pk):
     return form_page(
         request,
         form,
-        service=services.create_scheme,
+        service=years.create_scheme,
         year=year,
         done=_("The scheme is created with default periods; check their dates."),
         to=url_with("schedule:period_list", pk=year.pk),
@@ -101,11 +106,11 @@ def scheme_create(request, pk):
 def period_create(request, pk):
     scheme = get_in_school(request.actor, PeriodScheme.objects.select_related("year"), pk=pk)
     number = scheme.periods.count() + 1
-    form = PeriodForm(bound(request), initial={"name": services.period_name(scheme.kind, number)})
+    form = PeriodForm(bound(request), initial={"name": years.period_name(scheme.kind, number)})
     return form_page(
         request,
         form,
-        service=services.save_period,
+        service=years.save_period,
         scheme=scheme,
         done=_("The reporting period is saved."),
         to=url_with("schedule:period_list", pk=scheme.year_id),
@@ -122,7 +127,7 @@ def period_edit(request, pk):
         bound(request), initial={"name": period.name, "starts": period.starts, "ends": period.ends}
     )
     if posted(request, form) and submit(
-        form, services.save_period, actor=request.actor, scheme=period.scheme, period=period
+        form, years.save_period, actor=request.actor, scheme=period.scheme, period=period
     ):
         messages.success(request, _("The reporting period is saved."))
         return redirect("schedule:period_list", pk=period.scheme.year_id)
@@ -144,8 +149,8 @@ def period_edit(request, pk):
 def period_delete(request, pk):
     period = get_in_school(request.actor, ReportingPeriod.objects.select_related("scheme__year"), pk=pk)
     try:
-        services.delete_period(actor=request.actor, period=period)
-    except services.ValidationError as exc:
+        years.delete_period(actor=request.actor, period=period)
+    except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The reporting period is deleted."))
@@ -157,7 +162,7 @@ def holiday_list(request):
     require_for_post(request, rules.manage_structure)
     year = year_from_request(request)
     form = HolidayForm(bound(request))
-    if posted(request, form) and year and submit(form, services.save_holiday, actor=request.actor, year=year):
+    if posted(request, form) and year and submit(form, years.save_holiday, actor=request.actor, year=year):
         messages.success(request, _("The holiday is saved."))
         return redirect(url_with("schedule:holiday_list", year=year))
     return render(
@@ -179,7 +184,7 @@ def holiday_edit(request, pk):
     initial = {"name": holiday.name, "starts": holiday.starts, "ends": holiday.ends, "grades": holiday.grades}
     form = HolidayForm(bound(request), initial=initial)
     if posted(request, form) and submit(
-        form, services.save_holiday, actor=request.actor, year=holiday.year, holiday=holiday
+        form, years.save_holiday, actor=request.actor, year=holiday.year, holiday=holiday
     ):
         messages.success(request, _("The holiday is saved."))
         return redirect(url_with("schedule:holiday_list", year=holiday.year))
@@ -201,8 +206,8 @@ def holiday_edit(request, pk):
 def holiday_delete(request, pk):
     holiday = get_in_school(request.actor, Holiday.objects.select_related("year"), pk=pk)
     try:
-        services.delete_holiday(actor=request.actor, holiday=holiday)
-    except services.ValidationError as exc:
+        years.delete_holiday(actor=request.actor, holiday=holiday)
+    except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The holiday is deleted."))

@@ -19,7 +19,8 @@ from schedule.models import (
     TimetableEntry,
 )
 from schedule.selectors import local_today
-from schedule.services import fmt
+from schedule.services import structure
+from schedule.services.checks import fmt
 from tests import factories as f
 
 from .conftest import d
@@ -427,11 +428,10 @@ def test_remove_entry_ends_it_the_day_before_or_deletes_it_if_it_never_applied(t
 
 
 def test_the_timetable_follows_a_course_to_its_new_teacher(tt):
-    from schedule import services
 
     entry = place(tt, tt.math_5a, weekday=MON, slot=1)
     successor = teacher(tt, "Преемникова")
-    services.set_course_teachers(actor=tt.actor, course=tt.math_5a, teachers=[successor], on_date=d(1, 12))
+    structure.set_course_teachers(actor=tt.actor, course=tt.math_5a, teachers=[successor], on_date=d(1, 12))
     entry.refresh_from_db()
     assert entry.ends == d(1, 11) and entry.teacher == tt.teacher
     new = TimetableEntry.objects.get(course=tt.math_5a, starts=d(1, 12))
@@ -439,13 +439,12 @@ def test_the_timetable_follows_a_course_to_its_new_teacher(tt):
 
 
 def test_a_new_teacher_busy_at_that_time_is_refused_and_nothing_changes(tt):
-    from schedule import services
     from schedule.models import CourseTeacher
 
     place(tt, tt.math_5a, weekday=MON, slot=1)
     place(tt, tt.math_6b, weekday=MON, slot=1)  # other_teacher teaches 6Б then
     messages = refused(
-        lambda: services.set_course_teachers(
+        lambda: structure.set_course_teachers(
             actor=tt.actor, course=tt.math_5a, teachers=[tt.other_teacher], on_date=d(1, 12)
         )
     )

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from schedule import services
 from schedule.models import AcademicYear, Enrollment, GroupMembership, Holiday, SchoolClass, StudyGroup
+from schedule.services import people, structure, years
 from tests import factories as f
 
 from .conftest import d
@@ -30,14 +30,14 @@ def field_errors(response, field):
 @pytest.fixture
 def rich(world, admin_actor):
     """The world with a subgroup with a member, a holiday, a room and a transfer in its history."""
-    sub = services.create_group(
+    sub = structure.create_group(
         actor=admin_actor, year=world.year, kind="subgroup", name="5А-1", school_class=world.class_5a
     )
-    services.add_group_member(actor=admin_actor, group=sub, student=world.student.student, starts=d(9, 1))
-    services.save_holiday(actor=admin_actor, year=world.year, name="Осенние", starts=d(10, 27), ends=d(11, 4))
-    building = services.save_building(actor=admin_actor, name="Корпус 1")
-    services.save_room(actor=admin_actor, building=building, name="101", subjects=[world.math_5a.subject])
-    services.transfer_student(
+    people.add_group_member(actor=admin_actor, group=sub, student=world.student.student, starts=d(9, 1))
+    years.save_holiday(actor=admin_actor, year=world.year, name="Осенние", starts=d(10, 27), ends=d(11, 4))
+    building = structure.save_building(actor=admin_actor, name="Корпус 1")
+    structure.save_room(actor=admin_actor, building=building, name="101", subjects=[world.math_5a.subject])
+    people.transfer_student(
         actor=admin_actor, student=world.other_student.student, to_class=world.class_5a, on_date=d(11, 10)
     )
     return sub
