@@ -7,6 +7,7 @@ and login slips are organised by class, and the class list lives in schedule.
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -22,6 +23,20 @@ from .models import Consent, InviteCode, Parent, ParentLink, Person, Role, Schoo
 KIND_STAFF, KIND_STUDENTS, KIND_PARENTS = "staff", "students", "parents"
 LOGIN_YES, LOGIN_CODE, LOGIN_NONE = "yes", "code", "none"
 CONSENT_YES, CONSENT_NO = "yes", "no"
+
+
+def school_zone(school=None) -> datetime.tzinfo:
+    """The school's time zone; the portal's (`TIME_ZONE`) without a school or for an unknown name."""
+    name = getattr(school, "timezone", None)
+    try:
+        return zoneinfo.ZoneInfo(name) if name else timezone.get_current_timezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
+def local_today(school=None, now: datetime.datetime | None = None) -> datetime.date:
+    """The date in the school's time zone at `now` (default: the current moment): the one way to read it."""
+    return timezone.localdate(now, timezone=school_zone(school))
 
 
 def valid_consent_q(on: datetime.date, prefix: str = "") -> Q:
@@ -43,7 +58,7 @@ def usable_codes(now=None) -> QuerySet[InviteCode]:
 
 def current_open_year(school: School, on: datetime.date | None = None):
     """The open academic year containing `on` (today), else the latest open one, else None."""
-    on = on or timezone.localdate()
+    on = on or local_today(school)
     years = AcademicYear.objects.filter(school=school, status=AcademicYear.Status.OPEN)
     return years.filter(starts__lte=on, ends__gte=on).first() or years.order_by("-starts").first()
 

@@ -20,16 +20,16 @@ After the edit window only the school admin may write; the check then answers
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from accounts.selectors import local_today as school_today
+from accounts.selectors import school_zone as school_zone  # the journal's modules read it from here
 from schedule.models import CourseTeacher, Lesson, ReportingPeriod, Substitution
 
 from .models import CourseLock, EditWindow, JournalSettings, PeriodClosure
@@ -103,19 +103,6 @@ def journal_settings(school) -> JournalSettings:
         return school.journal_settings
     except JournalSettings.DoesNotExist:
         return JournalSettings.objects.get_or_create(school=school)[0]
-
-
-def school_zone(school) -> zoneinfo.ZoneInfo:
-    """The school's time zone (Moscow when the stored name is unknown)."""
-    try:
-        return zoneinfo.ZoneInfo(school.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("Europe/Moscow")
-
-
-def school_today(school, now: datetime.datetime | None = None) -> datetime.date:
-    """The date in the school's time zone at `now` (default: the current moment)."""
-    return (now or timezone.now()).astimezone(school_zone(school)).date()
 
 
 def last_editable_day(lesson_date: datetime.date, window: str) -> datetime.date | None:

@@ -8,14 +8,13 @@ instances or small dataclasses.
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
 from accounts.models import ParentLink, Person, Role, Student
+from accounts.selectors import local_today
 
 from .models import (
     AcademicYear,
@@ -33,15 +32,6 @@ from .models import (
     StudyGroup,
     Subject,
 )
-
-
-def local_today(school=None) -> datetime.date:
-    """Today in the school's time zone (the server's when no school is given)."""
-    tz = getattr(school, "timezone", None)
-    try:
-        return timezone.localdate(timezone=zoneinfo.ZoneInfo(tz)) if tz else timezone.localdate()
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.localdate()
 
 
 def covering(on: datetime.date, prefix: str = "") -> Q:
