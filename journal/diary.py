@@ -23,10 +23,11 @@ from django.utils.translation import pgettext_lazy
 
 from accounts import audit
 from accounts.access import get_in_school
-from accounts.models import Role, Student
-from accounts.rules import is_class_teacher_of
+from accounts.models import Student
 from schedule import selectors as ss
 from schedule.models import SchoolClass
+
+from .rules import children_of, view_diary
 
 # (tab key, URL name, label); the summary sheet is the class teacher's printout, families see it too.
 TABS = [
@@ -36,29 +37,6 @@ TABS = [
     ("charts", "diary:charts", pgettext_lazy("diary tab", "Charts")),
     ("summary", "diary:summary", pgettext_lazy("diary tab", "Summary sheet")),
 ]
-
-
-def view_diary(actor, student: Student, school_class: SchoolClass | None) -> bool:
-    """`school_class`: the student's class on the day shown (None when not enrolled)."""
-    if student.school_id != getattr(actor.school, "pk", None):
-        return False
-    if actor.student is not None and actor.student.pk == student.pk:
-        return True
-    if actor.parent is not None and any(c.pk == student.pk for c in children_of(actor)):
-        return True
-    if actor.has_role(Role.ADMIN, Role.DIRECTOR, Role.DEPUTY):
-        return True
-    return school_class is not None and is_class_teacher_of(actor, school_class)
-
-
-def children_of(actor) -> list[Student]:
-    """The parent's children (by name, each with `current_class`), loaded once per request."""
-    if actor.parent is None:
-        return []
-    cache = actor.__dict__
-    if "_diary_children" not in cache:
-        cache["_diary_children"] = ss.children_of_parent(actor.person)
-    return cache["_diary_children"]
 
 
 @dataclass
@@ -90,7 +68,7 @@ def diary_frame(request, pk, tab: str, *, on: datetime.date | None = None) -> Fr
     if school_class is None and on is not None and on != today:
         school_class = ss.class_of_student(student, on=today)
     if not view_diary(actor, student, school_class):
-        audit.record(actor, "permission_denied", summary="journal.diary.view_diary")
+        audit.record(actor, "permission_denied", summary="journal.rules.view_diary")
         raise Http404
     children = children_of(actor)
     url_name = dict((key, name) for key, name, _label in TABS).get(tab, "diary:week")

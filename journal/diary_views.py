@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.access import school_view
 
-from .diary import children_of
+from .rules import children_of
 
 
 @never_cache

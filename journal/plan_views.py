@@ -117,7 +117,7 @@ def plan_export(request, course_pk):
 
 
 @require_GET
-@school_view(plans.may_download_template)
+@school_view(rules.may_download_template)
 def plan_template(request):
     """The empty plan template with example rows and instructions."""
     return _xlsx(plan_xlsx.template_workbook(), _("plan-template") + ".xlsx")

@@ -36,21 +36,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import audit
-from accounts.models import Role
 from schedule.models import Course, Lesson
 
 from . import rules
 from .models import LessonTopic, PlanTopic
 from .plan_xlsx import PlanRow
-
-# Who may download the empty template: anyone who may edit some plan (admin, deputy, a teacher).
-
-
-def may_download_template(actor) -> bool:
-    return actor.has_role(Role.ADMIN, Role.DEPUTY) or (
-        actor.person is not None and actor.has_role(Role.TEACHER) and not actor.is_operator
-    )
-
 
 # The journal's proposal
 

@@ -57,7 +57,7 @@ def _render(request, lesson: Lesson, **bound):
         "homework_allowed": lesson.group.grade != 1,
         "remarks_allowed": lesson.date <= today,
         "can_remove_remarks": open_ and (can_fill or actor.is_admin),
-        "removable": {r.pk for r in record.remarks if records.may_remove_remark(actor, r)},
+        "removable": {r.pk for r in record.remarks if rules.may_remove_remark(actor, r)},
     }
     if can_fill:
         homework = record.homework

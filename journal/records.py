@@ -26,7 +26,7 @@ from accounts.models import Student
 from schedule.models import Course, Lesson, ReportingPeriod
 from schedule.selectors import students_of_group
 
-from . import policy
+from . import policy, rules
 from .models import Homework, HomeworkAttachment, LessonTopic, PlanTopic, Remark
 from .plans import proposed_topic
 
@@ -334,18 +334,13 @@ def add_remark(*, actor, lesson: Lesson, student: Student, kind: str, text: str,
     return remark
 
 
-def may_remove_remark(actor, remark: Remark) -> bool:
-    """The remark's author, or the school admin (the write policy still decides the locks)."""
-    return actor.is_admin or (actor.person is not None and remark.author_id == actor.person.pk)
-
-
 @transaction.atomic
 def remove_remark(*, actor, remark: Remark, now=None) -> None:
     """Remove a remark: its author (who may still fill the lesson) or the school admin."""
     remark = Remark.objects.get(pk=remark.pk)
     lesson = _locked(remark.lesson)
     policy.ensure_can_fill_record(actor, lesson, policy.REMARK, now=now)
-    if not may_remove_remark(actor, remark):
+    if not rules.may_remove_remark(actor, remark):
         raise PermissionDenied(_("Only the author of a remark or the school admin can remove it."))
     audit.record(
         actor,

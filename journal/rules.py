@@ -38,6 +38,8 @@ Lesson records, plans, reconciliation and the mark log:
 | view_class_attendance (obj) | yes   | yes      | yes    | own class             | –           | –          | –       | –      |
 | reconcile_class (obj)       | yes   | –        | –      | own class             | –           | –          | –       | –      |
 | view_mark_log               | yes   | yes      | yes    | –                     | –           | –          | –       | –      |
+| may_remove_remark (obj)     | yes   | –        | –      | own remarks           | own remarks | own remarks| –       | –      |
+| may_download_template       | yes   | –        | yes    | yes                   | yes         | yes        | –       | –      |
 
 Final marks (R-F-1…5):
 
@@ -49,6 +51,10 @@ Final marks (R-F-1…5):
 | manage_period_locks         | yes   | –        | –      | –                     | –           | –          | –       | –      |
 | roll_back_compromised       | yes   | –        | –      | –                     | –           | –          | –       | –      |
 
+- `may_remove_remark`: the remark's author or the school admin; the write
+  policy (`journal.policy.ensure_can_fill_record`) still decides the locks.
+- `may_download_template`: the empty plan template, for whoever may edit some
+  plan (admin, deputy, a teacher).
 - `fill_lesson_record` = `edit_lesson`: topic, homework, remarks; the write policy
   (`journal.policy.ensure_can_fill_record`) adds the locks.
 - `read_homework`: a student of the lesson's group on the lesson's date, or
@@ -57,6 +63,16 @@ Final marks (R-F-1…5):
   `view_course_journal`, `substituted_periods(actor, year)` the twin of
   `view_period_journal` for substitutes; a test checks they agree.
 
+The diary of a student (R-D-1…6):
+
+| rule                | admin | director | deputy | class teacher         | teacher | substitute | student | parent        |
+|---------------------|-------|----------|--------|-----------------------|---------|------------|---------|---------------|
+| view_diary (obj)    | yes   | yes      | yes    | the class's students ³| –       | –          | own     | own children  |
+
+- ³ Of the student's class on the day shown (`school_class`), or today's.
+  Anyone else — another family above all — gets 404, as if the student did not
+  exist (R-ACC-4); the refusal is audited.
+
 Objects of another school answer 404 whatever the role (`get_in_school`).
 """
 
@@ -64,12 +80,13 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Role
+from accounts.models import Role, Student
 from accounts.rules import is_class_teacher_of
-from schedule.models import Course, CourseTeacher, Lesson, Substitution
-from schedule.selectors import students_of_group
+from schedule.models import Course, CourseTeacher, Lesson, SchoolClass, Substitution
+from schedule.selectors import children_of_parent, students_of_group
 
 from . import policy
+from .models import Remark
 
 
 def reads_everything(actor) -> bool:
@@ -262,6 +279,18 @@ def view_class_attendance(actor, school_class) -> bool:
     return reads_everything(actor) or reconcile_class(actor, school_class)
 
 
+def may_remove_remark(actor, remark: Remark) -> bool:
+    """The remark's author, or the school admin (the write policy still decides the locks)."""
+    return actor.is_admin or (actor.person is not None and remark.author_id == actor.person.pk)
+
+
+def may_download_template(actor) -> bool:
+    """The empty plan template: anyone who may edit some plan (admin, deputy, a teacher)."""
+    return actor.has_role(Role.ADMIN, Role.DEPUTY) or (
+        actor.person is not None and actor.has_role(Role.TEACHER) and not actor.is_operator
+    )
+
+
 def view_mark_log(actor) -> bool:
     return reads_everything(actor)
 
@@ -295,3 +324,29 @@ def control_finals(actor) -> bool:
 def manage_period_locks(actor) -> bool:
     """Reopens a course's locked period and closes or reopens a school's period (R-F-5): the school admin."""
     return actor.has_role(Role.ADMIN) and actor.school is not None
+
+
+# The diary (R-D-1…6)
+
+
+def view_diary(actor, student: Student, school_class: SchoolClass | None) -> bool:
+    """`school_class`: the student's class on the day shown (None when not enrolled)."""
+    if student.school_id != getattr(actor.school, "pk", None):
+        return False
+    if actor.student is not None and actor.student.pk == student.pk:
+        return True
+    if actor.parent is not None and any(c.pk == student.pk for c in children_of(actor)):
+        return True
+    if reads_everything(actor):
+        return True
+    return school_class is not None and is_class_teacher_of(actor, school_class)
+
+
+def children_of(actor) -> list[Student]:
+    """The parent's children (by name, each with `current_class`), loaded once per request."""
+    if actor.parent is None:
+        return []
+    cache = actor.__dict__
+    if "_diary_children" not in cache:
+        cache["_diary_children"] = children_of_parent(actor.person)
+    return cache["_diary_children"]

@@ -7,7 +7,7 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from accounts.models import AuditEvent
-from journal.diary import view_diary
+from journal.rules import view_diary
 
 
 def student_urls(pk: int) -> list[str]:

@@ -1,4 +1,4 @@
-"""Rows for the thematic plan pages (journal/rules.py: view_plan, edit_plan; journal/plans.py).
+"""Rows for the thematic plan pages (journal/rules.py: view_plan, edit_plan, may_download_template).
 
 The plan of 5А maths: the admin, director and deputy read it, its teacher and
 5А's class teacher read it; the admin, the deputy and the maths teacher change
