@@ -2,6 +2,9 @@
 
 - `school_view(rule)`: sign-in required, a current school required, then the
   rule (a function `rule(actor) -> bool`) must allow; otherwise 403, logged.
+- `refused(actor, reason)`: the one writer of the `permission_denied` event, for
+  refusals a view decides itself: a hidden object (`hidden=True`, 404) or a
+  refusal the write policy raised (`refused(actor, "journal.policy", exc)`).
 - `get_in_school(actor, queryset, **lookup)`: an object of another school, or
   one the user may not even know about, answers 404 — never 403. When the
   object exists in another school, the 404 is a probe and leaves a
@@ -21,10 +24,19 @@ from django.shortcuts import redirect
 from . import audit
 
 
+def refused(actor, reason: str, cause: Exception | None = None, *, hidden: bool = False) -> Exception:
+    """Log a refusal (R-ACC-9) and return the exception that answers it: a 403 naming `reason` (the rule,
+    or the policy with the `cause` it raised), or with `hidden` a 404 for an object the actor may not even
+    know about (R-ACC-4). Every `permission_denied` event is written here, in this one shape. A view that
+    answers a caught refusal itself (JSON, a message) ignores the returned exception."""
+    summary = f"{reason}: {cause}" if cause is not None else reason
+    audit.record(actor, "permission_denied", summary=summary[:500])
+    return Http404() if hidden else PermissionDenied(summary)
+
+
 def deny(actor, reason: str):
     """Log a permission refusal (R-ACC-9) and answer 403."""
-    audit.record(actor, "permission_denied", summary=reason[:500])
-    raise PermissionDenied(reason)
+    raise refused(actor, reason)
 
 
 def require(actor, rule, *objs):

@@ -16,13 +16,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.http import Http404
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import pgettext_lazy
 
-from accounts import audit
-from accounts.access import get_in_school
+from accounts.access import get_in_school, refused
 from accounts.models import Student
 from schedule import selectors as ss
 from schedule.models import SchoolClass
@@ -68,8 +66,7 @@ def diary_frame(request, pk, tab: str, *, on: datetime.date | None = None) -> Fr
     if school_class is None and on is not None and on != today:
         school_class = ss.class_of_student(student, on=today)
     if not view_diary(actor, student, school_class):
-        audit.record(actor, "permission_denied", summary="journal.rules.view_diary")
-        raise Http404
+        raise refused(actor, "journal.rules.view_diary", hidden=True)
     children = children_of(actor)
     url_name = dict((key, name) for key, name, _label in TABS).get(tab, "diary:week")
     keep = {k: v for k, v in request.GET.items() if k in ("date", "period", "from", "to")}

@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
-from accounts import audit
-from accounts.access import get_in_school, not_in_school, require, school_view
+from accounts.access import get_in_school, not_in_school, refused, require, school_view
 from accounts.models import Person, Student
 from schedule.models import Course, CourseTeacher, ReportingPeriod
 
@@ -267,7 +266,7 @@ def save_final(request):
     except services.Conflict as exc:
         return _error(exc.message, 409, value=exc.current_display, version=exc.current_version)
     except PermissionDenied as exc:
-        audit.record(actor, "permission_denied", summary=f"journal.policy: {exc}"[:500])
+        refused(actor, "journal.policy", exc)
         return _error(str(exc) or _("You may not set this final mark."), 403)
     except ValidationError as exc:
         return _error(_messages(exc), 400)
@@ -314,7 +313,7 @@ def _act(request, course, call, success):
     try:
         result = call()
     except PermissionDenied as exc:
-        audit.record(request.actor, "permission_denied", summary=f"journal.policy: {exc}"[:500])
+        refused(request.actor, "journal.policy", exc)
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, _messages(exc))
@@ -362,7 +361,7 @@ def reopen_finals(request):
                 actor=actor, course=course, period=period, reason=form.cleaned_data["reason"]
             )
         except PermissionDenied as exc:
-            audit.record(actor, "permission_denied", summary=f"journal.policy: {exc}"[:500])
+            refused(actor, "journal.policy", exc)
             raise
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):

@@ -71,7 +71,7 @@ The diary of a student (R-D-1…6):
 
 - ³ Of the student's class on the day shown (`school_class`), or today's.
   Anyone else — another family above all — gets 404, as if the student did not
-  exist (R-ACC-4); the refusal is audited.
+  exist (R-ACC-4); the refusal is audited (`accounts.access.refused`).
 
 Objects of another school answer 404 whatever the role (`get_in_school`).
 """

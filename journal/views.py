@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import audit
-from accounts.access import get_in_school, not_in_school, require, school_view
+from accounts.access import get_in_school, not_in_school, refused, require, school_view
 from accounts.models import Student
 from schedule import selectors as ss
 from schedule.models import Course, Lesson, ReportingPeriod, SchoolClass
@@ -174,7 +173,7 @@ def save_cell(request):
             att_version=getattr(exc, "attendance_version", None),
         )
     except PermissionDenied as exc:
-        audit.record(actor, "permission_denied", summary=f"journal.policy: {exc}"[:500])
+        refused(actor, "journal.policy", exc)
         return _error(str(exc) or _("This lesson is locked."), 403)
     except ValidationError as exc:
         return _error(_messages(exc), 400)

@@ -24,8 +24,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from accounts import audit
-from accounts.access import get_in_school, school_view
+from accounts.access import get_in_school, refused, school_view
 from accounts.models import Person, Role, StaffRole, Student
 
 from .. import rules, weeks, xlsx
@@ -109,8 +108,7 @@ def _student_week(request, pk) -> WeekPage:
     student = get_in_school(actor, Student.objects.select_related("person", "school"), pk=pk)
     if not rules.view_student_week(actor, student):
         # R-ACC-4: another family's child is answered as if it did not exist; the refusal is still logged.
-        audit.record(actor, "permission_denied", summary="schedule.rules.view_student_week")
-        raise Http404
+        raise refused(actor, "schedule.rules.view_student_week", hidden=True)
     on = _on(request, ss.local_today(actor.school))
     school_class = ss.class_of_student(student, on=on)
     grade = school_class.grade if school_class else None
