@@ -64,14 +64,6 @@ KEEP_SENT = datetime.timedelta(days=90)
 Status = OutboxMessage.Status
 
 
-# Who may set them
-
-
-def may_set_notifications(actor) -> bool:
-    """Parents choose their own notifications; nobody else has any here."""
-    return actor.parent is not None
-
-
 # Preferences
 
 

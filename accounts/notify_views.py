@@ -9,9 +9,10 @@ from . import notify
 from .access import school_view
 from .forms_people import apply_errors
 from .notify_forms import NotificationForm
+from .rules import may_set_notifications
 
 
-@school_view(notify.may_set_notifications)
+@school_view(may_set_notifications)
 def notifications(request):
     actor = request.actor
     page = notify.preferences_page(actor)

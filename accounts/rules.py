@@ -10,6 +10,7 @@
 |                          |       |          |        | students, parents  |         |         |        |
 | may_reset_second_factor  | yes   | –        | –      | –                  | –       | –       | –      |
 | manage_school_settings   | yes   | –        | –      | –                  | –       | –       | –      |
+| may_set_notifications    | –     | –        | –      | –                  | –       | –       | own    |
 | own_security (2FA, pwd)  | any signed-in user                                                             |
 
 A class teacher never resets the login of someone on the school's staff (a parent who also teaches):
@@ -55,6 +56,11 @@ def issue_invites_for_class(actor, school_class) -> bool:
 def any_class_to_invite(actor) -> bool:
     """Sees the invite-codes page at all: admins, and teachers (who see only their own classes)."""
     return actor.has_role(Role.ADMIN, Role.TEACHER)
+
+
+def may_set_notifications(actor) -> bool:
+    """Parents choose their own notifications (R-D-4); nobody else has any here."""
+    return actor.parent is not None
 
 
 def signed_in(actor) -> bool:

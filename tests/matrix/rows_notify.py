@@ -1,4 +1,4 @@
-"""Rows for parents' notification settings (accounts/notify.py: only parents have any)."""
+"""Rows for parents' notification settings (accounts/rules.py may_set_notifications: only parents have any)."""
 
 from tests.matrix import Row
 
