@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Iterable
 
 from django.db import connection
 from django.utils import timezone
@@ -217,6 +218,16 @@ def append(
     return entry
 
 
+def _chain(school_id, seq: int, prev: str, rows):
+    """Each row (a dict of `canonical_content`'s fields but the school and seq) with the seq, prev_hash
+    and hash that continue the chain whose last entry is (`seq`, `prev`)."""
+    for row in rows:
+        seq += 1
+        digest = chain_hash(prev, canonical_content(school_id=school_id, seq=seq, **row))
+        yield seq, prev, digest, row
+        prev = digest
+
+
 def append_many(*, school, actor, ip, rows: list[dict]) -> list[MarkLogEntry]:
     """Append several entries of lessons at once, as `append` would one after the other.
 
@@ -229,17 +240,45 @@ def append_many(*, school, actor, ip, rows: list[dict]) -> list[MarkLogEntry]:
         return []
     head = lock_head(school)
     actor_id, ip = _user_id(actor), normalise_ip(ip)
-    entries, seq, prev = [], head.seq, head.hash
-    for row in rows:
-        seq += 1
-        entry = MarkLogEntry(
-            school=school, seq=seq, at=timezone.now(), actor_id=actor_id, ip=ip, prev_hash=prev, **row
-        )
-        entry.hash = prev = entry_hash(entry)
-        entries.append(entry)
+    rows = [{"at": timezone.now(), "actor_id": actor_id, "ip": ip, **row} for row in rows]
+    entries = [
+        MarkLogEntry(school=school, seq=seq, prev_hash=prev, hash=digest, **row)
+        for seq, prev, digest, row in _chain(school.pk, head.seq, head.hash, rows)
+    ]
     MarkLogEntry.objects.bulk_create(entries)
-    MarkLogHead.objects.filter(school=school).update(seq=seq, hash=prev)
+    MarkLogHead.objects.filter(school=school).update(seq=entries[-1].seq, hash=entries[-1].hash)
     return entries
+
+
+# The columns `append_history` copies, in the order of its rows.
+_HISTORY_FIELDS = ("school", "seq", "at", "actor", "kind", "lesson", "student", "work", "old", "new",
+                   "course", "period", "proposed", "prev_hash", "hash")  # fmt: skip
+
+
+def append_history(*, school, rows: Iterable[dict]) -> int:
+    """Append entries of changes made earlier (the demo school's year of journal, built at once), in
+    the order they happened; returns how many.
+
+    `rows`: each an entry's `at`, `actor_id` (a login's id or None), kind, lesson_id, student_id,
+    work_id, old and new, and for a final mark its course_id, period_id and proposed; no address.
+    Chained as `append_many` chains (the head locked, the hashes `verify` recomputes) but streamed
+    into the table with COPY, without a model instance per entry: hundreds of thousands of rows.
+    """
+    head = lock_head(school)
+    meta = MarkLogEntry._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in _HISTORY_FIELDS)
+    chained = _chain(school.pk, head.seq, head.hash, ({"ip": None, **row} for row in rows))
+    seq, last = head.seq, head.hash  # the loop leaves the last entry's here
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for seq, prev, last, row in chained:
+                copy.write_row(
+                    (school.pk, seq, row["at"], row["actor_id"], row["kind"], row["lesson_id"],
+                     row["student_id"], row["work_id"], row["old"], row["new"], row.get("course_id"),
+                     row.get("period_id"), row.get("proposed"), prev, last)
+                )  # fmt: skip
+    MarkLogHead.objects.filter(school=school).update(seq=seq, hash=last)
+    return seq - head.seq
 
 
 def verify(school) -> tuple[bool, int | None, str]:

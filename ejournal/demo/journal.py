@@ -16,8 +16,6 @@ from journal.models import (
     Cell,
     Homework,
     LessonTopic,
-    MarkLogEntry,
-    MarkLogHead,
     PlanTopic,
     Remark,
     Work,
@@ -42,6 +40,9 @@ LANGUAGES = ("Русский язык", ENGLISH)
 
 # Practical subjects: no homework, and oral marks only (no tests).
 NO_HOMEWORK = (PE, TALKS, "Музыка", "Изобразительное искусство", "Труд (технология)")
+
+# What a final's log row (finals.build_finals) carries after the lesson's fields.
+FINAL_FIELDS = ("course_id", "period_id", "proposed")
 
 
 @dataclass
@@ -268,45 +269,17 @@ def build_journal(
     result.cells += result.finals.makeup
     log_rows += result.finals.log_rows
 
-    # The mark log: one entry per mark, attendance row and final, in time order, chained with marklog's
-    # hash. Rows of finals carry their course, period and proposal; the others have none of these.
+    # The mark log: one entry per mark, attendance row and final, in time order, chained by marklog.
+    # Rows of finals carry their course, period and proposal; the others have none of these.
     log_rows.sort(key=lambda r: (r[0], r[1] or 0, r[2], r[4]))
-    prev, entries = marklog.GENESIS, []
-    for seq, (at, lesson_id, sid, work_id, kind, new, actor, *final) in enumerate(log_rows, start=1):
-        course_id, period_id, proposed = final or (None, None, None)
-        content = marklog.canonical_content(
-            school_id=school.pk, seq=seq, at=at, actor_id=actor, ip=None, kind=kind,
-            lesson_id=lesson_id, student_id=sid, work_id=work_id, old="", new=new,
-            course_id=course_id, period_id=period_id, proposed=proposed,
-        )  # fmt: skip
-        digest = marklog.chain_hash(prev, content)
-        entries.append(
-            (school.pk, seq, at, actor, None, kind, lesson_id, sid, work_id, "", new,
-             course_id, period_id, proposed, prev, digest)
-        )  # fmt: skip
-        prev = digest
-    result.log_entries = copy_rows(
-        MarkLogEntry,
-        [
-            "school",
-            "seq",
-            "at",
-            "actor",
-            "ip",
-            "kind",
-            "lesson",
-            "student",
-            "work",
-            "old",
-            "new",
-            "course",
-            "period",
-            "proposed",
-            "prev_hash",
-            "hash",
-        ],
-        entries,
-    )
-    MarkLogHead.objects.update_or_create(school=school, defaults={"seq": len(entries), "hash": prev})
+    result.log_entries = marklog.append_history(
+        school=school,
+        rows=(
+            {"at": at, "actor_id": actor, "kind": kind, "lesson_id": lesson_id, "student_id": sid,
+             "work_id": work_id, "old": "", "new": new,
+             **(dict(zip(FINAL_FIELDS, final, strict=True)) if final else {})}
+            for at, lesson_id, sid, work_id, kind, new, actor, *final in log_rows
+        ),
+    )  # fmt: skip
     result.seconds = time.monotonic() - started
     return result

@@ -1,5 +1,6 @@
 """The mark log: a per-school hash chain, append-only in the database, verified by a command."""
 
+import datetime
 import io
 
 import pytest
@@ -8,6 +9,7 @@ from django.db import DatabaseError, connection, transaction
 
 from journal import marklog
 from journal.models import MarkLogEntry, MarkLogHead
+from schedule.models import ReportingPeriod
 
 from . import d, lesson
 
@@ -166,3 +168,48 @@ def test_every_field_is_covered_by_the_hash(world, the_lesson, change):
     write(world, the_lesson, 3)
     tamper(f"UPDATE journal_marklogentry SET {change} WHERE school_id = %s AND seq = 2", [world.school.pk])
     assert marklog.verify(world.school)[:2] == (False, 2)
+
+
+def test_history_continues_the_chain_with_its_own_moments_and_actors(world, the_lesson):
+    """`append_history` (the demo builder's year, streamed with COPY) chains as `append` does."""
+    write(world, the_lesson, 2)
+    period = ReportingPeriod.objects.filter(school=world.school).order_by("starts").first()
+    at = datetime.datetime(2026, 10, 12, 9, 30, 15, 123456, tzinfo=datetime.UTC)
+    student = world.student.student.pk
+    lesson_row = {"kind": "marks", "lesson_id": the_lesson.pk, "student_id": student, "work_id": None}
+    n = marklog.append_history(
+        school=world.school,
+        rows=(
+            {"at": at, "actor_id": world.teacher.user_id, "old": "", "new": "5", **lesson_row},
+            {"at": at, "actor_id": None, "old": "", "new": "Н", **lesson_row, "kind": "attendance"},
+            {"at": at + datetime.timedelta(days=20), "actor_id": world.teacher.user_id,
+             "kind": "final_period", "lesson_id": None, "student_id": student, "work_id": None, "old": "",
+             "new": "4", "course_id": world.math_5a.pk, "period_id": period.pk, "proposed": 5},
+        ),
+    )  # fmt: skip
+    assert n == 3
+    entries = list(MarkLogEntry.objects.filter(school=world.school).order_by("seq"))
+    assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
+    assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
+    assert (entries[2].at, entries[2].actor_id, entries[2].ip) == (at, world.teacher.user_id, None)
+    assert (entries[4].course_id, entries[4].period_id, entries[4].proposed) == (
+        world.math_5a.pk,
+        period.pk,
+        5,
+    )
+    head = MarkLogHead.objects.get(school=world.school)
+    assert (head.seq, head.hash) == (5, entries[4].hash)
+    assert marklog.verify(world.school) == (True, None, "intact: 5 entries")
+    # An ordinary append follows the history.
+    assert write(world, the_lesson, 1)[0].prev_hash == entries[4].hash
+    assert marklog.verify(world.school)[0]
+
+
+def test_history_of_a_school_without_entries_starts_the_chain(world, the_lesson):
+    at = datetime.datetime(2026, 10, 12, 9, 30, tzinfo=datetime.UTC)
+    row = {"at": at, "actor_id": None, "kind": "marks", "lesson_id": the_lesson.pk,
+           "student_id": world.student.student.pk, "work_id": None, "old": "", "new": "3"}  # fmt: skip
+    assert marklog.append_history(school=world.school, rows=[row]) == 1
+    entry = MarkLogEntry.objects.get(school=world.school)
+    assert (entry.seq, entry.prev_hash) == (1, marklog.GENESIS)
+    assert marklog.verify(world.school) == (True, None, "intact: 1 entries")
