@@ -65,6 +65,7 @@ faults: venv services
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 messages: venv
 	DEBUG=1 $(PY) manage.py makemessages -l ru -l en --ignore '.venv/*' --ignore 'staticfiles/*'

@@ -1,0 +1,46 @@
+"""The apps' floors (issue 15): accounts at the bottom, then schedule, journal, reports, archive, and the
+project package on top. import-linter checks the contract in pyproject.toml ([tool.importlinter]); the
+imports that still break it are listed there and may only go (an entry that no longer matches an import
+fails too, so the list shrinks as the structure pass moves code down)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def lint_imports(*args) -> subprocess.CompletedProcess:
+    tool = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run(
+        [str(tool), "--no-cache", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_no_app_imports_a_floor_above_it():
+    result = lint_imports()
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "1 kept, 0 broken" in result.stdout
+
+
+def test_the_contract_refuses_an_upward_import(tmp_path):
+    # The same contract over a copy of two floors in which the lower one imports the upper one.
+    for package, body in {"lower": "from upper import thing\n", "upper": "thing = 1\n"}.items():
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text(body)
+    config = tmp_path / "contract.toml"
+    config.write_text(
+        '[tool.importlinter]\nroot_packages = ["lower", "upper"]\n\n'
+        '[[tool.importlinter.contracts]]\nname = "floors"\ntype = "layers"\nlayers = ["upper", "lower"]\n'
+    )
+    tool = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(tool), "--no-cache", "--config", str(config)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 1 and "lower is not allowed to import upper" in result.stdout, result.stdout
