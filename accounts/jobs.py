@@ -8,7 +8,7 @@ REDIS_RETRY_SECONDS no publish even tries, so a hung Redis costs one request its
 and the log gets one warning a minute while the broker is away instead of one line per write.
 
 Nothing is lost: each job's durable state is in PostgreSQL, written with the change, and a beat job sends
-it again. The outbox rows (accounts/notify.py), the queued printouts and exports marked unsent
+it again. The outbox rows (accounts/notify/), the queued printouts and exports marked unsent
 (reports/signoff.py, journal/exports.py) and the mark log (journal/notifications.py) have their own; a
 job whose request leaves no row (the password-reset letter) gets a `PendingJob` from `publish_durably`,
 which the task marks done and `republish_pending` (every minute) sends again while it is pending.

@@ -299,7 +299,7 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
 
 
-# Parents' notifications (R-D-4): preferences, the outbox and the daily-summary queue (accounts/notify.py).
+# Parents' notifications (R-D-4): preferences, the outbox and the daily-summary queue (accounts/notify/).
 
 
 class Delivery(models.TextChoices):

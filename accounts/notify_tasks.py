@@ -1,7 +1,8 @@
-"""Celery tasks of parents' notifications (accounts/notify.py); thin wrappers, each safe to run twice.
+"""Celery tasks of parents' notifications (accounts/notify/); thin wrappers, each safe to run twice.
 
 Registered through accounts/tasks.py (Celery's autodiscovery imports `<app>.tasks` only);
-the beat schedule in ejournal/settings.py runs the periodic ones.
+the beat schedule in ejournal/settings.py runs the periodic ones. The weekly digest's task is the
+journal's (journal/tasks.py `weekly_digest_task`): it hands the digest the week's journal news.
 """
 
 from celery import shared_task
@@ -25,12 +26,6 @@ def flush_outbox_task() -> int:
 def daily_summaries_task() -> int:
     """Hourly: each parent's daily summary of the events before 18:00 school time."""
     return notify.build_daily_summaries()
-
-
-@shared_task(ignore_result=True)
-def weekly_digest_task() -> int:
-    """Hourly: the weekly digest of every school whose week ended (Sunday 18:00 school time)."""
-    return notify.build_weekly_digests()
 
 
 @shared_task(ignore_result=True)

@@ -45,5 +45,4 @@ from .notify_tasks import (  # noqa: E402, F401
     deliver_notification_task,
     flush_outbox_task,
     purge_outbox_task,
-    weekly_digest_task,
 )

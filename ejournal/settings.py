@@ -259,7 +259,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "journal.tasks.tidy_marklog_exports_task",
         "schedule": crontab(minute="*/15"),
     },
-    # Parents' notifications (accounts/notify.py): the outbox flush sends what the broker never got;
+    # Parents' notifications (accounts/notify/): the outbox flush sends what the broker never got;
     # summaries and digests are checked hourly against each school's own clock (18:00, Sunday 18:00).
     # New marks and absences for parents, read from the mark log (journal/notifications.py).
     "dispatch-journal-notifications": {
@@ -288,7 +288,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=2),
     },
     "weekly-notification-digest": {
-        "task": "accounts.notify_tasks.weekly_digest_task",
+        "task": "journal.tasks.weekly_digest_task",
         "schedule": crontab(minute=7),
     },
     # Re-sends printout renders (reports/signoff.py) whose task never reached the broker.

@@ -80,7 +80,7 @@ def remind(school, *, now: datetime.datetime | None = None) -> int:
             for d in sorted(dues, key=lambda d: (d.due, str(d.course.group), d.course.subject.name))
         ]
         messages.append(
-            notify._message(
+            notify.compose(
                 school=school,
                 person=teacher,
                 address=teacher.email,
@@ -92,5 +92,5 @@ def remind(school, *, now: datetime.datetime | None = None) -> int:
         )
     if messages:
         with transaction.atomic():
-            notify._queue(messages)
+            notify.queue(messages)
     return len(messages)

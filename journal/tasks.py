@@ -40,3 +40,13 @@ def remind_finals_task() -> int:
     from .finals_reminders import remind
 
     return sum(remind(school) for school in School.objects.filter(is_active=True).order_by("pk"))
+
+
+@shared_task(ignore_result=True)
+def weekly_digest_task() -> int:
+    """Hourly: the parents' weekly digest of every school whose week ended (Sunday 18:00 school time)."""
+    from accounts import notify
+
+    from . import digest
+
+    return notify.build_weekly_digests(read_week=digest.week_news)

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from accounts import channels, notify
 from accounts.models import AuditEvent, DigestItem, NotificationPreference, OutboxMessage
 from ejournal.celery import app
+from journal.digest import week_news
 from journal.models import Attendance, Cell, Remark, Work, WorkType
 from tests import factories as f
 from tests.celery_fixtures import broker_connection_attempts
@@ -391,8 +392,11 @@ def test_the_week_is_the_last_one_whose_sunday_evening_has_passed(world):
 
 def test_the_weekly_digest_has_each_childs_marks_absences_and_remarks_once(world, week):
     mother, father = week  # the father turned the digest off
-    assert notify.build_weekly_digests(now=SUNDAY_EVENING) == 1
-    assert notify.build_weekly_digests(now=SUNDAY_EVENING + datetime.timedelta(hours=1)) == 0
+    assert notify.build_weekly_digests(read_week=week_news, now=SUNDAY_EVENING) == 1
+    assert (
+        notify.build_weekly_digests(read_week=week_news, now=SUNDAY_EVENING + datetime.timedelta(hours=1))
+        == 0
+    )
     letter = OutboxMessage.objects.get(kind="weekly")
     assert letter.recipient == mother
     assert "Математика: 5 4 (2)" in letter.text and "Русский язык: 3" in letter.text
@@ -406,7 +410,7 @@ def test_the_weekly_digest_costs_the_same_queries_whatever_the_school_size(
     world, week, django_assert_num_queries
 ):
     with django_assert_num_queries(9):
-        notify.weekly_for_school(world.school, d(10, 12), d(10, 18))
+        notify.weekly_for_school(world.school, d(10, 12), d(10, 18), read_week=week_news)
     OutboxMessage.objects.all().delete()
     for n in range(4):
         parent = f.make_person(world.school, roles=["parent"], last_name=f"Родителева{n}")
@@ -415,7 +419,7 @@ def test_the_weekly_digest_costs_the_same_queries_whatever_the_school_size(
         f.link_parent(parent, world.student, "guardian")
         f.link_parent(parent, world.other_student, "guardian")
     with django_assert_num_queries(9):
-        assert notify.weekly_for_school(world.school, d(10, 12), d(10, 18)) == 5
+        assert notify.weekly_for_school(world.school, d(10, 12), d(10, 18), read_week=week_news) == 5
 
 
 # Registration
@@ -426,8 +430,8 @@ def test_the_tasks_are_registered_and_the_beat_names_them():
 
     app.loader.import_default_modules()
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    ours = {n for n in names if n.startswith("accounts.notify_tasks.")}
-    assert len(ours) == 4 and ours <= set(app.tasks)
+    ours = {n for n in names if n.startswith("accounts.notify_tasks.")} | {"journal.tasks.weekly_digest_task"}
+    assert len(ours) == 4 and ours <= names and ours <= set(app.tasks)
     assert "accounts.notify_tasks.deliver_notification_task" in app.tasks
 
 
@@ -452,7 +456,9 @@ def test_old_sent_messages_are_purged_pending_ones_kept(world, family):
 def test_letters_are_written_in_the_sites_language_whatever_the_writers(world, family, english, monkeypatch):
     seen = []
     real = notify.describe
-    monkeypatch.setattr(notify, "describe", lambda *a: seen.append(translation.get_language()) or real(*a))
+    monkeypatch.setattr(
+        notify.events, "describe", lambda *a: seen.append(translation.get_language()) or real(*a)
+    )
     event(world)
     assert seen == ["ru"] and translation.get_language() == "en"
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 DAILY_JOBS = {
     "accounts.notify_tasks.daily_summaries_task",
-    "accounts.notify_tasks.weekly_digest_task",
+    "journal.tasks.weekly_digest_task",
     "accounts.notify_tasks.purge_outbox_task",
     "journal.tasks.remind_finals_task",
 }
@@ -100,7 +100,7 @@ def test_the_beat_back_after_a_weekend_runs_each_job_once_and_a_second_run_does_
     # One summary per parent with both days' marks (the items folded into it, so never summarised again), the
     # week's digest for the mother (the father turned it off), the purge and the reminders once.
     assert done["accounts.notify_tasks.daily_summaries_task"] == 2
-    assert done["accounts.notify_tasks.weekly_digest_task"] == 1
+    assert done["journal.tasks.weekly_digest_task"] == 1
     assert summaries().count() == 2
     assert not DigestItem.objects.filter(message__isnull=True).exists()
     for parent in (mother, father):
