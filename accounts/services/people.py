@@ -27,6 +27,17 @@ PERSONAL_FIELDS = ("birth_date", "email", "phone")
 NAME_FIELDS = ("last_name", "first_name", "patronymic")
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,30}$")
 
+# A new student given a class is enrolled by schedule's own service (`schedule.services.people.
+# enroll_student`: the year lock, the student's row lock, the overlap check and its audit event).
+# accounts sits below schedule and does not import it: schedule registers the service when it loads.
+_enroll_student = None
+
+
+def register_enrolment(enroll_student) -> None:
+    """schedule/apps.py: the one service that enrols a student into a class."""
+    global _enroll_student
+    _enroll_student = enroll_student
+
 
 def _clean_fields(person: Person) -> None:
     """Model validation (lengths, e-mail format) plus the checks a form alone would miss."""
@@ -177,8 +188,8 @@ def create_person(
         )
         data["consent"] = consent.pk
     if school_class is not None:
-        enrollment = Enrollment.objects.create(
-            school=school, student=person.student, school_class=school_class, starts=enrolled_from
+        enrollment = _enroll_student(
+            actor=actor, student=person.student, school_class=school_class, starts=enrolled_from
         )
         data["enrollment"] = {
             "class": school_class.name,

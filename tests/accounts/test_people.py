@@ -1,14 +1,19 @@
 """People pages (R-SET people part): the admin writes, the director and deputy read, nobody sees another school."""
 
 import datetime
+from functools import partial
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Consent, ParentLink, Person, Role, School, StaffRole
-from schedule.models import Enrollment
+from accounts.services import people
+from schedule.models import AcademicYear, Enrollment
 from tests import factories as f
+from tests.db_locks import InTransaction, second_waits_on_first
+from tests.journal import actor
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +269,46 @@ def test_school_settings(client, login, world):
     assert event.data["changed"]["require_staff_2fa"] == [False, True]
     # Staff must now set up a second factor before anything else (the lead's middleware).
     assert client.get(url)["Location"] == reverse("accounts:otp_setup")
+
+
+# A student created with a class is enrolled by schedule's enroll_student (issue 15)
+
+
+def new_student_in_5a(world):
+    """The admin's `create_person` of a student enrolled into 5А from 15 September, ready to call."""
+    return partial(
+        people.create_person,
+        actor=actor(world.admin),
+        last_name="Новикова",
+        first_name="Ольга",
+        roles=["student"],
+        school_class=world.class_5a,
+        enrolled_from=datetime.date(2026, 9, 15),
+    )
+
+
+def test_a_student_created_with_a_class_is_enrolled_by_schedules_service_and_audited(world):
+    person = new_student_in_5a(world)()
+    enrollment = Enrollment.objects.get(student=person.student)
+    event = AuditEvent.objects.get(action="enroll_student", object_id=str(enrollment.pk))
+    assert event.actor == world.admin.user and event.data["school_class"] == world.class_5a.pk
+    assert event.data["starts"] == "2026-09-15" and event.summary.endswith("→ 5А")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_year_closed_while_the_student_is_created_refuses_the_enrolment_and_keeps_no_person(world):
+    year = world.class_5a.year
+    closing = InTransaction(
+        lambda: AcademicYear.objects.filter(pk=year.pk).update(status=AcademicYear.Status.CLOSED)
+    )
+    creating = InTransaction(new_student_in_5a(world))
+    # The enrolment waits on the year's row lock (schedule's lock_open_year), then reads the year closed.
+    second_waits_on_first(closing, creating)
+    assert isinstance(creating.error, ValidationError)
+    assert creating.error.message_dict == {
+        "__all__": ["Учебный год 2026/2027 — закрыт: его структуру больше нельзя менять."]
+    }
+    assert not Person.objects.filter(last_name="Новикова").exists()
+    assert not Enrollment.objects.filter(
+        school_class=world.class_5a, starts=datetime.date(2026, 9, 15)
+    ).exists()
