@@ -41,7 +41,7 @@ def dispatch(school, *, batch: int = BATCH) -> int:
             return 0
         entries = list(
             MarkLogEntry.objects.filter(school=school, seq__gt=cursor.seq, kind__in=("marks", "attendance"))
-            .select_related("lesson", "student")
+            .select_related("lesson__course__subject", "student")
             .order_by("seq")[:batch]
         )
         if not entries:
@@ -64,12 +64,24 @@ def dispatch(school, *, batch: int = BATCH) -> int:
                 if entry.new in ("•",):
                     continue
                 notify.journal_event(
-                    notify.MARKS, entry.student, lesson=entry.lesson, summary=entry.new, key=key
+                    notify.MARKS,
+                    entry.student,
+                    lesson=entry.lesson,
+                    school=school,
+                    subject=entry.lesson.course.subject.name,
+                    summary=entry.new,
+                    key=key,
                 )
             else:
                 variant = "absent" if entry.new == "Н" else "late"
                 notify.journal_event(
-                    notify.ATTENDANCE, entry.student, lesson=entry.lesson, variant=variant, key=key
+                    notify.ATTENDANCE,
+                    entry.student,
+                    lesson=entry.lesson,
+                    school=school,
+                    subject=entry.lesson.course.subject.name,
+                    variant=variant,
+                    key=key,
                 )
             sent += 1
         NotifyCursor.objects.filter(pk=cursor.pk).update(seq=entries[-1].seq)

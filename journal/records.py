@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit, notify
 from accounts.models import Student
-from schedule.models import Course, Lesson, ReportingPeriod
+from schedule.models import Course, Lesson, ReportingPeriod, Subject
 from schedule.selectors import students_of_group
 
 from . import policy, rules
@@ -329,7 +329,13 @@ def add_remark(*, actor, lesson: Lesson, student: Student, kind: str, text: str,
     )
     # The parents hear of it (R-D-4): queued in this transaction, sent after the commit.
     notify.journal_event(
-        notify.REMARKS, student, lesson=lesson, variant=kind, summary=text, key=f"remark:{remark.pk}"
+        notify.REMARKS,
+        student,
+        lesson=lesson,
+        subject=Subject.objects.filter(courses__lessons=lesson).values_list("name", flat=True).first(),
+        variant=kind,
+        summary=text,
+        key=f"remark:{remark.pk}",
     )
     return remark
 

@@ -6,7 +6,6 @@ import datetime
 import uuid
 from collections import defaultdict
 
-from django.db.models import Subquery
 from django.utils.translation import gettext as _
 
 from .. import channels
@@ -32,9 +31,10 @@ def journal_event(
 
     kind: "marks" (summary = the new marks, «5, 4»), "attendance" (variant = "absent" | "late"),
     "remarks" (variant = "praise" | "remark", summary = the text). `key` makes a repeated call
-    harmless (e.g. f"cell:{cell.pk}:{cell.version}"). With `lesson`, the school, the date and the
-    subject's name come from it (the name in the same query as the parents). Returns how many
-    messages and summary items were written. Four queries at most, whatever the number of parents.
+    harmless (e.g. f"cell:{cell.pk}:{cell.version}"). With `lesson`, the school and the date come from
+    it; the subject's name is the caller's to give (the journal knows its lesson's course: accounts
+    reads no schedule table). Returns how many messages and summary items were written. Four queries
+    at most, whatever the number of parents.
     """
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -45,13 +45,9 @@ def journal_event(
     links = ParentLink.objects.filter(student=student).select_related(
         "parent__person", "parent__notification_preference", "student__person"
     )
-    if subject is None and lesson is not None:
-        # The lesson's own model answers (accounts does not import schedule): its course's subject.
-        name = type(lesson).objects.filter(pk=lesson.pk).values("course__subject__name")[:1]
-        links = links.annotate(subject_name=Subquery(name))
+    subject = subject or ""
     messages, items = [], []
     for link in links:
-        subject = getattr(link, "subject_name", subject) or ""
         parent = link.parent
         pref = getattr(parent, "notification_preference", None) or NotificationPreference()
         delivery = getattr(pref, kind)

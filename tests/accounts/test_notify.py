@@ -463,14 +463,19 @@ def test_letters_are_written_in_the_sites_language_whatever_the_writers(world, f
     assert seen == ["ru"] and translation.get_language() == "en"
 
 
-def test_given_the_lesson_the_school_date_and_subject_come_from_it(
-    world, family, django_assert_max_num_queries
-):
+def test_given_the_lesson_the_school_and_date_come_from_it(world, family, django_assert_max_num_queries):
     NotificationPreference.objects.create(school=world.school, parent=world.parent.parent, marks="now")
     held = lesson(world.russian_5a, d(10, 14))
     held = type(held).objects.select_related("school").get(pk=held.pk)
     with django_assert_max_num_queries(4):
-        notify.journal_event("marks", world.student.student, lesson=held, summary="5, 4", key="cell:5:1")
+        notify.journal_event(
+            "marks",
+            world.student.student,
+            lesson=held,
+            subject="Русский язык",
+            summary="5, 4",
+            key="cell:5:1",
+        )
     message = OutboxMessage.objects.get()
     assert "Русский язык" in message.text and "5, 4" in message.text and message.school == world.school
     assert DigestItem.objects.get().subject == "Русский язык"  # the father's, for his daily summary

@@ -47,8 +47,10 @@ def test_marks_and_absences_are_dispatched_once_with_the_last_value(world, famil
     # The mother wants absences at once and marks daily (defaults); the father everything daily.
     immediate = OutboxMessage.objects.get()
     assert immediate.kind == "attendance" and immediate.address == "mama@example.ru"
+    assert world.math_5a.subject.name in immediate.text  # the journal names the lesson's subject
     marks = DigestItem.objects.filter(kind="marks")
     assert sorted(i.summary for i in marks) == ["4", "4"]  # both parents, the corrected mark only
+    assert {i.subject for i in DigestItem.objects.all()} == {world.math_5a.subject.name}
     assert DigestItem.objects.filter(kind="attendance").count() == 1  # the father's
     # Nothing twice; the cursor is at the head of the log.
     assert notifications.dispatch(world.school) == 0
@@ -79,6 +81,7 @@ def test_a_remark_is_queued_with_the_remark_and_withdrawn_with_it(world, family)
     )
     message = OutboxMessage.objects.get(kind="remarks")
     assert "Без формы" in message.text and message.status == "pending"
+    assert world.math_5a.subject.name in message.text
     remove_remark(actor=actor(world.teacher), remark=remark, now=NOW)
     assert not OutboxMessage.objects.filter(kind="remarks", status="pending").exists()
 
