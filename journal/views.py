@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -177,6 +178,10 @@ def save_cell(request):
         return _error(str(exc) or _("This lesson is locked."), 403)
     except ValidationError as exc:
         return _error(_messages(exc), 400)
+    except IntegrityError:
+        # The column went while the save was under way (a compromised login's rollback removes a column
+        # that never held marks): the database refuses the cell at the commit, and nothing is written.
+        return _error(_("This column was removed meanwhile: reload the page."), 409)
     average = None
     if _reads_averages(actor, lesson):
         average = selectors.averages_of(lesson.course_id, lesson.period_id, [student.pk]).get(student.pk)

@@ -116,3 +116,37 @@ def test_two_first_absences_racing_one_conflicts(world, setting):
     assert sorted(type(w.error).__name__ for w in writers) == ["Conflict", "NoneType"]
     assert Attendance.objects.count() == 1
     assert MarkLogEntry.objects.filter(kind="attendance").count() == 1
+
+
+@pytest.mark.now("2026-10-12 12:00")  # the lesson's day, within its edit window
+def test_a_save_into_a_column_removed_meanwhile_answers_409_and_writes_nothing(
+    world, setting, login, monkeypatch
+):
+    """The rollback of a compromised login removes a column that never held marks (`remove_work`); a
+    teacher's save typed into it at that moment is refused by the database at its commit (the cell's
+    column is gone): the grid gets a 409 to reload, not a 500, and nothing of the save remains."""
+    from django.urls import reverse
+
+    from journal.services import remove_work
+
+    _, work, pupil = setting
+    admin = actor(world.admin)
+    append = marklog.append
+    removed = []
+
+    def remove_first(**kwargs):  # the save has written its cell; the rollback removes the column and commits
+        if not removed:
+            remover = InTransaction(partial(remove_work, actor=admin, work=work))
+            remover.start()
+            remover.join(WAIT)
+            removed.append(remover.error)
+        return append(**kwargs)
+
+    monkeypatch.setattr(marklog, "append", remove_first)
+    data = {"lesson": work.lesson_id, "work": work.pk, "student": pupil.pk, "value": "5", "version": ""}
+    response = login(world.teacher).post(reverse("journal:save_cell"), data)
+    assert removed == [None]  # the column really went, committed before the save's commit
+    assert response.status_code == 409 and not response.json()["ok"], response.content
+    assert "reload" in response.json()["error"] or "обнов" in response.json()["error"]
+    assert not Cell.objects.exists() and not MarkLogEntry.objects.exists()
+    assert marklog.verify(world.school)[0]
