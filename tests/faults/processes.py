@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
+from django.utils import timezone
 
 from tests.faults.conftest import free_port
 
@@ -34,8 +35,10 @@ def database_url() -> str:
 
 def child_env(**extra: str) -> dict[str, str]:
     """The environment of a portal process: this test's database and Redis database, the test settings."""
+    # Not under faketime (`make test-at`): its preloaded library breaks the pool's timed waits; gunicorn
+    # takes the test's clock from tests/faults/clocked_wsgi.py instead.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")},
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": settings.SECRET_KEY,
@@ -126,18 +129,19 @@ def signed_in_session(client, user) -> str:
 
 
 class Gunicorn:
-    """`gunicorn ejournal.wsgi` on a free port of 127.0.0.1, as production runs it, with this test's env."""
+    """`gunicorn` serving `ejournal.wsgi` on a free port of 127.0.0.1, as production runs it, with this test's env
+    and on the test's clock (`tests/faults/clocked_wsgi.py`)."""
 
     def __init__(self, *, workers: int = 1, threads: int = 1, **env: str):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        command = [str(BIN / "gunicorn"), "ejournal.wsgi", "--bind", f"127.0.0.1:{self.port}",
+        command = [str(BIN / "gunicorn"), "tests.faults.clocked_wsgi", "--bind", f"127.0.0.1:{self.port}",
                    "--workers", str(workers), "--threads", str(threads), "--no-control-socket",
                    "--timeout", "60", "--log-level", "warning"]  # fmt: skip
         self.process = subprocess.Popen(
             command,
             cwd=settings.BASE_DIR,
-            env=child_env(**env),
+            env=child_env(EJOURNAL_TEST_NOW=timezone.now().isoformat(), **env),  # on the test's clock
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
