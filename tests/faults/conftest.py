@@ -53,6 +53,7 @@ class RedisProcess:
                     return
             except redis.ConnectionError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop(signal.SIGKILL)  # never leave a half-started server behind
                     raise RuntimeError(f"redis-server did not start on port {self.port}") from None
                 time.sleep(0.02)
 
