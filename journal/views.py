@@ -6,6 +6,7 @@ through `journal.services` (which checks the locks and writes the mark log).
 
 from __future__ import annotations
 
+import psycopg
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
@@ -113,6 +114,12 @@ def grid_page(request, course_pk, period_pk):
     )
 
 
+def _column_gone(exc: IntegrityError) -> bool:
+    """The cell's column no longer exists: the foreign key of journal_cell refused it at the commit."""
+    cause = exc.__cause__
+    return isinstance(cause, psycopg.errors.ForeignKeyViolation) and cause.diag.table_name == "journal_cell"
+
+
 def _error(message, status, **extra):
     return JsonResponse({"ok": False, "error": str(message), **extra}, status=status)
 
@@ -178,9 +185,11 @@ def save_cell(request):
         return _error(str(exc) or _("This lesson is locked."), 403)
     except ValidationError as exc:
         return _error(_messages(exc), 400)
-    except IntegrityError:
+    except IntegrityError as exc:
         # The column went while the save was under way (a compromised login's rollback removes a column
         # that never held marks): the database refuses the cell at the commit, and nothing is written.
+        if not _column_gone(exc):
+            raise
         return _error(_("This column was removed meanwhile: reload the page."), 409)
     average = None
     if _reads_averages(actor, lesson):
