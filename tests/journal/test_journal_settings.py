@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.models import AuditEvent
 from journal import settings_services as svc
@@ -463,7 +464,7 @@ def test_the_admin_changes_a_weight_in_the_browser(browser, live_server, clock, 
         page.fill("input[name=name]", "тест по теме")
         page.fill("input[name=weight]", "1,25")
         page.click(".js-add button[type=submit]")
-        assert page.locator("#id_weight_error").is_visible()
+        expect(page.locator("#id_weight_error")).to_be_visible()
         shot(page, f"journal_settings_error_{width}")
         page.fill("input[name=weight]", "1,5")
         page.click(".js-add button[type=submit]")

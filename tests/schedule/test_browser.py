@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.models import Role
 from schedule.models import Enrollment
@@ -39,7 +40,9 @@ def test_admin_creates_a_class_enrolls_and_transfers_on_a_phone(phone_page):
     page.fill("input[name=grade]", "5")
     page.fill("input[name=letter]", "А")
     page.click("form.card button[type=submit]")
-    assert page.locator(".field.has-error .error").count() == 1  # 5А exists: the message sits by the letter
+    expect(page.locator(".field.has-error .error")).to_have_count(
+        1
+    )  # 5А exists: the message sits by the letter
     assert fits(page)
     shot(page, "schedule-class-create-error-phone")
     page.fill("input[name=letter]", "Б")
@@ -57,7 +60,8 @@ def test_admin_creates_a_class_enrolls_and_transfers_on_a_phone(phone_page):
     page.goto(f"{page.base_url}{reverse('schedule:enrollment_transfer', args=[enrollment.pk])}")
     page.select_option("select[name=to_class]", str(world.class_5a.pk))
     page.fill("input[name=on_date]", "2027-01-12")
-    page.click("form.card button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.card button[type=submit]")
     page.goto(f"{page.base_url}{reverse('schedule:class_detail', args=[world.class_5a.pk])}?on=2027-01-12")
     assert pupil.full_name in page.content()
     assert fits(page)
