@@ -435,7 +435,7 @@ class FinalMark(models.Model):
 
     `proposed`, `average` and `rule` keep what the system proposed when the mark was
     set (R-F-2), so an override stays visible next to the mark. Writes are
-    compare-and-set on `version` and logged in the mark log (`journal.finals`).
+    compare-and-set on `version` and logged in the mark log (`journal.finals.values`).
     """
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
@@ -561,7 +561,7 @@ class LockEvent(models.Model):
 
 
 class NotifyCursor(models.Model):
-    """How far the parents' notifications have read the school's mark log (`journal.notifications`)."""
+    """How far the parents' notifications have read the school's mark log (`journal.marklog.notifications`)."""
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
     seq = models.PositiveBigIntegerField(default=0)

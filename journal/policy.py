@@ -30,9 +30,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.selectors import local_today as school_today
 from accounts.selectors import school_zone as school_zone  # the journal's modules read it from here
+from journal.models import CourseLock, EditWindow, JournalSettings, PeriodClosure
 from schedule.models import CourseTeacher, Lesson, ReportingPeriod, Substitution
-
-from .models import CourseLock, EditWindow, JournalSettings, PeriodClosure
 
 WINDOWS = {
     EditWindow.ONE_WEEK: relativedelta(weeks=1),
@@ -44,7 +43,7 @@ WINDOWS = {
 
 # Who teaches a lesson: the one rule. The grid's editable set (`journal.rules.editable_lesson_ids`),
 # the page rules (`journal.rules.edit_lesson`), the write policy below and the save path's SQL fact
-# (`journal.write_context.FACTS`) all call or mirror it; tests/journal/test_lesson_teacher.py compares
+# (`journal.grid.write_context.FACTS`) all call or mirror it; tests/journal/test_lesson_teacher.py compares
 # them over a table of assignment dates.
 
 
@@ -76,7 +75,7 @@ def covering_assignments(lesson: Lesson) -> Q:
 
 def teaches_lesson(person, lesson: Lesson) -> bool:
     """`person` is a teacher of the lesson's course for this lesson (`assignment_covers`); answered without
-    a query when the save path's SQL already asked (`lesson.teacher_checked`, `journal.write_context`)."""
+    a query when the save path's SQL already asked (`lesson.teacher_checked`, `journal.grid.write_context`)."""
     preloaded = getattr(lesson, "teacher_checked", None)
     if preloaded is not None and preloaded[0] == person.pk:
         return preloaded[1]
@@ -299,9 +298,8 @@ def ensure_can_set_final(actor, course, kind: str, period, periods: list, *, now
     course's period is not locked (R-F-5). Exam and overall finals are not locked by the course
     (exams come after the last period's finals), only by the school's closure.
     """
+    from journal.models import FinalKind
     from schedule.models import CourseTeacher
-
-    from .models import FinalKind
 
     if actor.school is None or actor.school.pk != course.school_id:
         raise PermissionDenied(_("This course is not in your school."))

@@ -82,11 +82,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, Student
 from accounts.rules import is_class_teacher_of
+from journal import policy
+from journal.models import Remark
 from schedule.models import Course, CourseTeacher, Lesson, SchoolClass, Substitution
 from schedule.selectors import children_of_parent, students_of_group
-
-from . import policy
-from .models import Remark
 
 
 def reads_everything(actor) -> bool:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import exports
+from journal.marklog import exports
 
 
 @shared_task
@@ -21,10 +21,9 @@ def tidy_marklog_exports_task() -> int:
 
 @shared_task
 def dispatch_notifications_task(school_id: int | None = None) -> int:
-    """Parents' notifications of new marks and absences from the mark log (journal.notifications)."""
+    """Parents' notifications of new marks and absences from the mark log (journal.marklog.notifications)."""
     from accounts.models import School
-
-    from . import notifications
+    from journal.marklog import notifications
 
     if school_id is None:
         return notifications.dispatch_all()
@@ -34,10 +33,9 @@ def dispatch_notifications_task(school_id: int | None = None) -> int:
 
 @shared_task
 def remind_finals_task() -> int:
-    """Teachers' reminders of the finals they owe (journal.finals_reminders), each active school."""
+    """Teachers' reminders of the finals they owe (journal.finals.reminders), each active school."""
     from accounts.models import School
-
-    from .finals_reminders import remind
+    from journal.finals.reminders import remind
 
     return sum(remind(school) for school in School.objects.filter(is_active=True).order_by("pk"))
 
@@ -46,7 +44,6 @@ def remind_finals_task() -> int:
 def weekly_digest_task() -> int:
     """Hourly: the parents' weekly digest of every school whose week ended (Sunday 18:00 school time)."""
     from accounts import notify
-
-    from . import digest
+    from journal.diary import digest
 
     return notify.build_weekly_digests(read_week=digest.week_news)

@@ -1,33 +1,26 @@
-"""The journal (namespace "journal"): the mark grid and its endpoints, lesson records, plans,
-attendance reconciliation, the mark log and the journal settings (each area's URLs in its own module)."""
+"""The journal (namespace "journal", under /journal/): each part's URLs live in its subpackage's urls.py.
 
-from django.urls import path
+The diary has a namespace of its own ("diary", under /diary/): journal/diary/urls.py.
+"""
 
-from . import (
-    urls_finals,
-    urls_finals_control,
-    urls_marklog,
-    urls_plans,
-    urls_reconcile,
-    urls_records,
-    urls_rollback,
-    urls_settings,
-    views,
-)
+from journal.finals import urls as finals
+from journal.grid import urls as grid
+from journal.marklog import urls as marklog
+from journal.plans import urls as plans
+from journal.reconcile import urls as reconcile
+from journal.records import urls as records
+from journal.rollback import urls as rollback
+from journal.settings import urls as settings
 
 app_name = "journal"
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("course/<int:course_pk>/period/<int:period_pk>/", views.grid_page, name="grid"),
-    path("cell/", views.save_cell, name="save_cell"),
-    path("work/", views.add_work, name="add_work"),
-    *urls_records.urlpatterns,
-    *urls_plans.urlpatterns,
-    *urls_reconcile.urlpatterns,
-    *urls_marklog.urlpatterns,
-    *urls_settings.urlpatterns,
-    *urls_finals.urlpatterns,
-    *urls_finals_control.urlpatterns,
-    *urls_rollback.urlpatterns,
+    *grid.urlpatterns,
+    *records.urlpatterns,
+    *plans.urlpatterns,
+    *reconcile.urlpatterns,
+    *marklog.urlpatterns,
+    *settings.urlpatterns,
+    *finals.urlpatterns,
+    *rollback.urlpatterns,
 ]

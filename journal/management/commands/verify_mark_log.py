@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from accounts.models import School
-from journal import marklog
+from journal.marklog import services as marklog
 
 
 class Command(BaseCommand):
