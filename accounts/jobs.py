@@ -9,7 +9,7 @@ and the log gets one warning a minute while the broker is away instead of one li
 
 Nothing is lost: each job's durable state is in PostgreSQL, written with the change, and a beat job sends
 it again. The outbox rows (accounts/notify/), the queued printouts and exports marked unsent
-(reports/signoff.py, journal/exports.py) and the mark log (journal/notifications.py) have their own; a
+(reports/signoff.py, journal/marklog/exports.py) and the mark log (journal/marklog/notifications.py) have their own; a
 job whose request leaves no row (the password-reset letter) gets a `PendingJob` from `publish_durably`,
 which the task marks done and `republish_pending` (every minute) sends again while it is pending.
 """

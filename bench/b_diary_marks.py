@@ -1,4 +1,4 @@
-"""Benchmarks of the diary's marks and charts (journal/diary_marks_views.py) on the large demo school.
+"""Benchmarks of the diary's marks and charts (journal/diary/marks_views.py) on the large demo school.
 
 `diary_marks`: the demo parent opens their first child's marks by subject for the current period
 (target < 60 ms median, a fixed number of queries). `diary_marks_year`: the same child's year overview.

@@ -1,4 +1,4 @@
-"""Benchmarks of the diary's week and homework pages (journal/diary_week_views.py) on the large demo school.
+"""Benchmarks of the diary's week and homework pages (journal/diary/week_views.py) on the large demo school.
 
 `diary_week`: the demo parent opens their first child's current week (target < 40 ms median, a fixed
 number of queries). `diary_homework`: the same child's homework due in the next two weeks.

@@ -3,7 +3,7 @@
 A 30-student maths course of the demo teacher (run.py's `journal_course`, in a transaction rolled back
 at the end). Before each run, untimed: the teacher's login writes «2» into 500 cells (the first 17
 lessons × 30 students) and the admin reports it compromised from just before. Timed: the admin's
-rollback of all 500 changes (`journal.rollback.roll_back`: the marks through `record_cells`, the batch
+rollback of all 500 changes (`journal.rollback.services.roll_back`: the marks through `record_cells`, the batch
 form of `record_cell` with the same checks per cell, a log entry each, the news withdrawn; the news of
 the false marks was dispatched before, as the beat does). Target: under 5 s.
 """
@@ -19,9 +19,10 @@ def register_benchmarks(register, url, check, failure):
 
         from accounts.actor import load_actor
         from accounts.services.compromise import report_compromised
-        from journal import notifications, rollback
+        from journal.grid.services import record_cell
+        from journal.marklog import notifications
         from journal.models import Cell, MarkLogHead, NotifyCursor, Work
-        from journal.services import record_cell
+        from journal.rollback import services as rollback
 
         course, period, lessons, pupils, undo = register.__globals__["journal_course"](
             b, 50

@@ -10,7 +10,7 @@ import datetime
 def _largest_class_week(b):
     from django.db.models import Count, Q
 
-    from journal.summary_sheet import default_range
+    from journal.diary.summary import default_range
     from schedule import selectors
     from schedule.models import Lesson, SchoolClass
 

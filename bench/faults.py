@@ -317,7 +317,7 @@ def drill(args, base, folder, redis, smtp, worker) -> int:
     from django.db import connections
 
     from accounts.models import OutboxMessage
-    from journal.marklog import verify
+    from journal.marklog.services import verify
     from journal.models import Cell
 
     logins = {row["role"]: row for row in json.load(open(f"{folder}/logins.json"))}

@@ -277,7 +277,7 @@ def journal_course(b: Bench, lessons: int, students: int = 30):
     from django.db import connection
 
     from accounts.models import Person, Student
-    from journal import services as js
+    from journal.grid import services as js
     from journal.models import Attendance, Cell, EditWindow, JournalSettings, Work
     from schedule import selectors
     from schedule.models import (
@@ -710,7 +710,7 @@ def finals_propose(b: Bench, school_wide: bool) -> Callable:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from journal import finals_selectors as fs
+    from journal.finals import selectors as fs
 
     period = finals_period(b)
     classes = finals_classes(period)

@@ -19,9 +19,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Consent, InviteCode, Person, Role
-from journal import finals_selectors as fs
-from journal import selectors as js
-from journal.grid import average_text
+from journal.finals import selectors as fs
+from journal.grid import selectors as js
+from journal.grid.render import average_text
 from reports import printout_rules, printout_selectors
 from reports.models import Printout
 from schedule import selectors as ss

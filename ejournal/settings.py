@@ -261,13 +261,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Parents' notifications (accounts/notify/): the outbox flush sends what the broker never got;
     # summaries and digests are checked hourly against each school's own clock (18:00, Sunday 18:00).
-    # New marks and absences for parents, read from the mark log (journal/notifications.py).
+    # New marks and absences for parents, read from the mark log (journal/marklog/notifications.py).
     "dispatch-journal-notifications": {
         "task": "journal.tasks.dispatch_notifications_task",
         "schedule": crontab(),
         "options": {"expires": 55},
     },
-    # Teachers' reminders of the final marks they owe (journal/finals_reminders.py; from 08:00 school time).
+    # Teachers' reminders of the final marks they owe (journal/finals/reminders.py; from 08:00 school time).
     "remind-finals": {
         "task": "journal.tasks.remind_finals_task",
         "schedule": crontab(minute=10),
@@ -343,7 +343,7 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # (ejournal/limits.py); the reverse proxy (deploy/Caddyfile) refuses the same sizes first.
 REQUEST_BODY_MAX = int(os.environ.get("REQUEST_BODY_MAX", str(3 * 2**20)))
 REQUEST_BODY_LIMITS = {
-    "journal:add_attachment": 11 * 2**20,  # a 10 MB homework file (journal.records.MAX_FILE_SIZE)
+    "journal:add_attachment": 11 * 2**20,  # a 10 MB homework file (journal.records.services.MAX_FILE_SIZE)
     "reports:verify": 31 * 2**20,  # a 30 MB printout PDF (reports.verification.MAX_UPLOAD)
 }
 SESSION_COOKIE_HTTPONLY = True

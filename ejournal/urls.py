@@ -8,7 +8,7 @@ urlpatterns = [
     path("join/", include("accounts.urls_join")),
     path("school/", include("schedule.urls")),
     path("journal/", include("journal.urls")),
-    path("diary/", include("journal.urls_diary")),
+    path("diary/", include("journal.diary.urls")),
     path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Person
-from journal.selectors import current_period
+from journal.grid.selectors import current_period
 from schedule.models import Course, ReportingPeriod, SchoolClass
 
 from . import rules

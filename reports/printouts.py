@@ -2,7 +2,7 @@
 
 `period_journal(school_class, period)` reads a class journal of a period: the title
 page (school, class, year, period, class teacher, the courses and their teachers),
-per course the mark grid of the period (from `journal.selectors.grid`, printed as
+per course the mark grid of the period (from `journal.grid.selectors.grid`, printed as
 the paper journal is: absences as «н», lateness not printed, R-J-15) with the
 students' averages and period finals, the topics and homework, and the class's
 attendance by month. `year_summary(school_class)` reads the year summary sheet of
@@ -22,9 +22,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, StaffRole
-from journal import finals_selectors as fs
-from journal import selectors as js
-from journal.grid import average_text
+from journal.finals import selectors as fs
+from journal.grid import selectors as js
+from journal.grid.render import average_text
 from journal.models import FinalKind, FinalMark
 from journal.values import CellMarks, format_cell
 from schedule.models import Course, CourseTeacher, Enrollment, Lesson, ReportingPeriod, SchoolClass

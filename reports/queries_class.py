@@ -10,7 +10,7 @@ Definitions used throughout (they are printed under the tables too):
 - The class's students in a date range: enrolled in the class on at least one
   day of it; absences count only on the days a student was in this class
   (a student who moved keeps each class's absences), as the reconciliation
-  page does (`journal.reconcile.class_attendance`).
+  page does (`journal.reconcile.services.class_attendance`).
 - Missed lessons: attendance "absent" at held (planned) lessons; of them by
   reason as the class teacher set it (illness, excused, unexcused); the rest
   have no reason yet. Late: attendance "late".
@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from journal.finals import Thresholds, propose
+from journal.finals.values import Thresholds, propose
 from journal.policy import journal_settings
 from schedule.models import Course, ReportingPeriod, StudyGroup
 

@@ -29,7 +29,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
-from journal.finals import deadline
+from journal.finals.values import deadline
 from journal.policy import journal_settings, school_zone
 from schedule.models import ReportingPeriod
 
@@ -424,7 +424,7 @@ GROUP BY ct.teacher_id
 
 # Period finals per teacher: for each period ending in the range, each course taking finals in it (its grade
 # follows the period's scheme, not first grade, not «no final assessment»), each student of the course's group
-# on the period's last day needs one (as `journal.finals_selectors.progress_of`). Late: first entered (the
+# on the period's last day needs one (as `journal.finals.selectors.progress_of`). Late: first entered (the
 # first entry in the mark log; the row's own time when the log has none) after the deadline; the log is read
 # only for finals last changed after it. Missing: still not entered once the deadline has passed.
 FINALS_SQL_CONTROL = """

@@ -24,7 +24,7 @@ does not count). Totals over several courses count student-course pairs. The
 progress summary alone divides by the finals entered (docs/decisions.md).
 
 Every figure is summed in PostgreSQL (GROUP BY, FILTER); Python only applies the
-thresholds to the summed exact decimals (`journal.finals.propose`) and lays out
+thresholds to the summed exact decimals (`journal.finals.values.propose`) and lays out
 the rows. Each report runs a fixed number of queries whatever the number of
 students, lessons or marks.
 """
@@ -38,8 +38,8 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Student
-from journal.finals import Thresholds, propose
-from journal.finals_selectors import member_on, stays, takes_finals
+from journal.finals.selectors import member_on, stays, takes_finals
+from journal.finals.values import Thresholds, propose
 from journal.policy import journal_settings
 from schedule.models import Course, CourseTeacher, Lesson, ReportingPeriod
 

@@ -103,8 +103,8 @@ def test_home_query_count_is_pinned(client, world, role, django_assert_num_queri
 def test_the_student_and_the_parent_see_the_marks_of_the_period_and_the_average(client, world):
     import datetime
 
+    from journal.grid.selectors import period_of_grade
     from journal.models import Cell, Work, WorkType
-    from journal.selectors import period_of_grade
     from schedule.selectors import day_in_year, local_today
 
     oral = WorkType.objects.create(school=world.school, code="У", name="Устный ответ", weight=1)
@@ -162,8 +162,8 @@ def test_no_finals_due_card_before_any_period_ends(client, world, monkeypatch):
 
 
 def test_the_family_sees_a_final_mark_once_it_is_recorded(client, world, monkeypatch):
-    from journal.finals_services import record_final
-    from journal.services import add_work, record_cell
+    from journal.finals.services import record_final
+    from journal.grid.services import add_work, record_cell
     from tests.journal import actor, at, d, lesson
 
     monkeypatch.setattr("schedule.selectors.local_today", lambda school=None: PINNED_DAY)

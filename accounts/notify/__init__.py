@@ -24,7 +24,7 @@ at exactly that moment.
 The modules: preferences.py (what a parent wants), render.py (the letters' words and templates),
 events.py (news of one change, withdrawn or corrected), outbox.py (queue, claim, deliver, flush,
 purge), digests.py (daily summaries and the weekly digest). The weekly digest is handed the week's
-journal news by its caller (journal/digest.py reads the journal's tables): accounts is the bottom
+journal news by its caller (journal/diary/digest.py reads the journal's tables): accounts is the bottom
 floor and reads no other app's models. Callers use the names below: `from accounts import notify`.
 """
 

@@ -2,7 +2,7 @@
 
 The weekly digest tells of the week's marks, absences, lateness and remarks. Those live in the
 journal's tables, a floor above accounts, so the digest is handed a `read_week` function
-(journal/digest.py `week_news`; the journal's task passes it) and reads none of them itself.
+(journal/diary/digest.py `week_news`; the journal's task passes it) and reads none of them itself.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ WEEKLY_WEEKDAY, WEEKLY_HOUR = 6, 18  # the week's digest from Sunday 18:00 schoo
 
 @dataclass
 class WeekNews:
-    """One student's week as the journal tells it to the digest (journal/digest.py fills it)."""
+    """One student's week as the journal tells it to the digest (journal/diary/digest.py fills it)."""
 
     marks: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # subject → "5", "(2)"
     absences: int = 0

@@ -7,7 +7,7 @@ a staff login (or the operator's) also loses its authenticator and backup codes 
 second factor again right after the new password, even where the school does not make it mandatory
 (`User.must_set_up_second_factor`, enforced by accounts.second_factor.gate). A family login sets a
 new password only.
-The journal lists and rolls back what the login changed after that moment (`journal.rollback`).
+The journal lists and rolls back what the login changed after that moment (`journal.rollback.services`).
 
 Who reports: the school admin, for a login that has a person in their school; the district
 operator, for a login of a school admin (the admin being compromised cannot be trusted to report

@@ -7,7 +7,7 @@ the later ones need:
     → courses.build_courses → pupils.build_pupils → logins.build_logins → timetable.build_bells
     → timetable.build_timetable → timetable.build_lessons
     → journal.build_journal (marks, attendance, topics, homework, remarks, plans; the ended periods'
-      finals with finals.build_finals; the mark log through journal.marklog)
+      finals with finals.build_finals; the mark log through journal.marklog.services)
 
 On a summer day (1 June – 31 August) the year built is the one just ended: its journal is full, every
 period's finals and the year finals are in, and then (summer.py)

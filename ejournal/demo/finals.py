@@ -52,7 +52,7 @@ FINALS_ENTERED = (0.0, 0.4, 0.7, 0.9)  # how much of an incomplete course is in
 def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[int, int]) -> Finals:
     """The period finals of every reporting period that ended before `journal_today` (R-F-1, R-F-2).
 
-    Runs once the marks are written: proposals come from `journal.finals_selectors.propose_period`
+    Runs once the marks are written: proposals come from `journal.finals.selectors.propose_period`
     (three queries for the whole school). For the latest ended period of each scheme about a tenth
     of the courses (one of them the demo teacher's) are left with finals missing, so the deputy's
     control page has late courses and the demo teacher's home page finals due. In the others the
@@ -65,10 +65,10 @@ def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[i
 
     In the summer (`journal_today` after the year's last day) no course is late and, in the sitting
     of each scheme's last period, the teacher also enters the year finals: the proposal from the
-    student's period finals (`journal.finals.propose_from_marks`, as the finals view proposes them).
+    student's period finals (`journal.finals.values.propose_from_marks`, as the finals view proposes them).
     """
-    from journal import finals_selectors as fs
-    from journal.finals import Thresholds, deadline, propose_from_marks
+    from journal.finals import selectors as fs
+    from journal.finals.values import Thresholds, deadline, propose_from_marks
     from journal.values import format_cell
 
     rng = ctx.rng("finals")

@@ -70,8 +70,8 @@ def build_journal(
     (the whole day missed), reasons set for past weeks but not the current one; grade 1 gets no
     marks and no homework (R-SET-5), only attendance and topics. Topics run one week ahead.
     """
-    from journal import marklog
-    from journal.services import ensure_default_work_types
+    from journal.grid.services import ensure_default_work_types
+    from journal.marklog import services as marklog
     from journal.values import ATTENDANCE_DISPLAY, format_cell
 
     started = time.monotonic()

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from accounts import channels, notify
 from accounts.models import AuditEvent, DigestItem, NotificationPreference, OutboxMessage
 from ejournal.celery import app
-from journal.digest import week_news
+from journal.diary.digest import week_news
 from journal.models import Attendance, Cell, Remark, Work, WorkType
 from tests import factories as f
 from tests.celery_fixtures import broker_connection_attempts

@@ -12,7 +12,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from journal import records, services
+from journal.grid import services
+from journal.records import services as records
 from schedule import selectors
 from schedule.models import ReportingPeriod
 from tests import factories as f

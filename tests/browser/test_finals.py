@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from journal import services
+from journal.grid import services
 from journal.models import CourseLock, FinalMark
 from schedule import selectors
 from schedule.models import Lesson, ReportingPeriod

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role, Student
-from journal import services
+from journal.grid import services
+from journal.grid.selectors import period_of_grade
 from journal.models import Attendance, Cell, EditWindow, JournalSettings, Work
-from journal.selectors import period_of_grade
 from schedule import selectors
 from schedule.models import ReportingPeriod
 from tests import factories as f

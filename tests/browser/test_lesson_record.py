@@ -126,7 +126,7 @@ def test_a_parent_downloads_the_homework_file(page, settings, tmp_path):
     lessons = setting(world, days)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from journal import records
+    from journal.records import services as records
     from tests.journal import actor
 
     attachment = records.add_attachment(

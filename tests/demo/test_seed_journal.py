@@ -12,7 +12,8 @@ from django.db.models import Count, F, Sum
 
 from accounts.models import School
 from ejournal import demo
-from journal import finals_selectors, marklog
+from journal.finals import selectors as finals_selectors
+from journal.marklog import services as marklog
 from journal.models import (
     Attendance,
     Cell,

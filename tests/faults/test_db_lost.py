@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from journal.marklog import GENESIS, verify
+from journal.marklog.services import GENESIS, verify
 from journal.models import Cell, MarkLogEntry, MarkLogHead
 from tests.browser.test_substitution import sign_in
 from tests.faults.processes import (

@@ -18,7 +18,7 @@ from accounts.models import OutboxMessage, PendingJob
 from accounts.tasks import republish_pending_jobs_task
 from ejournal.celery import app
 from journal.policy import school_today
-from journal.records import add_remark
+from journal.records.services import add_remark
 from schedule.models import Lesson
 from tests.faults.test_redis_down import wait_for, warnings
 from tests.journal import actor, lesson

@@ -21,10 +21,10 @@ from django.urls import reverse
 from accounts.models import OutboxMessage
 from accounts.notify_tasks import flush_outbox_task
 from ejournal.celery import app
+from journal.grid.services import add_work
 from journal.models import Cell
 from journal.policy import school_today
-from journal.records import add_remark
-from journal.services import add_work
+from journal.records.services import add_remark
 from tests.accounts.test_two_factor import code, with_two_factor
 from tests.factories import PASSWORD
 from tests.journal import actor, lesson

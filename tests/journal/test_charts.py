@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from journal import charts
-from journal import diary_marks as dm
-from journal import selectors as js
-from journal.finals import Thresholds
+from journal.diary import charts
+from journal.diary import marks as dm
+from journal.finals.values import Thresholds
+from journal.grid import selectors as js
+from journal.grid.services import ensure_default_work_types
 from journal.models import Attendance
-from journal.services import ensure_default_work_types
 from schedule.models import GroupMembership, Lesson, ReportingPeriod, StudyGroup
 from tests import factories as f
 
@@ -284,7 +284,7 @@ def realistic_diary(world):
     for course, _w, _s in courses[:6]:
         value = dm.student_sums(me, [periods[0].pk]).get((course.pk, periods[0].pk, me.pk))
         if value:
-            from journal.finals import propose
+            from journal.finals.values import propose
 
             FinalMark.objects.create(
                 school=world.school,

@@ -11,9 +11,9 @@ from functools import partial
 
 import pytest
 
-from journal import marklog
+from journal.grid.services import Conflict, add_work, record_cell
+from journal.marklog import services as marklog
 from journal.models import Attendance, Cell, MarkLogEntry
-from journal.services import Conflict, add_work, record_cell
 from tests.db_locks import WAIT, InTransaction, finish, second_waits_on_first
 
 from . import actor, at, d, lesson
@@ -127,7 +127,7 @@ def test_a_save_into_a_column_removed_meanwhile_answers_409_and_writes_nothing(
     column is gone): the grid gets a 409 to reload, not a 500, and nothing of the save remains."""
     from django.urls import reverse
 
-    from journal.services import remove_work
+    from journal.grid.services import remove_work
 
     _, work, pupil = setting
     admin = actor(world.admin)

@@ -12,13 +12,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from journal import diary_marks as dm
-from journal import selectors as js
-from journal.finals import Thresholds, propose
-from journal.finals_selectors import finals_table, propose_period
-from journal.finals_services import record_final
+from journal.diary import marks as dm
+from journal.finals.selectors import finals_table, propose_period
+from journal.finals.services import record_final
+from journal.finals.values import Thresholds, propose
+from journal.grid import selectors as js
+from journal.grid.services import add_work, ensure_default_work_types, record_cell
 from journal.models import Cell, FinalMark, JournalSettings, Work
-from journal.services import add_work, ensure_default_work_types, record_cell
 from schedule.models import Lesson, ReportingPeriod
 from schedule.selectors import local_today
 from tests import factories as f

@@ -12,7 +12,8 @@ import tinyhtml5
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from journal.diary_week import diary_week, homework_due
+from journal.diary.week import diary_week, homework_due
+from journal.grid.services import ensure_default_work_types
 from journal.models import (
     Attendance,
     Cell,
@@ -23,7 +24,6 @@ from journal.models import (
     Work,
     WorkType,
 )
-from journal.services import ensure_default_work_types
 from schedule import weeks
 from schedule.models import GroupMembership, Holiday, Lesson, StudyGroup, Substitution
 from tests import factories as f

@@ -9,10 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.models import AuditEvent
-from journal import marklog
-from journal.finals import Thresholds, deadline, parse_final, propose, propose_from_marks
-from journal.finals_selectors import finals_table, propose_period
-from journal.finals_services import (
+from journal.finals.selectors import finals_table, propose_period
+from journal.finals.services import (
     accept_proposals,
     close_period,
     lock_course_period,
@@ -20,8 +18,10 @@ from journal.finals_services import (
     reopen_course_period,
     reopen_period,
 )
+from journal.finals.values import Thresholds, deadline, parse_final, propose, propose_from_marks
+from journal.grid.services import Conflict, add_work, record_attendance, record_cell
+from journal.marklog import services as marklog
 from journal.models import CourseLock, FinalMark, JournalSettings, LockEvent, MarkLogEntry, WorkType
-from journal.services import Conflict, add_work, record_attendance, record_cell
 from schedule.models import Lesson, ReportingPeriod
 from tests import factories as f
 

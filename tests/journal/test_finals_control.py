@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from journal.finals_services import record_final, reopen_course_period
+from journal.finals.services import record_final, reopen_course_period
+from journal.grid.services import add_work, record_cell
 from journal.models import LockEvent, PeriodClosure
-from journal.services import add_work, record_cell
 from schedule.models import Lesson, ReportingPeriod
 from tests import factories as f
 

@@ -5,9 +5,9 @@ from django.core import mail
 
 from accounts import notify
 from accounts.models import OutboxMessage
-from journal.finals_reminders import remind
-from journal.finals_services import record_final
-from journal.services import add_work, record_cell
+from journal.finals.reminders import remind
+from journal.finals.services import record_final
+from journal.grid.services import add_work, record_cell
 from schedule.models import ReportingPeriod
 
 from . import actor, at, d, lesson

@@ -1,4 +1,4 @@
-"""The finals view of a course (journal/finals_views.py): the page for writers and readers, saving one
+"""The finals view of a course (journal/finals/views.py): the page for writers and readers, saving one
 final mark as JSON, accepting all proposals, the admin's reopening and the teacher's lock again.
 
 The clock is the real one (December 2026): the first quarter of the world's year 2026/2027 has
@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from journal.grid.services import add_work, record_cell
 from journal.models import CourseLock, FinalMark, LockEvent
-from journal.services import add_work, record_cell
 from schedule.models import Lesson, ReportingPeriod
 from tests import factories as f
 

@@ -1,5 +1,5 @@
 """The diary's forecast arithmetic (R-D-2): what the marks so far give, what it takes to reach the next
-mark, what one 2 would do — always decided by `journal.finals.propose` on exact sums."""
+mark, what one 2 would do — always decided by `journal.finals.values.propose` on exact sums."""
 
 from decimal import Decimal
 
@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journal.finals import Thresholds, propose
-from journal.forecast import (
+from journal.diary.forecast import (
     CAP,
     WeightOption,
     forecast,
@@ -19,6 +18,7 @@ from journal.forecast import (
     options_of,
     risks,
 )
+from journal.finals.values import Thresholds, propose
 
 EXACT = Thresholds()
 ROUNDING = Thresholds(round_first=True)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from journal import selectors
+from journal.grid import selectors
 from journal.models import Attendance, Cell, Work, WorkType
 from schedule.models import ReportingPeriod, Substitution
 from tests import factories as f

@@ -10,10 +10,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import AuditEvent
-from journal import settings_services as svc
+from journal.grid.services import ensure_default_work_types
 from journal.models import JournalSettings, Work, WorkType
 from journal.policy import ensure_can_write
-from journal.services import ensure_default_work_types
+from journal.settings import services as svc
 from schedule.models import Lesson
 
 from . import actor, at, d, lesson
@@ -521,7 +521,7 @@ def test_the_finals_rules_are_saved_and_audited(world):
 
 
 def test_the_new_thresholds_decide_the_next_proposal(world):
-    from journal.finals import Thresholds, propose
+    from journal.finals.values import Thresholds, propose
 
     svc.set_finals_rules(actor=actor(world.admin), school=world.school, **GOOD_RULES)
     thresholds = Thresholds.of(JournalSettings.objects.get(school=world.school))

@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 
 from journal import policy, rules
+from journal.grid.write_context import load_work
 from journal.models import Cell, EditWindow, JournalSettings, Work, WorkType
-from journal.write_context import load_work
 from schedule.models import CourseTeacher, Lesson
 
 from . import actor, d, lesson

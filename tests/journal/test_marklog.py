@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from journal import marklog
+from journal.marklog import services as marklog
 from journal.models import MarkLogEntry, MarkLogHead
 from schedule.models import ReportingPeriod
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from ejournal.celery import app
-from journal import exports, marklog_report
+from journal.marklog import exports
+from journal.marklog import report as marklog_report
 from journal.models import MarkLogEntry, MarkLogExport
 from journal.tasks import build_marklog_export_task, tidy_marklog_exports_task
 

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from accounts.models import Role
-from journal import marklog, marklog_report
+from journal.grid.services import add_work, record_cell
+from journal.marklog import report as marklog_report
+from journal.marklog import services as marklog
 from journal.models import EditWindow, JournalSettings, MarkLogEntry, MarkLogExport
-from journal.services import add_work, record_cell
 from schedule.models import GroupMembership, StudyGroup
 from tests import factories as f
 
@@ -320,7 +321,7 @@ def test_the_page_in_a_browser(world, monkeypatch, page, phone_page):
 def test_final_marks_are_in_the_log_with_their_period_and_proposal(world, client):
     """A final mark's entry has no lesson: the page shows its period, class and subject, and the proposal
     when the teacher overrode it; the class filter and the XLSX values include it."""
-    from journal.finals_services import record_final
+    from journal.finals.services import record_final
     from schedule.models import ReportingPeriod
 
     q1 = ReportingPeriod.objects.get(scheme__year=world.year, scheme__kind="quarters", number=1)

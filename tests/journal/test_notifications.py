@@ -1,6 +1,6 @@
 """Parents hear of marks, absences and remarks (R-D-4): the journal's events reach the outbox.
 
-Marks and absences are read from the mark log by `journal.notifications.dispatch`
+Marks and absences are read from the mark log by `journal.marklog.notifications.dispatch`
 (no query on the save path); remarks are queued by the remark service itself.
 """
 
@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from accounts import notify
 from accounts.models import DigestItem, OutboxMessage
-from journal import notifications
+from journal.grid.services import add_work, record_cell
+from journal.marklog import notifications
 from journal.models import Attendance, NotifyCursor
-from journal.records import add_remark, remove_remark
-from journal.services import add_work, record_cell
+from journal.records.services import add_remark, remove_remark
 from tests.celery_fixtures import broker_connection_attempts
 
 from . import actor, at, d, lesson

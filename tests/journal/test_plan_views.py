@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from journal import plan_xlsx, plans
 from journal.models import LessonTopic, PlanTopic
-from journal.plan_xlsx import PlanRow
+from journal.plans import services as plans
+from journal.plans import xlsx as plan_xlsx
+from journal.plans.xlsx import PlanRow
 from schedule.models import AcademicYear, Lesson
 from tests import factories as f
 from tests.journal import actor

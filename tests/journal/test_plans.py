@@ -10,9 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import AuditEvent
-from journal import plan_xlsx, plans
 from journal.models import LessonTopic, PlanTopic
-from journal.plan_xlsx import PlanRow, parse_plan
+from journal.plans import services as plans
+from journal.plans import xlsx as plan_xlsx
+from journal.plans.xlsx import PlanRow, parse_plan
 from schedule.models import AcademicYear, Lesson
 from tests import factories as f
 from tests.journal import actor

@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import AuditEvent, Role
-from journal import marklog
+from journal.marklog import services as marklog
 from journal.models import Attendance, MarkLogEntry
-from journal.reconcile import class_week, day_ids, monday_of, pending_weeks, set_reasons, week_monday
+from journal.reconcile.services import class_week, day_ids, monday_of, pending_weeks, set_reasons, week_monday
 from schedule.models import Enrollment, GroupMembership, StudyGroup
 from tests import factories as f
 

@@ -5,7 +5,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.models import Role
-from journal import marklog
+from journal.marklog import services as marklog
 from journal.models import Attendance, MarkLogEntry
 from tests import factories as f
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from journal import records
 from journal.models import Homework, HomeworkAttachment, LessonTopic, PlanTopic, Remark
+from journal.records import services as records
 from schedule.models import Lesson, ReportingPeriod
 from tests.journal import actor, d
 

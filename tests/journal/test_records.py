@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import AuditEvent, Role
-from journal import records
 from journal.models import Homework, HomeworkAttachment, LessonTopic, PlanTopic, Remark
+from journal.records import services as records
 from schedule.models import Lesson, ReportingPeriod, Substitution
 from tests import factories as f
 

@@ -3,9 +3,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from journal import marklog, selectors
+from journal.grid import selectors
+from journal.grid.services import add_work, record_cell
+from journal.marklog import services as marklog
 from journal.models import Cell, MarkLogEntry, WorkType
-from journal.services import add_work, record_cell
 from schedule.models import ReportingPeriod
 from tests import factories as f
 

@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, DigestItem, OutboxMessage, User
 from accounts.services.compromise import report_compromised
-from journal import marklog, notifications, rollback
-from journal.finals_services import record_final
+from journal.finals.services import record_final
+from journal.grid.services import add_work, record_attendance, record_cell
+from journal.marklog import notifications
+from journal.marklog import services as marklog
 from journal.models import Attendance, Cell, FinalMark, Homework, LessonTopic, MarkLogEntry, Remark
-from journal.services import add_work, record_attendance, record_cell
+from journal.rollback import services as rollback
 from schedule.models import ReportingPeriod
 from tests import factories as f
 from tests.clock import moment
@@ -246,7 +248,7 @@ def test_a_change_made_meanwhile_is_caught_by_the_version(world, attacked, engli
 
 
 def test_topics_homework_and_remarks_are_rolled_back_through_their_services(world, family, clock):
-    from journal import records
+    from journal.records import services as records
 
     clock.move_to("2026-12-09 12:00")
     teacher, admin = actor(world.teacher), actor(world.admin)

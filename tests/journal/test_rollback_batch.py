@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import AuditEvent, Role
-from journal import marklog
+from journal.grid.services import CellWrite, Conflict, add_work, record_cell, record_cells
+from journal.marklog import services as marklog
 from journal.models import Cell, JournalSettings, MarkLogEntry
-from journal.services import CellWrite, Conflict, add_work, record_cell, record_cells
 from tests import factories as f
 
 from . import actor, d, lesson

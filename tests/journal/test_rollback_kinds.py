@@ -13,10 +13,13 @@ from django.urls import reverse
 from accounts.models import AuditEvent, ParentLink, Role, School, StaffRole
 from accounts.services import people, schools
 from accounts.services.compromise import report_compromised
-from journal import marklog, reconcile, records, rollback
+from journal.grid.services import ensure_default_work_types, record_attendance
+from journal.marklog import services as marklog
 from journal.models import Attendance, HomeworkAttachment, JournalSettings, WorkType
-from journal.services import ensure_default_work_types, record_attendance
-from journal.settings_services import add_work_type, make_default_work_type, set_edit_window, update_work_type
+from journal.reconcile import services as reconcile
+from journal.records import services as records
+from journal.rollback import services as rollback
+from journal.settings.services import add_work_type, make_default_work_type, set_edit_window, update_work_type
 from schedule.models import Substitution
 from schedule.substitutions import assign_substitute, cancel_substitution
 from tests import factories as f

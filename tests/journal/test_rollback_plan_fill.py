@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts import audit
 from accounts.models import AuditEvent
 from accounts.services.compromise import report_compromised
-from journal import marklog, records, rollback
+from journal.grid.services import add_work, ensure_default_work_types, record_cell, remove_work
+from journal.marklog import services as marklog
 from journal.models import Cell, LessonTopic, PlanTopic, Work
-from journal.services import add_work, ensure_default_work_types, record_cell, remove_work
+from journal.records import services as records
+from journal.rollback import services as rollback
 from tests import factories as f
 from tests.clock import moment
 

@@ -4,9 +4,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import AuditEvent
-from journal import marklog, services
+from journal.grid import services
+from journal.grid.services import (
+    Conflict,
+    add_work,
+    ensure_default_work_types,
+    record_attendance,
+    record_cell,
+)
+from journal.marklog import services as marklog
 from journal.models import Attendance, Cell, JournalSettings, MarkLogEntry, WorkType
-from journal.services import Conflict, add_work, ensure_default_work_types, record_attendance, record_cell
 from tests import factories as f
 
 from . import actor, at, d, lesson

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Role
-from journal import services
+from journal.diary.summary import Scope, class_sheets, default_range, student_sheet
+from journal.diary.summary_forms import RangeForm
+from journal.grid import services
 from journal.models import Attendance, Cell, Work
-from journal.summary_forms import RangeForm
-from journal.summary_sheet import Scope, class_sheets, default_range, student_sheet
 from schedule.models import GroupMembership, StudyGroup
 from tests import factories as f
 

@@ -1,12 +1,12 @@
-"""The hot path's hand-written query (journal.write_context) answers as the ORM rules it stands for."""
+"""The hot path's hand-written query (journal.grid.write_context) answers as the ORM rules it stands for."""
 
 import datetime
 
 import pytest
 
 from journal import policy
+from journal.grid.write_context import load_work
 from journal.models import CourseLock, PeriodClosure, Work, WorkType
-from journal.write_context import load_work
 from schedule.models import CourseTeacher, GroupMembership, StudyGroup
 from schedule.selectors import students_of_group
 from tests import factories as f

@@ -1,4 +1,4 @@
-"""Rows for /diary/ (journal/diary_views.py): the person's own diary or their child's.
+"""Rows for /diary/ (journal/diary/views.py): the person's own diary or their child's.
 
 The student and the parent are redirected to a week (the parent's first child's, or `?child=`
 of their own children only); staff have no diary of their own (404); `?child=` of someone

@@ -1,4 +1,4 @@
-"""Rows for the diary's marks and charts (journal/diary_marks_views.py, the rule in journal/diary.py).
+"""Rows for the diary's marks and charts (journal/diary/marks_views.py, the rule in journal/diary/frame.py).
 
 The student's own diary: the student, their parent, the admin, director and deputy, and the class
 teacher of 5А; the subject teacher who leads no class gets 404, as does the admin of another school

@@ -1,6 +1,6 @@
-"""Rows for the summary sheets (journal/summary_views.py, R-D-5).
+"""Rows for the summary sheets (journal/diary/summary_views.py, R-D-5).
 
-A student's sheet and its PDF follow the diary's rule (journal/diary.py): the student,
+A student's sheet and its PDF follow the diary's rule (journal/diary/frame.py): the student,
 their parents, the admin, director, deputy and the class teacher of the student's
 class read it; anyone else gets 404 as if the student did not exist (R-ACC-4): a
 subject teacher, another family, another class's class teacher, another school.

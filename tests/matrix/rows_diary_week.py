@@ -1,4 +1,4 @@
-"""Rows for the diary's week and homework pages (journal/diary_week_views.py, the rule of journal/diary.py).
+"""Rows for the diary's week and homework pages (journal/diary/week_views.py, the rule of journal/diary/frame.py).
 
 The student's own diary: the student, their parent, the admin, director and deputy, and the class
 teacher of 5А read it; a subject teacher who leads no class gets 404, as does the admin of another

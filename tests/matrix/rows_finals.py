@@ -1,4 +1,4 @@
-"""Rows for the finals view of a course (journal/finals_views.py; journal/rules.py's view_finals,
+"""Rows for the finals view of a course (journal/finals/views.py; journal/rules.py's view_finals,
 set_finals, manage_period_locks).
 
 The finals of 5А maths: the admin, director and deputy read them, the maths teacher

@@ -1,6 +1,6 @@
-"""Rows for the finals control page (journal/finals_control_views.py: `rules.control_finals` to read,
+"""Rows for the finals control page (journal/finals/control_views.py: `rules.control_finals` to read,
 `rules.manage_period_locks` to close or reopen a period) and the finals rules of the journal settings
-(journal/settings_views.py `set_finals_rules`: `schedule.rules.manage_structure`).
+(journal/settings/views.py `set_finals_rules`: `schedule.rules.manage_structure`).
 
 The admin, director and deputy read the control page; teachers, students and
 parents get 403. The outsider (another school's admin) reads their own school's

@@ -1,4 +1,4 @@
-"""Rows for the journal settings page (journal/settings_views.py: rules.reads_everything to read,
+"""Rows for the journal settings page (journal/settings/views.py: rules.reads_everything to read,
 schedule.rules.manage_structure to change).
 
 The admin, director and deputy read the page; only the admin changes the edit
@@ -9,8 +9,8 @@ of this school in the URL), and a work type of this school answers 404. The
 operator, who has no school, is sent to the schools list.
 """
 
+from journal.grid.services import ensure_default_work_types
 from journal.models import WorkType
-from journal.services import ensure_default_work_types
 from tests.matrix import STAFF_READ, Row
 
 OPERATOR = {"operator": 302}

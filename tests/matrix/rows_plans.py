@@ -12,7 +12,7 @@ the template and sees their own overview; the operator has no school (302).
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from journal import plan_xlsx
+from journal.plans import xlsx as plan_xlsx
 from tests.matrix import Row
 
 OPERATOR = {"operator": 302}

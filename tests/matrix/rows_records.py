@@ -1,4 +1,4 @@
-"""Rows for the lesson record (journal/record_views.py; journal/rules.py's view_lesson, fill_lesson_record,
+"""Rows for the lesson record (journal/records/views.py; journal/rules.py's view_lesson, fill_lesson_record,
 read_homework).
 
 A lesson of 5А maths on 07.09.2026: the admin, director, deputy, 5А's class teacher

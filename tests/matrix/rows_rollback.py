@@ -8,7 +8,7 @@ login on a page of their own (accounts:operator_compromised).
 
 from accounts.models import AuditEvent, User
 from accounts.services.compromise import COMPROMISED
-from journal.rollback import ROLLED_BACK
+from journal.rollback.services import ROLLED_BACK
 from tests.matrix import Row
 
 ADMIN = {"admin": 200, "outsider": 404, "operator": 302}

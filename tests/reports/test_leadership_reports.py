@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 
 from accounts.actor import Actor, load_actor
 from accounts.models import AuditEvent, School
-from journal.finals import deadline
+from journal.finals.values import deadline
 from journal.models import (
     Cell,
     FinalMark,

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from journal import marklog
+from journal.marklog import services as marklog
 from journal.models import Homework, LessonTopic
 from reports import printout_selectors, signoff
 from reports.models import Printout, PrintoutSignature
