@@ -2,7 +2,7 @@
 
 Registered through accounts/tasks.py (Celery's autodiscovery imports `<app>.tasks` only);
 the beat schedule in ejournal/settings.py runs the periodic ones. The weekly digest's task is the
-journal's (journal/tasks.py `weekly_digest_task`): it hands the digest the week's journal news.
+journal's (journal/diary/tasks.py `weekly_digest_task`): it hands the digest the week's journal news.
 """
 
 from celery import shared_task

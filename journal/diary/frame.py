@@ -6,7 +6,7 @@ the day shown). Anyone else — another family above all — gets 404, as if the
 student did not exist, whatever id is typed (R-ACC-4); the refusal is audited.
 
 `diary_frame(request, pk, tab)` loads the student, checks the rule and returns
-the `Frame` the page templates extend (`templates/diary/base.html`): the
+the `Frame` the page templates extend (`templates/journal/diary/base.html`): the
 student, their class, the parent's children (to switch child in one tap, on
 the same tab and date) and the tabs. Three queries for a parent, two otherwise.
 """

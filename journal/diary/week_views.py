@@ -80,7 +80,7 @@ def _text(value: str) -> str:
 class WeekHtml:
     """The week's days as HTML: one `<details>` per day (the day to open has `open`), one `<article>` per lesson.
 
-    The markup and its `data-testid`s are what templates/diary/week.html would write; the CSS is
+    The markup and its `data-testid`s are what templates/journal/diary/week.html would write; the CSS is
     static/css/diary_week.css.
     """
 

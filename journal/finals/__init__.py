@@ -5,5 +5,5 @@
 - `selectors`: who needs a final, the exact sums behind proposals, the finals table, what is due.
 - `services`: every write of a final mark and of a lock.
 - `views`/`forms`: the finals view of a course; `control_views`/`control_forms`: the control page of who is late;
-  `reminders`: the teachers' letters before the deadline (a beat job, journal.tasks).
+  `reminders`: the teachers' letters before the deadline (a beat job, `tasks`).
 """

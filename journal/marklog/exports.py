@@ -44,7 +44,7 @@ def filter_values(data) -> dict[str, str]:
 def _enqueue(export_id: int, *, at_once: bool = False) -> None:
     """Publish after the commit, or `at_once` (accounts/jobs.py); an export the broker did not get stays queued,
     marked so the page can say why, and `retry_unsent` sends it again."""
-    from journal.tasks import build_marklog_export_task
+    from journal.marklog.tasks import build_marklog_export_task
 
     queued = MarkLogExport.objects.filter(pk=export_id, status=Status.QUEUED)
     send = jobs.publish if at_once else jobs.publish_after_commit

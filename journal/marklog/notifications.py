@@ -110,7 +110,7 @@ def nudge(school_id: int) -> None:
     """
     from django.core.cache import cache
 
-    from journal.tasks import dispatch_notifications_task
+    from journal.marklog.tasks import dispatch_notifications_task
 
     if cache.add(f"journal:notify-nudge:{school_id}", 1, timeout=NUDGE_SECONDS):  # a miss with Redis down
         jobs.publish(dispatch_notifications_task, school_id, countdown=NUDGE_SECONDS)

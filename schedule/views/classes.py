@@ -92,7 +92,7 @@ def class_detail(request, pk):
             "year": school_class.year,
             "may_manage": may(request, rules.manage_structure) and not school_class.year.is_read_only,
             "may_view_structure": may(request, rules.view_structure),
-            # The students' diaries (journal.diary.frame.view_diary's staff readers: the leadership, the class teacher).
+            # The students' diaries (journal.rules.view_diary's staff readers: the leadership, the class teacher).
             "reads_diaries": request.actor.has_role(Role.ADMIN, Role.DIRECTOR, Role.DEPUTY)
             or is_class_teacher_of(request.actor, school_class),
             "grants": selectors.class_access_grants(school_class)
