@@ -47,6 +47,13 @@ def _period(actor, pk) -> ReportingPeriod | None:
     return get_in_school(actor, ReportingPeriod.objects.select_related("scheme"), pk=pk)
 
 
+def _course_and_period(actor, form) -> tuple[Course, ReportingPeriod | None]:
+    """The course and period a finals button names; the actor must be allowed to set the course's finals."""
+    course = _course(actor, form.cleaned_data["course"])
+    require(actor, rules.set_finals, course)
+    return course, _period(actor, form.cleaned_data["period"])
+
+
 def _messages(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
@@ -292,9 +299,7 @@ def accept_finals(request):
     form = AcceptFinalsForm(request.POST)
     if not form.is_valid():
         raise Http404
-    course = _course(actor, form.cleaned_data["course"])
-    require(actor, rules.set_finals, course)
-    period = _period(actor, form.cleaned_data["period"])
+    course, period = _course_and_period(actor, form)
     return _act(
         request,
         course,
@@ -330,9 +335,7 @@ def lock_finals(request):
     form = LockFinalsForm(request.POST)
     if not form.is_valid():
         raise Http404
-    course = _course(actor, form.cleaned_data["course"])
-    require(actor, rules.set_finals, course)
-    period = _period(actor, form.cleaned_data["period"])
+    course, period = _course_and_period(actor, form)
     return _act(
         request,
         course,

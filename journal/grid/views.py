@@ -71,10 +71,9 @@ def index(request):
     )
 
 
-@school_view(rules.open_journal)
-def grid_page(request, course_pk, period_pk):
-    """The mark grid of one course in one reporting period (R-J-1, R-J-9)."""
-    actor = request.actor
+def course_period(actor, course_pk, period_pk):
+    """A course of the actor's school and one of its reporting periods (with their lock state), or a 404; the
+    actor must be allowed to read the course's journal for that period. Returns (course, period, periods)."""
     course = get_in_school(
         actor, Course.objects.select_related("subject", "group__school_class", "year"), pk=course_pk
     )
@@ -92,6 +91,14 @@ def grid_page(request, course_pk, period_pk):
     if period is None:
         raise Http404
     require(actor, rules.view_period_journal, course, period)
+    return course, period, periods
+
+
+@school_view(rules.open_journal)
+def grid_page(request, course_pk, period_pk):
+    """The mark grid of one course in one reporting period (R-J-1, R-J-9)."""
+    actor = request.actor
+    course, period, periods = course_period(actor, course_pk, period_pk)
     grid = selectors.grid(course, period, only=rules.lessons_shown(actor, course, period))
     editable = set()
     locked = policy.lock_note(actor, period)

@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import deny, get_in_school, require, school_view
 from journal import policy, rules
+from journal.grid.views import course_period
 from journal.models import HomeworkAttachment, PlanTopic, Remark
 from journal.plans.services import proposed_topic
 from journal.records import services as records
 from journal.records.forms import AttachmentForm, HomeworkForm, RemarkForm, TopicForm
-from schedule.models import Course, Lesson, ReportingPeriod
+from schedule.models import Lesson
 
 LESSON = policy.with_lock_state(
     Lesson.objects.select_related(
@@ -256,32 +257,11 @@ def download_attachment(request, pk):
     return response
 
 
-def _course_period(actor, course_pk, period_pk):
-    course = get_in_school(
-        actor, Course.objects.select_related("subject", "group__school_class", "year"), pk=course_pk
-    )
-    periods = list(
-        policy.periods_with_lock_state(
-            ReportingPeriod.objects.filter(
-                school=actor.school,
-                scheme__year=course.year_id,
-                scheme__grades__contains=[course.group.grade],
-            ),
-            course.pk,
-        ).order_by("starts")
-    )
-    period = next((p for p in periods if p.pk == period_pk), None)
-    if period is None:
-        raise Http404
-    require(actor, rules.view_period_journal, course, period)
-    return course, period, periods
-
-
 @school_view(rules.open_journal)
 def lessons_page(request, course_pk, period_pk):
     """The period's lessons of a course with topic, homework and remarks: to plan ahead and to check."""
     actor = request.actor
-    course, period, periods = _course_period(actor, course_pk, period_pk)
+    course, period, periods = course_period(actor, course_pk, period_pk)
     lessons = records.period_lessons(course, period)
     shown = rules.lessons_shown(actor, course, period)
     if shown is not None:  # a substitute: only the lessons they replaced (R-ACC-6)
@@ -321,7 +301,7 @@ def _has_topic(lesson: Lesson) -> bool:
 @school_view(rules.open_journal)
 def fill_topics(request, course_pk, period_pk):
     actor = request.actor
-    course, period, _periods = _course_period(actor, course_pk, period_pk)
+    course, period, _periods = course_period(actor, course_pk, period_pk)
     if not (rules.teaches_course(actor, course) or rules.substitutes_in(actor, course)):
         deny(actor, "journal.rules.fill_lesson_record")
     try:
