@@ -10,7 +10,7 @@ Definitions used throughout (they are printed under the tables too):
 - The class's students in a date range: enrolled in the class on at least one
   day of it; absences count only on the days a student was in this class
   (a student who moved keeps each class's absences), as the reconciliation
-  page does (`journal.reconcile.services.class_attendance`).
+  page does (`journal.reconcile.selectors.class_attendance`).
 - Missed lessons: attendance "absent" at held (planned) lessons; of them by
   reason as the class teacher set it (illness, excused, unexcused); the rest
   have no reason yet. Late: attendance "late".

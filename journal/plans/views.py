@@ -17,6 +17,7 @@ from journal import rules
 from journal.plans import services as plans
 from journal.plans import xlsx as plan_xlsx
 from journal.plans.forms import ClearPlanForm, PlanImportForm
+from journal.plans.selectors import plan_report, plan_topics, plans_overview
 from schedule import selectors as ss
 from schedule.models import Course, SchoolClass
 
@@ -36,7 +37,7 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
 def _plan_page(request, course, form=None, status=200):
     actor = request.actor
     may_edit = rules.edit_plan(actor, course) and not course.year.is_read_only
-    report = plans.plan_report(course, ss.local_today(course.school))
+    report = plan_report(course, ss.local_today(course.school))
     context = {
         "course": course,
         "report": report,
@@ -93,7 +94,7 @@ def plan_clear(request, course_pk):
     require(actor, rules.edit_plan, course)
     form = ClearPlanForm(request.POST)
     if not (form.is_valid() and form.cleaned_data["confirm"]):
-        topics = plans.plan_topics(course).count()
+        topics = plan_topics(course).count()
         return render(request, "journal/plans/clear.html", {"course": course, "topics": topics})
     try:
         change = plans.clear_plan(actor=actor, course=course)
@@ -112,7 +113,7 @@ def plan_export(request, course_pk):
     """The current plan as XLSX in the template's layout, to edit and upload again."""
     course = _course(request.actor, course_pk)
     require(request.actor, rules.view_plan, course)
-    data = plan_xlsx.export_workbook(plans.plan_topics(course))
+    data = plan_xlsx.export_workbook(plan_topics(course))
     name = slugify(f"ktp {course.subject.name} {course.group.name}", allow_unicode=True)
     return _xlsx(data, f"{name}.xlsx")
 
@@ -140,7 +141,7 @@ def plans_index(request):
                 courses = visible.filter(group__school_class=chosen)
         else:
             courses = visible
-    rows = plans.plans_overview(courses, ss.local_today(actor.school)).order_by(
+    rows = plans_overview(courses, ss.local_today(actor.school)).order_by(
         "group__grade", "group__name", "subject__position", "subject__name"
     )
     context = {"year": year, "classes": classes, "chosen": chosen, "rows": list(rows)}

@@ -1,4 +1,5 @@
 """The class teacher's weekly attendance reconciliation (R-J-8): the week's page and its one write.
 
-`services` reads the class's week and sets absence reasons; `views`/`urls` are the page and its endpoint.
+`selectors` reads the class's rows and its week (and the weeks still to reconcile); `services` sets absence
+reasons; `views`/`urls` are the page and its endpoint.
 """

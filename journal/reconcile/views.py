@@ -2,7 +2,7 @@
 
 Readers (admin, director, deputy) see the page; the class teacher and the admin
 set reasons (`rules.reconcile_class`) while the year is open. Reads go through
-`journal.reconcile.services.class_week`, the write through `journal.reconcile.services.set_reasons`.
+`journal.reconcile.selectors.class_week`, the write through `journal.reconcile.services.set_reasons`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from accounts.access import get_in_school, require, school_view
 from journal import rules
 from journal.models import Attendance
 from journal.reconcile import services as reconcile
+from journal.reconcile.selectors import class_week, day_ids, week_monday
 from schedule import selectors as ss
 from schedule.models import SchoolClass
+from schedule.weeks import monday_of
 
 # Short labels for the selects and the table (the models' labels are phrases: "по уважительной причине").
 REASON_LABELS = {
@@ -96,7 +98,7 @@ def _class(actor, class_pk) -> SchoolClass:
 def week_url(school_class, day: datetime.date | None = None, anchor: str = "") -> str:
     url = reverse("journal:reconcile", args=[school_class.pk])
     if day is not None:
-        url += "?" + urlencode({"week": reconcile.monday_of(day).isoformat()})
+        url += "?" + urlencode({"week": monday_of(day).isoformat()})
     return url + (f"#{anchor}" if anchor else "")
 
 
@@ -106,8 +108,8 @@ def reconcile_week(request, class_pk):
     actor = request.actor
     school_class = _class(actor, class_pk)
     require(actor, rules.view_class_attendance, school_class)
-    monday = reconcile.week_monday(school_class, _week_param(request), ss.local_today(actor.school))
-    week = reconcile.class_week(school_class, monday)
+    monday = week_monday(school_class, _week_param(request), ss.local_today(actor.school))
+    week = class_week(school_class, monday)
     classes = []
     if rules.reads_everything(actor):
         classes = list(SchoolClass.objects.filter(year=school_class.year_id).order_by("grade", "letter"))
@@ -141,7 +143,7 @@ def set_reason(request, class_pk):
     back = week_url(
         school_class, data["week"] or data["date"], f"s{data['student']}" if data["student"] else ""
     )
-    ids = data["attendance"] or reconcile.day_ids(school_class, data["student"], data["date"])
+    ids = data["attendance"] or day_ids(school_class, data["student"], data["date"])
     if not ids:
         messages.error(request, _("This student has no absences or lateness in the class on that day."))
         return redirect(back)

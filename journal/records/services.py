@@ -4,19 +4,16 @@ Every write is a keyword-only service with an explicit actor, in one transaction
 the lesson is reloaded and locked, `journal.policy.ensure_can_fill_record` decides
 (who, the year and period locks, cancelled lessons, first grades, remarks not
 before the lesson), then the row is written and audited. Bad input raises
-`ValidationError` keyed by the form field it belongs to. The small reads the
-lesson page and the period's list of lessons need live here too.
+`ValidationError` keyed by the form field it belongs to. The reads the lesson
+page and the period's list of lessons need are in `journal.records.selectors`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,14 +22,13 @@ from accounts import audit, notify
 from accounts.models import Student
 from journal import policy, rules
 from journal.models import Homework, HomeworkAttachment, LessonTopic, PlanTopic, Remark
-from journal.plans.services import proposed_topic
+from journal.plans.selectors import proposed_topic
 from schedule.models import Course, Lesson, ReportingPeriod, Subject
 from schedule.selectors import students_of_group
 
 MAX_FILE_SIZE = 10 * 1024 * 1024
 MAX_FILES = 5
 ALLOWED_EXTENSIONS = frozenset("pdf doc docx odt rtf txt xls xlsx ods ppt pptx odp jpg jpeg png gif".split())
-DUE_CHOICES = 10
 
 TOPIC_MAX = LessonTopic._meta.get_field("text").max_length
 TASK_MAX = Homework._meta.get_field("text").max_length
@@ -51,10 +47,6 @@ def _locked(lesson: Lesson) -> Lesson:
 
 def _too_long(limit: int) -> str:
     return _("At most %(limit)d characters, please.") % {"limit": limit}
-
-
-def _later_than(lesson: Lesson) -> Q:
-    return Q(date__gt=lesson.date) | Q(date=lesson.date, starts__gt=lesson.starts)
 
 
 # Topic
@@ -359,55 +351,3 @@ def remove_remark(*, actor, remark: Remark, now=None) -> None:
 
 
 # Reads
-
-
-@dataclass(frozen=True)
-class LessonRecord:
-    topic: LessonTopic | None
-    homework: Homework | None
-    attachments: list[HomeworkAttachment]
-    remarks: list[Remark]
-
-
-def lesson_record(lesson: Lesson) -> LessonRecord:
-    """The topic, homework (with its due lesson), attachments and remarks (with students) of `lesson`."""
-    topic = LessonTopic.objects.filter(lesson=lesson).select_related("plan_topic").first()
-    homework = Homework.objects.filter(lesson=lesson).select_related("due_lesson").first()
-    attachments = list(homework.attachments.order_by("uploaded_at", "pk")) if homework else []
-    remarks = list(
-        Remark.objects.filter(lesson=lesson)
-        .select_related("student__person", "author")
-        .order_by("created_at", "pk")
-    )
-    return LessonRecord(topic, homework, attachments, remarks)
-
-
-def due_choices(lesson: Lesson, limit: int = DUE_CHOICES) -> list[Lesson]:
-    """The next `limit` lessons of the course after `lesson` (not cancelled): where homework may be due."""
-    return list(
-        Lesson.objects.filter(_later_than(lesson), course_id=lesson.course_id)
-        .exclude(status=Lesson.Status.CANCELLED)
-        .order_by("date", "starts")[:limit]
-    )
-
-
-def students_on(lesson: Lesson) -> list[Student]:
-    """The students of the lesson's group on its date, by name."""
-    return list(students_of_group(lesson.group, on=lesson.date))
-
-
-def period_lessons(course: Course, period: ReportingPeriod) -> list[Lesson]:
-    """The lessons of `course` in `period` with topic and homework loaded and `remark_count`, in one query."""
-    remarks = (
-        Remark.objects.filter(lesson=OuterRef("pk"))
-        .order_by()
-        .values("lesson")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return list(
-        Lesson.objects.filter(course=course, period=period)
-        .select_related("topic", "homework")
-        .annotate(remark_count=Coalesce(Subquery(remarks), 0))
-        .order_by("date", "starts")
-    )

@@ -22,9 +22,10 @@ from accounts.access import deny, get_in_school, require, school_view
 from journal import policy, rules
 from journal.grid.views import course_period
 from journal.models import HomeworkAttachment, PlanTopic, Remark
-from journal.plans.services import proposed_topic
+from journal.plans.selectors import proposed_topic
 from journal.records import services as records
 from journal.records.forms import AttachmentForm, HomeworkForm, RemarkForm, TopicForm
+from journal.records.selectors import due_choices, lesson_record, period_lessons, students_on
 from schedule.models import Lesson
 
 LESSON = policy.with_lock_state(
@@ -45,7 +46,7 @@ def _back(lesson: Lesson, anchor: str = ""):
 def _render(request, lesson: Lesson, **bound):
     """The lesson page; `bound` holds a submitted form to show again with its errors."""
     actor = request.actor
-    record = records.lesson_record(lesson)
+    record = lesson_record(lesson)
     locked = policy.lock_note(actor, lesson)
     open_ = not lesson.year.is_read_only and lesson.status != Lesson.Status.CANCELLED and not locked
     can_fill = open_ and rules.fill_lesson_record(actor, lesson)
@@ -62,7 +63,7 @@ def _render(request, lesson: Lesson, **bound):
     }
     if can_fill:
         homework = record.homework
-        options = records.due_choices(lesson)
+        options = due_choices(lesson)
         due = homework.due_lesson if homework else (options[0] if options else None)
         if due is not None and due not in options:
             options = [due, *options]
@@ -72,7 +73,7 @@ def _render(request, lesson: Lesson, **bound):
         context |= {
             "proposed": proposed,
             "due_options": options,
-            "students": records.students_on(lesson) if context["remarks_allowed"] else [],
+            "students": students_on(lesson) if context["remarks_allowed"] else [],
             "topic_form": bound.get("topic_form")
             or TopicForm(
                 lesson=lesson,
@@ -262,7 +263,7 @@ def lessons_page(request, course_pk, period_pk):
     """The period's lessons of a course with topic, homework and remarks: to plan ahead and to check."""
     actor = request.actor
     course, period, periods = course_period(actor, course_pk, period_pk)
-    lessons = records.period_lessons(course, period)
+    lessons = period_lessons(course, period)
     shown = rules.lessons_shown(actor, course, period)
     if shown is not None:  # a substitute: only the lessons they replaced (R-ACC-6)
         lessons = [lesson for lesson in lessons if lesson.pk in shown]

@@ -13,6 +13,7 @@ from accounts.models import AuditEvent
 from journal.models import LessonTopic, PlanTopic
 from journal.plans import services as plans
 from journal.plans import xlsx as plan_xlsx
+from journal.plans.selectors import plan_report, plan_topics, plans_overview, proposed_topic, topic_status
 from journal.plans.xlsx import PlanRow, parse_plan
 from schedule.models import AcademicYear, Lesson
 from tests import factories as f
@@ -290,7 +291,7 @@ def test_template_round_trip(world):
     rows = parse_plan(upload(plan_xlsx.template_workbook()))
     plans.replace_plan(actor=actor(world.teacher), course=world.math_5a, rows=rows)
     before = topics_of(world.math_5a)
-    exported = plan_xlsx.export_workbook(plans.plan_topics(world.math_5a))
+    exported = plan_xlsx.export_workbook(plan_topics(world.math_5a))
     again = parse_plan(upload(exported))
     assert [(r.section, r.title, r.hours) for r in again] == [(r.section, r.title, r.hours) for r in rows]
     change = plans.replace_plan(actor=actor(world.teacher), course=world.math_5a, rows=again)
@@ -327,7 +328,7 @@ def test_delivered_hours_count_held_lessons_only(world):
     # another course's lesson linked to this plan's topic is not this plan's delivery
     link(f.make_lesson(world.russian_5a, day(7), 2), t3)
 
-    report = plans.plan_report(course, TODAY)
+    report = plan_report(course, TODAY)
 
     assert [(t.delivered, t.status) for t in report.topics] == [(3, "over"), (1, "done"), (0, "not_started")]
     assert report.topics[0].dates == [day(7), day(8), day(9)]
@@ -342,10 +343,10 @@ def test_delivered_hours_count_held_lessons_only(world):
 
 
 def test_status_steps():
-    assert plans.topic_status(2, 0) == "not_started"
-    assert plans.topic_status(2, 1) == "in_progress"
-    assert plans.topic_status(2, 2) == "done"
-    assert plans.topic_status(2, 3) == "over"
+    assert topic_status(2, 0) == "not_started"
+    assert topic_status(2, 1) == "in_progress"
+    assert topic_status(2, 2) == "done"
+    assert topic_status(2, 3) == "over"
 
 
 def test_plan_fits_when_capacity_covers_remaining_hours(world):
@@ -354,7 +355,7 @@ def test_plan_fits_when_capacity_covers_remaining_hours(world):
     link(f.make_lesson(course, day(7), 1), t1)
     f.make_lesson(course, day(21), 1)
     f.make_lesson(course, day(22), 1)
-    report = plans.plan_report(course, TODAY)
+    report = plan_report(course, TODAY)
     assert (report.remaining, report.upcoming, report.shortfall, report.spare) == (1, 2, 0, 1)
     assert report.percent == 50
 
@@ -369,7 +370,7 @@ def test_overview_sums_per_course(world):
     f.make_lesson(world.math_5a, day(10), 1)
     from schedule.models import Course
 
-    rows = {c.pk: c for c in plans.plans_overview(Course.objects.filter(school=world.school), TODAY)}
+    rows = {c.pk: c for c in plans_overview(Course.objects.filter(school=world.school), TODAY)}
     math, russian, math6 = rows[world.math_5a.pk], rows[world.russian_5a.pk], rows[world.math_6b.pk]
     assert (math.planned, math.topic_count, math.delivered, math.held) == (6, 3, 2, 3)
     assert (russian.planned, russian.delivered, russian.held) == (5, 0, 0)
@@ -381,36 +382,36 @@ def test_overview_sums_per_course(world):
 
 def test_proposed_topic_progresses_through_the_plan(world):
     course = world.math_5a
-    assert plans.proposed_topic(f.make_lesson(course, day(4), 1)) is None  # no plan yet
+    assert proposed_topic(f.make_lesson(course, day(4), 1)) is None  # no plan yet
     t1, t2, t3 = make_plan(world)
     l1 = f.make_lesson(course, day(7), 1)
-    assert plans.proposed_topic(l1) == t1
+    assert proposed_topic(l1) == t1
     link(l1, t1)
     l2 = f.make_lesson(course, day(8), 1)
-    assert plans.proposed_topic(l2) == t1  # one of two hours used
+    assert proposed_topic(l2) == t1  # one of two hours used
     link(l2, t1)
     cancelled = f.make_lesson(course, day(9), 1, status=Lesson.Status.CANCELLED)
     link(cancelled, t2)  # a cancelled lesson uses no hour
     l3 = f.make_lesson(course, day(9), 2)
-    assert plans.proposed_topic(l3) == t2
+    assert proposed_topic(l3) == t2
     link(l3, t2)
     l4 = f.make_lesson(course, day(10), 1)
-    assert plans.proposed_topic(l4) == t3
+    assert proposed_topic(l4) == t3
     # asking about an earlier lesson counts only the lessons before it
-    assert plans.proposed_topic(l2) == t1
-    assert plans.proposed_topic(l1) == t1
+    assert proposed_topic(l2) == t1
+    assert proposed_topic(l1) == t1
 
 
 def test_proposed_topic_continues_after_a_skipped_topic(world):
     course = world.math_5a
     t1, t2, t3 = make_plan(world)
     link(f.make_lesson(course, day(7), 1), t2)  # the teacher started with topic 2
-    assert plans.proposed_topic(f.make_lesson(course, day(8), 1)) == t3
+    assert proposed_topic(f.make_lesson(course, day(8), 1)) == t3
     for n in (8, 9, 10):
         lesson = Lesson.objects.filter(course=course, date=day(n)).first() or f.make_lesson(course, day(n), 1)
         link(lesson, t3)
     # topics 2 and 3 used up: back to the skipped topic 1
-    assert plans.proposed_topic(f.make_lesson(course, day(11), 1)) == t1
+    assert proposed_topic(f.make_lesson(course, day(11), 1)) == t1
     link(Lesson.objects.get(course=course, date=day(11)), t1)
     link(f.make_lesson(course, day(14), 1), t1)
-    assert plans.proposed_topic(f.make_lesson(course, day(15), 1)) is None  # every hour used
+    assert proposed_topic(f.make_lesson(course, day(15), 1)) is None  # every hour used

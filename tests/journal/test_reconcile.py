@@ -6,8 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.models import AuditEvent, Role
 from journal.marklog import services as marklog
 from journal.models import Attendance, MarkLogEntry
-from journal.reconcile.services import class_week, day_ids, monday_of, pending_weeks, set_reasons, week_monday
+from journal.reconcile.selectors import class_week, day_ids, pending_weeks, week_monday
+from journal.reconcile.services import set_reasons
 from schedule.models import Enrollment, GroupMembership, StudyGroup
+from schedule.weeks import monday_of
 from tests import factories as f
 
 from . import actor, d, lesson
