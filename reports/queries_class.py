@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from journal.finals.selectors import needed_finals_sql
 from journal.finals.values import Thresholds, propose
 from journal.policy import journal_settings
 from schedule.models import Course, ReportingPeriod, StudyGroup
@@ -255,26 +256,24 @@ def summary_attendance(params: Params) -> ReportData:
 
 # Finals and current marks of the class's courses
 
-# Who needs a final (or is expected to have marks) in each course on a day: the class's students in the
-# course's group on that day (whole class: enrollments; subgroups and cross-class groups: memberships).
-NEED_CTE = """
+
+# Who needs a final in each course (`journal.finals.selectors.needed_finals_sql`: in the course's group on the
+# period's last day), kept to the class's students on the report's day (%(day)s). The preliminary report
+# (`as_of`) asks who would need one on a day within the period.
+def _need_cte(*, as_of: bool = False) -> str:
+    source = (
+        "(SELECT %(period)s::bigint AS period_id, x AS course_id FROM unnest(%(courses)s::bigint[]) AS x)"
+    )
+    need = needed_finals_sql(source, day="%(day)s") if as_of else needed_finals_sql(source)
+    return f"""
 WITH class_students AS (
   SELECT e.student_id FROM schedule_enrollment e
   WHERE e.school_class_id = %(cls)s AND e.starts <= %(day)s AND (e.ends IS NULL OR e.ends >= %(day)s)
-), members AS (
-  SELECT g.id AS group_id, e.student_id
-  FROM schedule_studygroup g JOIN schedule_enrollment e ON e.school_class_id = g.school_class_id
-  WHERE g.kind = 'whole_class' AND g.id = ANY(%(groups)s)
-    AND e.starts <= %(day)s AND (e.ends IS NULL OR e.ends >= %(day)s)
-  UNION
-  SELECT m.group_id, m.student_id FROM schedule_groupmembership m
-  JOIN schedule_studygroup g ON g.id = m.group_id
-  WHERE g.kind <> 'whole_class' AND m.group_id = ANY(%(groups)s)
-    AND m.starts <= %(day)s AND (m.ends IS NULL OR m.ends >= %(day)s)
 ), need AS (
-  SELECT c.id AS course_id, c.subject_id, mb.student_id
-  FROM schedule_course c JOIN members mb ON mb.group_id = c.group_id
-  WHERE c.id = ANY(%(courses)s) AND mb.student_id IN (SELECT student_id FROM class_students)
+  SELECT n.course_id, c.subject_id, n.student_id
+  FROM ({need}) n
+  JOIN schedule_course c ON c.id = n.course_id
+  WHERE n.student_id IN (SELECT student_id FROM class_students)
 ), finals AS (
   SELECT n.subject_id, n.student_id, f.value
   FROM need n LEFT JOIN journal_finalmark f
@@ -282,6 +281,9 @@ WITH class_students AS (
    AND f.period_id = %(period)s
 )
 """
+
+
+NEED_CTE = _need_cte()
 
 
 def _courses(params: Params) -> list[Course]:
@@ -305,7 +307,6 @@ def _need_params(params: Params, courses: list[Course], day: datetime.date) -> d
     return {
         "cls": params.school_class.pk,
         "day": day,
-        "groups": sorted({c.group_id for c in courses}),
         "courses": [c.pk for c in courses],
         "period": params.period.pk,
     }
@@ -522,7 +523,7 @@ def class_final(params: Params) -> ReportData:
 
 # 2. The preliminary report: as of today within the period, who is at risk.
 PRELIMINARY_SQL = (
-    NEED_CTE
+    _need_cte(as_of=True)
     + """
 , sums AS (
   SELECT l.course_id, c.student_id, SUM(t.weight * u.m) AS total, SUM(t.weight) AS weights

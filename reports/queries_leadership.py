@@ -29,6 +29,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
+from journal.finals.selectors import needed_finals_sql
 from journal.finals.values import deadline
 from journal.policy import journal_settings, school_zone
 from schedule.models import ReportingPeriod
@@ -248,32 +249,30 @@ def class_sizes(params: Params) -> ReportData:
 # Finals per student
 
 
-# Each student of the classes on the period's last day and the period finals they need: one per course of
-# the class's groups and its grade's groups across classes that takes finals (not «без аттестации»), the
-# whole class's for everyone, a subgroup's for its members that day (as `queries_class.NEED_CTE` for
-# one class: tests/reports/test_measures.py compares the two reports).
-FINALS_SQL = """
+# Each student of the classes on the period's last day and the period finals they need
+# (`journal.finals.selectors.needed_finals_sql`) in the courses of the class's groups and its grade's groups
+# across classes (as `queries_class`'s need for one class: tests/reports/test_measures.py and
+# tests/reports/test_finals_agreement.py compare the reports).
+FINALS_SQL = (
+    """
 WITH st AS (
   SELECT e.student_id, c.id AS class_id, c.grade, c.letter
   FROM schedule_enrollment e JOIN schedule_schoolclass c ON c.id = e.school_class_id
   WHERE c.year_id = %(year)s AND c.grade = ANY(%(grades)s) AND c.grade > 1
     AND e.starts <= %(on)s AND (e.ends IS NULL OR e.ends >= %(on)s) {one_class}
-), courses AS NOT MATERIALIZED (
-  SELECT co.id AS course_id, g.id AS group_id, g.kind, g.school_class_id, g.grade
-  FROM schedule_course co
-  JOIN schedule_studygroup g ON g.id = co.group_id
-  JOIN schedule_subject su ON su.id = co.subject_id
-  WHERE co.year_id = %(year)s AND NOT su.no_final_assessment
+), courses AS (
+  SELECT %(period)s::bigint AS period_id, co.id AS course_id
+  FROM schedule_course co JOIN schedule_studygroup g ON g.id = co.group_id
+  WHERE co.year_id = %(year)s AND (g.school_class_id IN (SELECT class_id FROM st)
+    OR (g.kind = 'cross_class' AND g.grade IN (SELECT grade FROM st)))
 ), need AS (
-  SELECT st.student_id, c.course_id
-  FROM st JOIN courses c ON c.kind = 'whole_class' AND c.school_class_id = st.class_id
-  UNION ALL
-  SELECT st.student_id, c.course_id
-  FROM st
-  JOIN schedule_groupmembership m ON m.student_id = st.student_id
-   AND m.starts <= %(on)s AND (m.ends IS NULL OR m.ends >= %(on)s)
-  JOIN courses c ON c.group_id = m.group_id AND c.kind <> 'whole_class'
-   AND (c.school_class_id = st.class_id OR (c.kind = 'cross_class' AND c.grade = st.grade))
+  SELECT st.student_id, n.course_id
+  FROM ("""
+    + needed_finals_sql("courses")
+    + """) n
+  JOIN schedule_studygroup g ON g.id = n.group_id
+  JOIN st ON st.student_id = n.student_id
+   AND (g.school_class_id = st.class_id OR (g.kind = 'cross_class' AND g.grade = st.grade))
 ), counted AS (
   SELECT n.student_id, COUNT(*) AS needed, COUNT(f.id) AS entered,
     COUNT(f.id) FILTER (WHERE f.value = 5) AS n5, COUNT(f.id) FILTER (WHERE f.value = 4) AS n4,
@@ -291,6 +290,7 @@ JOIN accounts_person p ON p.id = s.person_id
 LEFT JOIN counted k ON k.student_id = st.student_id
 ORDER BY st.grade, st.letter, st.class_id, p.last_name, p.first_name, p.patronymic, st.student_id
 """
+)
 
 
 def finals_by_student(params: Params) -> ReportData:
@@ -422,31 +422,24 @@ LEFT JOIN marks mk ON mk.course_id = ct.course_id AND mk.student_id = mb.student
 GROUP BY ct.teacher_id
 """
 
-# Period finals per teacher: for each period ending in the range, each course taking finals in it (its grade
-# follows the period's scheme, not first grade, not «no final assessment»), each student of the course's group
-# on the period's last day needs one (as `journal.finals.selectors.progress_of`). Late: first entered (the
+# Period finals per teacher: for each period ending in the range, each student who needs a final in a course
+# (`journal.finals.selectors.needed_finals_sql`, as the finals control page counts them). Late: first entered (the
 # first entry in the mark log; the row's own time when the log has none) after the deadline; the log is read
 # only for finals last changed after it. Missing: still not entered once the deadline has passed.
-FINALS_SQL_CONTROL = """
+FINALS_SQL_CONTROL = (
+    """
 WITH x AS (
     SELECT * FROM unnest(%(periods)s::bigint[], %(dues)s::date[]) AS x(period_id, due)
 ), pc AS (
-    SELECT x.period_id, x.due, rp.starts, rp.ends, co.id AS course_id, co.group_id, g.kind, g.school_class_id
+    SELECT x.period_id, x.due, rp.starts AS p_starts, rp.ends AS p_ends, co.id AS course_id
     FROM x
     JOIN schedule_reportingperiod rp ON rp.id = x.period_id
     JOIN schedule_periodscheme sc ON sc.id = rp.scheme_id
     JOIN schedule_course co ON co.year_id = sc.year_id
-    JOIN schedule_studygroup g ON g.id = co.group_id
-    JOIN schedule_subject su ON su.id = co.subject_id
-    WHERE g.grade = ANY(sc.grades) AND g.grade > 1 AND NOT su.no_final_assessment
 ), need AS (
-    SELECT pc.period_id, pc.due, pc.starts, pc.ends, pc.course_id, e.student_id
-    FROM pc JOIN schedule_enrollment e ON e.school_class_id = pc.school_class_id
-    WHERE pc.kind = 'whole_class' AND e.starts <= pc.ends AND (e.ends IS NULL OR e.ends >= pc.ends)
-    UNION ALL
-    SELECT pc.period_id, pc.due, pc.starts, pc.ends, pc.course_id, m.student_id
-    FROM pc JOIN schedule_groupmembership m ON m.group_id = pc.group_id
-    WHERE pc.kind <> 'whole_class' AND m.starts <= pc.ends AND (m.ends IS NULL OR m.ends >= pc.ends)
+    SELECT period_id, due, p_starts AS starts, p_ends AS ends, course_id, student_id FROM ("""
+    + needed_finals_sql("pc")
+    + """) n
 ), per_course AS (
     SELECT need.period_id, need.course_id, need.due, need.starts, need.ends,
       COUNT(*) AS needed, COUNT(f.id) AS entered,
@@ -471,6 +464,7 @@ JOIN LATERAL (
 ) t ON true
 GROUP BY t.teacher_id
 """
+)
 
 # Students of the classes on the last day and the parents linked to them; signed in during the range:
 # a login in the audit trail (R-ACC-9) or the login's last sign-in. GROUPING SETS: per class and the

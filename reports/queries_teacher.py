@@ -38,7 +38,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Student
-from journal.finals.selectors import member_on, stays, takes_finals
+from journal.finals.selectors import member_on, stays, takes_finals, who_needs_finals
 from journal.finals.values import Thresholds, propose
 from journal.policy import journal_settings
 from schedule.models import Course, CourseTeacher, Lesson, ReportingPeriod
@@ -424,13 +424,13 @@ def class_results(params: Params) -> ReportData:
     all_courses = [c for c in teacher_courses(params, period.starts, period.ends) if c.group.grade in grades]
     courses = [c for c in all_courses if takes_finals(c)]
     counts = final_counts([c.pk for c in courses], period_ids=[period.pk]) if courses else {}
-    members = stays(sorted({c.group_id for c in courses}), period.ends, period.ends) if courses else {}
+    members = who_needs_finals([(period.pk, c.pk) for c in courses])
     rows = []
     total = {5: 0, 4: 0, 3: 0, 2: 0}
     needed_total = missing_total = 0
     for course in courses:
         c = counts.get((course.pk, period.pk), {5: 0, 4: 0, 3: 0, 2: 0})
-        needed = sum(1 for st in members.get(course.group_id, {}).values() if member_on(st, period.ends))
+        needed = len(members.get((period.pk, course.pk), []))
         missing = max(0, needed - sum(c.values()))
         rows.append([course.group.name, course.subject.name, needed, *result_cells(c, needed), missing])
         for k in total:

@@ -33,19 +33,68 @@ WHERE {where} AND l.status = 'planned' AND NOT ((u.i - 1)::smallint = ANY(c.excl
 GROUP BY l.course_id, l.period_id, c.student_id
 """
 
-# Students of groups on a day: a whole-class group follows its class's enrollments, other groups
-# their memberships (as `schedule.selectors.students_of_group`, for many groups in one query).
-MEMBERS_SQL = """
-SELECT g.id, e.student_id, e.starts, e.ends
-FROM schedule_studygroup g JOIN schedule_enrollment e ON e.school_class_id = g.school_class_id
-WHERE g.kind = 'whole_class' AND g.id = ANY(%(groups)s) AND e.starts <= %(until)s
-  AND (e.ends IS NULL OR e.ends >= %(since)s)
+
+# Who is in a group: a whole-class group follows its class's enrollments, other groups their memberships
+# (as `schedule.selectors.students_of_group`, for many groups in one query). `needed_finals_sql`, so every
+# count of the finals needed, is built on it.
+def stays_sql(source: str) -> str:
+    """SQL: each row of `source` (a relation with `group_id`, `since` and `until`) with the stays of that group
+    overlapping [since, until]: its columns and `student_id`, `stay_starts`, `stay_ends`. On one day
+    (since = until) the rows are the group's students that day (`member_on` is the same test in Python)."""
+    return f"""
+SELECT src.*, e.student_id, e.starts AS stay_starts, e.ends AS stay_ends
+FROM {source} src
+JOIN schedule_studygroup sg ON sg.id = src.group_id AND sg.kind = 'whole_class'
+JOIN schedule_enrollment e ON e.school_class_id = sg.school_class_id
+  AND e.starts <= src.until AND (e.ends IS NULL OR e.ends >= src.since)
 UNION ALL
-SELECT m.group_id, m.student_id, m.starts, m.ends
-FROM schedule_groupmembership m JOIN schedule_studygroup g ON g.id = m.group_id
-WHERE g.kind <> 'whole_class' AND m.group_id = ANY(%(groups)s) AND m.starts <= %(until)s
-  AND (m.ends IS NULL OR m.ends >= %(since)s)
+SELECT src.*, m.student_id, m.starts, m.ends
+FROM {source} src
+JOIN schedule_studygroup sg ON sg.id = src.group_id AND sg.kind <> 'whole_class'
+JOIN schedule_groupmembership m ON m.group_id = src.group_id
+  AND m.starts <= src.until AND (m.ends IS NULL OR m.ends >= src.since)
 """
+
+
+# Who needs a period final (R-F-1): in a course that takes finals (`takes_finals`: not a first grade, not
+# «no final assessment») of a grade the period's scheme covers, every student in the course's group on the
+# period's last day, whenever they joined (the year's final: those there on the last period's last day).
+# Students who left before that day need none, even with marks or a final entered; a move between
+# subgroups on a day of the period makes the final due in the group they end the period in.
+def needed_finals_sql(source: str, *, day: str = "rp.ends") -> str:
+    """SQL: each row of `source` (a relation with `period_id` and `course_id`, and none of the columns
+    `group_id`, `since`, `until`, `student_id`, `stay_*`) with each student who needs that period final,
+    in the columns of `stays_sql`. `day` replaces the period's last day (the preliminary report asks who
+    would need one as of today)."""
+    courses = f"""(
+  SELECT src.*, co.group_id, {day}::date AS since, {day}::date AS until
+  FROM {source} src
+  JOIN schedule_reportingperiod rp ON rp.id = src.period_id
+  JOIN schedule_periodscheme sc ON sc.id = rp.scheme_id
+  JOIN schedule_course co ON co.id = src.course_id AND co.year_id = sc.year_id
+  JOIN schedule_studygroup cg ON cg.id = co.group_id
+  JOIN schedule_subject su ON su.id = co.subject_id
+  WHERE cg.grade = ANY(sc.grades) AND cg.grade > 1 AND NOT su.no_final_assessment
+)"""
+    return stays_sql(courses)
+
+
+STAYS_SQL = (
+    "SELECT group_id, student_id, stay_starts, stay_ends FROM ("
+    + stays_sql(
+        "(SELECT g AS group_id, %(since)s::date AS since, %(until)s::date AS until"
+        " FROM unnest(%(groups)s::bigint[]) AS g)"
+    )
+    + ") s"
+)
+
+NEEDED_SQL = (
+    "SELECT period_id, course_id, student_id FROM ("
+    + needed_finals_sql(
+        "(SELECT * FROM unnest(%(periods)s::bigint[], %(courses)s::bigint[]) AS x(period_id, course_id))"
+    )
+    + ") n ORDER BY period_id, course_id, student_id"
+)
 
 Sums = dict[tuple[int, int, int], tuple[Decimal, Decimal]]
 
@@ -68,13 +117,29 @@ def stays(group_ids: list[int], since: datetime.date, until: datetime.date) -> d
     """group → student → [(starts, ends)] of the stays overlapping [since, until]: one query."""
     out: dict[int, dict[int, list]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(MEMBERS_SQL, {"groups": list(group_ids), "since": since, "until": until})
+        cursor.execute(STAYS_SQL, {"groups": list(group_ids), "since": since, "until": until})
         for group_id, student_id, starts, ends in cursor.fetchall():
             out.setdefault(group_id, {}).setdefault(student_id, []).append((starts, ends))
     return out
 
 
+def who_needs_finals(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
+    """(period, course) → the students who need that period final (`needed_finals_sql`), in id order: one
+    query. A pair whose course takes no finals in that period maps to nothing."""
+    out: dict[tuple[int, int], list[int]] = {}
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return out
+    with connection.cursor() as cursor:
+        cursor.execute(NEEDED_SQL, {"periods": [p for p, _ in pairs], "courses": [c for _, c in pairs]})
+        for period_id, course_id, student_id in cursor.fetchall():
+            out.setdefault((period_id, course_id), []).append(student_id)
+    return out
+
+
 def member_on(student_stays: list, day: datetime.date) -> bool:
+    """Whether stays read by `stays` cover `day`: the test of `stays_sql` for one day, in Python, for tables
+    that read a year's stays once and ask about each period's last day (`finals_table`)."""
     return any(s <= day and (e is None or e >= day) for s, e in student_stays)
 
 
@@ -276,14 +341,14 @@ def propose_period(
     if not courses:
         return []
     thresholds = Thresholds.of(journal_settings(courses[0].school))
-    members = stays(sorted({c.group_id for c in courses}), period.ends, period.ends)
+    members = who_needs_finals([(period.pk, c.pk) for c in courses])
     if school_wide:
         figures = sums(school_id=courses[0].school_id, period_ids=[period.pk])
     else:
         figures = sums(course_ids=[c.pk for c in courses], period_ids=[period.pk])
     out = []
     for course in courses:
-        for student_id in sorted(members.get(course.group_id, {})):
+        for student_id in members.get((period.pk, course.pk), []):
             total = figures.get((course.pk, period.pk, student_id))
             out.append(ProposedFinal(course.pk, student_id, propose(*total, thresholds) if total else None))
     return out
@@ -331,8 +396,8 @@ GROUP BY f.period_id, f.course_id
 
 
 def finals_progress(period: ReportingPeriod, courses: list[Course]) -> list[CourseDue]:
-    """For each course: the period finals needed (students in the group on its last day), entered, the
-    deadline, the lock and the teachers: 5 queries (see `progress_of`)."""
+    """For each course: the period finals needed (`who_needs_finals`: students in the group on its last
+    day), entered, the deadline, the lock and the teachers: 5 queries (see `progress_of`)."""
     return progress_of([(period, courses)])
 
 
@@ -346,18 +411,8 @@ def progress_of(items: list[tuple[ReportingPeriod, list[Course]]]) -> list[Cours
     settings = journal_settings(items[0][1][0].school)
     courses = {c.pk: c for _, cs in items for c in cs}
     periods = [p for p, _ in items]
-    all_stays = stays(
-        sorted({c.group_id for c in courses.values()}),
-        min(p.ends for p in periods),
-        max(p.ends for p in periods),
-    )
-    needed: dict[tuple[int, int], int] = {}
-    triples: list[tuple[int, int, int]] = []
-    for period, cs in items:
-        for c in cs:
-            members = [s for s, st in all_stays.get(c.group_id, {}).items() if member_on(st, period.ends)]
-            needed[(period.pk, c.pk)] = len(members)
-            triples += [(period.pk, c.pk, s) for s in members]
+    members = who_needs_finals([(period.pk, c.pk) for period, cs in items for c in cs])
+    triples = [(p, c, s) for (p, c), students in members.items() for s in students]
     with connection.cursor() as cursor:
         cursor.execute(
             FINALS_COUNT_SQL, [[t[0] for t in triples], [t[1] for t in triples], [t[2] for t in triples]]
@@ -396,7 +451,7 @@ def progress_of(items: list[tuple[ReportingPeriod, list[Course]]]) -> list[Cours
                     c,
                     period,
                     due,
-                    needed[(period.pk, c.pk)],
+                    len(members.get((period.pk, c.pk), [])),
                     entered.get((period.pk, c.pk), 0),
                     (period.pk, c.pk) in locked,
                     teachers,

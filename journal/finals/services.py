@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import Role, Student
-from journal.finals.selectors import member_on, periods_of, stays, sums
+from journal.finals.selectors import periods_of, sums, who_needs_finals
 from journal.finals.values import Proposal, Thresholds, parse_final, propose, propose_from_marks
 from journal.grid.services import Conflict
 from journal.marklog import services as marklog
@@ -107,9 +107,7 @@ def record_final(
     _check_kind(kind, period, periods)
     ensure_can_set_final(actor, course, kind, period, periods, now=now)
     own = period or periods[-1]
-    if not member_on(
-        stays([course.group_id], own.ends, own.ends).get(course.group_id, {}).get(student.pk, []), own.ends
-    ):
+    if student.pk not in who_needs_finals([(own.pk, course.pk)]).get((own.pk, course.pk), []):
         raise ValidationError(
             _("This student is not in the class or group at the end of %(period)s.") % {"period": own.name},
             code="not_in_group",
@@ -196,11 +194,7 @@ def record_final(
 
 def missing_finals(course: Course, period: ReportingPeriod, periods: list) -> int:
     """How many finals of the period (and, for the last period, of the year) are still missing: 2 queries."""
-    members = [
-        s
-        for s, st in stays([course.group_id], period.ends, period.ends).get(course.group_id, {}).items()
-        if member_on(st, period.ends)
-    ]
+    members = who_needs_finals([(period.pk, course.pk)]).get((period.pk, course.pk), [])
     which = Q(kind=FinalKind.PERIOD, period=period)
     kinds = 1
     if periods and period.pk == periods[-1].pk:
