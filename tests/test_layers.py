@@ -1,7 +1,6 @@
 """The apps' floors (issue 15): accounts at the bottom, then schedule, journal, reports, archive, and the
-project package on top. import-linter checks the contract in pyproject.toml ([tool.importlinter]); the
-imports that still break it are listed there and may only go (an entry that no longer matches an import
-fails too, so the list shrinks as the structure pass moves code down)."""
+project package on top. import-linter checks the contract in pyproject.toml ([tool.importlinter]), which
+ignores no import."""
 
 import subprocess
 import sys
