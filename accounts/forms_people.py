@@ -1,6 +1,7 @@
 """Forms of the people, consent, invite-code, join and school-settings pages.
 
-Every choice is limited to the current school; the services check the same again.
+Every choice is limited to the current school; the services check the same again. The forms that
+offer classes (a new person's class, a child to link with their class) are in `schedule.forms_people`.
 """
 
 import zoneinfo
@@ -9,13 +10,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from schedule.models import SchoolClass
-
 from . import selectors
-from .models import Parent, ParentLink, Person, Role, Student
+from .models import ParentLink, Person, Role
 from .services.invites import find_invite, validate_username
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -92,6 +90,9 @@ class PeopleFilterForm(forms.Form):
 
 
 class PersonForm(forms.Form):
+    """A person's names, roles and contacts; a new person's consent too (their class:
+    `schedule.forms_people.NewPersonForm`)."""
+
     last_name = forms.CharField(label=_("Surname"), max_length=150)
     first_name = forms.CharField(label=_("Name"), max_length=150)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
@@ -106,22 +107,6 @@ class PersonForm(forms.Form):
         self.person = person
         if person is not None:
             return
-        year = selectors.current_open_year(school)
-        self.fields["school_class"] = forms.ModelChoiceField(
-            label=_("Enrol into class"),
-            required=False,
-            empty_label=_("— not now —"),
-            queryset=SchoolClass.objects.filter(school=school, year=year).order_by("grade", "letter")
-            if year
-            else SchoolClass.objects.none(),
-            help_text=_("Students only; classes of the current school year."),
-        )
-        self.fields["enrolled_from"] = forms.DateField(
-            label=_("In the class from"),
-            required=False,
-            widget=DATE_WIDGET,
-            help_text=_("Empty: from today (or from the first day of the school year)."),
-        )
         self.fields["consent_document"] = forms.CharField(
             label=_("Consent document"),
             required=False,
@@ -146,28 +131,7 @@ class PersonForm(forms.Form):
                 "birth_date",
                 "email",
                 "phone",
-                "school_class",
-                "enrolled_from",
             ]
-        )
-
-
-class ChildLinkForm(forms.Form):
-    """On a parent's page: link a child."""
-
-    student = forms.ModelChoiceField(label=_("Child"), queryset=Person.objects.none(), empty_label="—")
-    relation = forms.ChoiceField(label=_("Relation"), choices=ParentLink.Relation.choices)
-
-    def __init__(self, *args, school, **kwargs):
-        super().__init__(*args, **kwargs)
-        on = timezone.localdate()
-        self.fields["student"].queryset = (
-            Person.objects.filter(school=school, student__isnull=False)
-            .annotate(class_name=selectors.current_class_subquery(on, "student"))
-            .order_by("last_name", "first_name", "patronymic")
-        )
-        self.fields["student"].label_from_instance = lambda p: (
-            f"{p.full_name} ({p.class_name})" if p.class_name else p.full_name
         )
 
 
@@ -183,15 +147,6 @@ class ParentLinkForm(forms.Form):
             "last_name", "first_name", "patronymic"
         )
         self.fields["parent"].label_from_instance = lambda p: p.full_name
-
-
-def link_form_for(person: Person, school, data=None):
-    """The link form that fits the person: children for a parent, parents for a student, else None."""
-    if Parent.objects.filter(person=person).exists():
-        return ChildLinkForm(data, school=school, prefix="link")
-    if Student.objects.filter(person=person).exists():
-        return ParentLinkForm(data, school=school, prefix="link")
-    return None
 
 
 class ConsentForm(forms.Form):

@@ -21,8 +21,17 @@ The district operator (superuser) creates schools and their first admin and
 sees none of a school's people.
 """
 
-from . import selectors
 from .models import ParentLink, Role, StaffRole
+
+# The students of each class the actor leads in the current year, one queryset per class: accounts does not
+# import schedule, which registers its selector when it loads (schedule/apps.py). Unregistered: nobody's.
+_led_class_students = None
+
+
+def register_led_class_students(selector) -> None:
+    """schedule/apps.py: `selector(actor)` answers the students of each class the actor leads this year."""
+    global _led_class_students
+    _led_class_students = selector
 
 
 def manage_people(actor) -> bool:
@@ -78,8 +87,7 @@ def may_issue_invite_for(actor, person, role: str | None = None) -> bool:
         return True
     if role not in (None, Role.STUDENT, Role.PARENT):
         return False
-    for school_class in selectors.invite_classes(actor):
-        students = selectors.class_students(school_class)
+    for students in _led_class_students(actor) if _led_class_students else []:
         if role in (None, Role.STUDENT) and students.filter(pk=person.pk).exists():
             return True
         if (

@@ -1,7 +1,7 @@
 """Reads for the people, consent and invite-code pages.
 
-The class-related reads query `schedule.models` directly: people, invite codes
-and login slips are organised by class, and the class list lives in schedule.
+Their classes (a student's class, a person's class history, the classes codes are issued for) are
+added by `schedule.selectors_people`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,8 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Cast, Concat
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from schedule.models import AcademicYear, Enrollment, SchoolClass
 
 from .models import Consent, InviteCode, Parent, ParentLink, Person, Role, School, StaffRole, Student
 
@@ -47,7 +43,8 @@ def valid_consent_q(on: datetime.date, prefix: str = "") -> Q:
 
 
 def has_valid_consent(person: Person, on: datetime.date | None = None) -> bool:
-    on = on or timezone.localdate()
+    """Whether the person's consent is valid on `on` (default: their school's today)."""
+    on = on or local_today(person.school)
     return Consent.objects.filter(valid_consent_q(on), person=person).exists()
 
 
@@ -56,34 +53,11 @@ def usable_codes(now=None) -> QuerySet[InviteCode]:
     return InviteCode.objects.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
 
 
-def current_open_year(school: School, on: datetime.date | None = None):
-    """The open academic year containing `on` (today), else the latest open one, else None."""
-    on = on or local_today(school)
-    years = AcademicYear.objects.filter(school=school, status=AcademicYear.Status.OPEN)
-    return years.filter(starts__lte=on, ends__gte=on).first() or years.order_by("-starts").first()
-
-
-def class_date(school_class, on: datetime.date | None = None) -> datetime.date:
-    """Today, clamped into the class's year: before 1 September the year's first day counts."""
-    on = on or timezone.localdate()
-    return min(max(on, school_class.year.starts), school_class.year.ends)
-
-
-def current_class_subquery(on: datetime.date, student_ref: str = "student"):
-    """The name of the class a student is in on `on` (grade + letter), for annotations."""
-    return Subquery(
-        Enrollment.objects.filter(student=OuterRef(student_ref), starts__lte=on)
-        .filter(Q(ends__isnull=True) | Q(ends__gte=on))
-        .annotate(label=Concat(Cast("school_class__grade", CharField()), "school_class__letter"))
-        .values("label")[:1]
-    )
-
-
 def people_list(
     school: School, *, kind: str = "", q: str = "", login: str = "", consent: str = "", on=None
 ) -> QuerySet[Person]:
     """People of a school with their roles, login and consent status, filtered as the list page asks."""
-    on = on or timezone.localdate()
+    on = on or local_today(school)
     now = timezone.now()
     people = (
         Person.objects.filter(school=school)
@@ -92,7 +66,6 @@ def people_list(
             staff=ArrayAgg("staff_roles__role", distinct=True, default=[]),
             has_code=Exists(usable_codes(now).filter(person=OuterRef("pk"))),
             has_consent=Exists(Consent.objects.filter(valid_consent_q(on), person=OuterRef("pk"))),
-            class_name=current_class_subquery(on, "student"),
         )
     )
     if kind == KIND_STAFF:
@@ -130,11 +103,6 @@ def with_role_labels(people) -> list[Person]:
     return people
 
 
-def people_without_consent(school: School, *, kind: str = "", on=None) -> QuerySet[Person]:
-    """R-ACC-8: people of the school with no consent valid today."""
-    return people_list(school, kind=kind, consent=CONSENT_NO, on=on)
-
-
 def person_roles(person: Person) -> list[str]:
     """All roles of a person, staff roles first, in the order of `Role`."""
     held = set(person.staff_roles.values_list("role", flat=True))
@@ -152,10 +120,8 @@ class PersonCard:
     consents: list[Consent]
     has_consent: bool
     codes: list[InviteCode]
-    enrollments: list
     children: list[ParentLink]
     parents: list[ParentLink]
-    led_classes: list
 
     @property
     def role_labels(self) -> list[str]:
@@ -164,8 +130,9 @@ class PersonCard:
 
 
 def person_card(person: Person, on=None) -> PersonCard:
-    """Everything the person page shows, loaded up front."""
-    on = on or timezone.localdate()
+    """The person page's roles, consents, codes and parent links, loaded up front (their classes:
+    `schedule.selectors_people.person_card`)."""
+    on = on or local_today(person.school)
     consents = list(person.consents.select_related("recorded_by").order_by("-signed_on", "-id"))
     student = getattr(person, "student", None)
     parent = getattr(person, "parent", None)
@@ -177,13 +144,6 @@ def person_card(person: Person, on=None) -> PersonCard:
             c.signed_on <= on and (c.withdrawn_on is None or c.withdrawn_on > on) for c in consents
         ),
         codes=list(person.invite_codes.select_related("issued_by").order_by("-created_at")[:10]),
-        enrollments=list(
-            Enrollment.objects.filter(student=student)
-            .select_related("school_class__year")
-            .order_by("-starts")
-        )
-        if student
-        else [],
         children=list(
             ParentLink.objects.filter(parent=parent)
             .select_related("student__person")
@@ -198,81 +158,7 @@ def person_card(person: Person, on=None) -> PersonCard:
         )
         if student
         else [],
-        led_classes=list(
-            person.led_classes.select_related("year").order_by("-year__starts", "grade", "letter")
-        ),
     )
-
-
-def invite_classes(actor, year=None) -> list:
-    """Classes of the current open year whose codes the actor may issue: all for the admin, own for a teacher."""
-    year = year or current_open_year(actor.school)
-    if year is None:
-        return []
-    classes = SchoolClass.objects.filter(school=actor.school, year=year).select_related(
-        "class_teacher", "year"
-    )
-    if not actor.has_role(Role.ADMIN):
-        if actor.person is None or not actor.has_role(Role.TEACHER):
-            return []
-        classes = classes.filter(class_teacher=actor.person)
-    return list(classes.order_by("grade", "letter"))
-
-
-def class_students(school_class, on=None) -> QuerySet[Person]:
-    """People enrolled in the class on `on` (today, clamped into the class's year)."""
-    on = class_date(school_class, on)
-    enrolled = Enrollment.objects.filter(school_class=school_class, starts__lte=on).filter(
-        Q(ends__isnull=True) | Q(ends__gte=on)
-    )
-    return Person.objects.filter(school=school_class.school, student__in=enrolled.values("student")).order_by(
-        "last_name", "first_name", "patronymic", "id"
-    )
-
-
-@dataclass
-class InviteRow:
-    person: Person
-    role: str
-    label: str  # "student" or "parent of …", already translated
-    code: InviteCode | None  # the newest usable code, if any
-    child: Person | None = None  # for a parent: the student of the class
-
-
-def class_invite_rows(school_class, on=None) -> list[InviteRow]:
-    """Each student of the class followed by their parents, with login and code status."""
-    now = timezone.now()
-    codes = usable_codes(now).order_by("-created_at")
-    students = list(
-        class_students(school_class, on)
-        .select_related("student", "user")
-        .prefetch_related(
-            Prefetch("invite_codes", queryset=codes, to_attr="usable_codes"),
-            Prefetch(
-                "student__parent_links",
-                queryset=ParentLink.objects.select_related("parent__person__user")
-                .prefetch_related(
-                    Prefetch("parent__person__invite_codes", queryset=codes, to_attr="usable_codes")
-                )
-                .order_by("parent__person__last_name", "parent__person__first_name"),
-            ),
-        )
-    )
-    rows = []
-    for person in students:
-        rows.append(InviteRow(person, Role.STUDENT, _("student"), next(iter(person.usable_codes), None)))
-        for link in person.student.parent_links.all():
-            parent = link.parent.person
-            rows.append(
-                InviteRow(
-                    parent,
-                    Role.PARENT,
-                    _("parent of %(child)s") % {"child": person.full_name},
-                    next(iter(parent.usable_codes), None),
-                    child=person,
-                )
-            )
-    return rows
 
 
 def staff_for_invites(school: School) -> list[Person]:

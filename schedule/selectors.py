@@ -63,6 +63,12 @@ def current_year(school, today: datetime.date | None = None) -> AcademicYear | N
     )
 
 
+def current_open_year(school, today: datetime.date | None = None) -> AcademicYear | None:
+    """`current_year` while it is open, else None: the year whose classes take new students and codes."""
+    year = current_year(school, today)
+    return None if year is None or year.is_read_only else year
+
+
 @dataclass
 class YearsAround:
     """The school's years seen from a day: the current one (as `current_year`) and, when the day falls

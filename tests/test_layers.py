@@ -1,8 +1,7 @@
 """The apps' floors (issue 15): accounts at the bottom, then schedule, journal, reports, archive, and the
-project package on top. import-linter checks the contract in pyproject.toml ([tool.importlinter]); the
-imports that still break it are listed there and may only go (an entry that no longer matches an import
-fails too, so the list shrinks as the structure pass moves code down). A second contract orders the
-journal's parts: the mark log at the base, the rollback and the diary on top (docs/architecture.md)."""
+project package on top. import-linter checks the contract in pyproject.toml ([tool.importlinter]), which
+ignores no import. A second contract orders the journal's parts: the mark log at the base, the rollback and
+the diary on top (docs/architecture.md)."""
 
 import subprocess
 import sys

@@ -1,4 +1,5 @@
-"""Invite codes (R-ACC-1, R-ACC-2): issuing them, login slips for a class, and joining with one.
+"""Invite codes (R-ACC-1, R-ACC-2): issuing them and joining with one (a class's login slips:
+`schedule.services.invites`).
 
 A code binds to one person and role, is single-use and expires after
 settings.INVITE_CODE_DAYS days. Only its hash is stored: the plain code is
@@ -21,13 +22,11 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from schedule.models import AcademicYear
-
-from .. import audit, rules
+from .. import audit
 from ..actor import Actor
 from ..models import STAFF_ROLES, InviteCode, Person, Role, StaffRole, hash_code, new_code
 from ..rules import may_issue_invite_for
-from ..selectors import class_invite_rows, person_roles
+from ..selectors import person_roles
 
 USERNAME_RE = re.compile(r"^[\w.\-]+\Z")
 # Spaces, hyphens and the dashes a word processor or phone keyboard substitutes.
@@ -74,13 +73,14 @@ def may_grant_staff(user, school) -> bool:
     return StaffRole.objects.filter(school=school, person__user=user, role=Role.ADMIN).exists()
 
 
-def _holds_staff_role(person: Person) -> bool:
+def holds_staff_role(person: Person) -> bool:
+    """Whether the person is on the school's staff (a login opens every role they hold)."""
     return StaffRole.objects.filter(person=person).exists()
 
 
 def _check_grantable(invite: InviteCode) -> None:
     """At redemption: the person may have become staff after a class teacher issued the code."""
-    staff = invite.role in STAFF_ROLES or _holds_staff_role(invite.person)
+    staff = invite.role in STAFF_ROLES or holds_staff_role(invite.person)
     if staff and not may_grant_staff(invite.issued_by, invite.school):
         raise Refusal(
             "code",
@@ -104,7 +104,7 @@ def code_expiry(now: datetime.datetime) -> datetime.datetime:
     return now + datetime.timedelta(days=settings.INVITE_CODE_DAYS)
 
 
-def _issue(actor, person: Person, role: str, now: datetime.datetime) -> tuple[InviteCode, str]:
+def issue_code(actor, person: Person, role: str, now: datetime.datetime) -> tuple[InviteCode, str]:
     """Revoke the person's unused codes and create a new one; the caller holds the person's row lock."""
     InviteCode.objects.filter(person=person, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now
@@ -153,7 +153,7 @@ def issue_invite(
     # The row lock serialises two admins issuing for the same person at once.
     person = Person.objects.select_for_update().select_related("school").get(pk=person.pk)
     _check_issuable(person, role)
-    if not may_grant_staff(actor.user, person.school) and _holds_staff_role(person):
+    if not may_grant_staff(actor.user, person.school) and holds_staff_role(person):
         raise Refusal(
             "role",
             _(
@@ -164,59 +164,7 @@ def issue_invite(
             obj=person,
             reason="staff person, issuer is not the admin",
         )
-    return _issue(actor, person, role, now or timezone.now())
-
-
-@transaction.atomic
-def issue_class_slips(*, actor, school_class, now: datetime.datetime | None = None) -> list[Slip]:
-    """Fresh codes for every student of the class and every parent of theirs who has no login yet."""
-    if school_class.school_id != actor.school.pk or not rules.issue_invites_for_class(actor, school_class):
-        raise PermissionDenied("accounts.rules.issue_invites_for_class")
-    if school_class.year.status != AcademicYear.Status.OPEN:
-        raise ValidationError(_("Login slips are printed only for classes of an open school year."))
-    now = now or timezone.now()
-    order, roles, children = [], {}, {}
-    for row in class_invite_rows(school_class):
-        if row.person.user_id is not None:
-            continue
-        if row.person.pk not in roles:
-            order.append(row.person.pk)
-            roles[row.person.pk] = row.role
-        if row.role == Role.PARENT:
-            # Surname and name: a slip has room for two or three children, not for patronymics.
-            children.setdefault(row.person.pk, []).append(f"{row.child.last_name} {row.child.first_name}")
-    # Locked in id order, so two printouts of one class at once wait for each other instead of deadlocking.
-    people = Person.objects.select_for_update().select_related("school").order_by("pk").in_bulk(order)
-    slips = []
-    grants_staff = may_grant_staff(actor.user, actor.school)
-    for pk in order:
-        person, role = people[pk], roles[pk]
-        if person.user_id is not None:  # joined between the read and the lock
-            continue
-        if not grants_staff and _holds_staff_role(person):
-            # A parent who also works at the school: their login would open the staff roles too.
-            audit.record(
-                actor,
-                "invite_refused",
-                person,
-                summary="staff person, issuer is not the admin",
-                data={"reason": "staff person, issuer is not the admin", "service": "issue_class_slips"},
-            )
-            continue
-        if role == Role.PARENT:
-            label = _("parent of %(child)s") % {"child": ", ".join(children[pk])}
-        else:
-            label = _("student of class %(class)s") % {"class": school_class.name}
-        _invite, code = _issue(actor, person, role, now)
-        slips.append(Slip(person, role, code, label))
-    audit.record(
-        actor,
-        "invite_slips_issued",
-        school_class,
-        summary=school_class.name,
-        data={"class": school_class.pk, "count": len(slips)},
-    )
-    return slips
+    return issue_code(actor, person, role, now or timezone.now())
 
 
 # Joining with a code ------------------------------------------------------------------------------

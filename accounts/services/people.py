@@ -9,44 +9,46 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
-
-from schedule.models import AcademicYear, Enrollment, SchoolClass
 
 from .. import audit, rules
 from ..access import require
-from ..models import STAFF_ROLES, Consent, Parent, ParentLink, Person, Role, School, StaffRole, Student
-from ..selectors import class_date, current_open_year, has_valid_consent
+from ..models import STAFF_ROLES, Consent, Parent, ParentLink, Person, Role, StaffRole, Student
+from ..selectors import has_valid_consent, local_today
 
 PERSONAL_FIELDS = ("birth_date", "email", "phone")
 NAME_FIELDS = ("last_name", "first_name", "patronymic")
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,30}$")
 
-# A new student given a class is enrolled by schedule's own service (`schedule.services.people.
-# enroll_student`: the year lock, the student's row lock, the overlap check and its audit event).
-# accounts sits below schedule and does not import it: schedule registers the service when it loads.
-_enroll_student = None
+# Refusals to take a role away while a floor above holds data of it (a student's class enrolments, the
+# class a teacher leads): schedule registers them when it loads (schedule/apps.py), as accounts does not
+# import it. Each takes the person and answers the refusal's message, or None.
+_removal_checks: dict[str, Callable[[Person], str | None]] = {}
 
 
-def register_enrolment(enroll_student) -> None:
-    """schedule/apps.py: the one service that enrols a student into a class."""
-    global _enroll_student
-    _enroll_student = enroll_student
+def register_removal_check(role: str, check: Callable[[Person], str | None]) -> None:
+    """schedule/apps.py: refuse to remove `role` from a person while `check(person)` answers a message."""
+    _removal_checks[role] = check
 
 
-def _clean_fields(person: Person) -> None:
+def _refuse_removal(role: str, person: Person) -> None:
+    check = _removal_checks.get(role)
+    message = check(person) if check else None
+    if message:
+        raise ValidationError({"roles": message})
+
+
+def _clean_fields(person: Person, today: datetime.date) -> None:
     """Model validation (lengths, e-mail format) plus the checks a form alone would miss."""
     errors = {}
     for name in NAME_FIELDS + ("phone", "email"):
         setattr(person, name, (getattr(person, name) or "").strip())
     if person.phone and not PHONE_RE.match(person.phone):
         errors["phone"] = [_("Enter a phone number: digits, spaces, +, brackets and dashes.")]
-    today = dj_timezone.localdate()
     if person.birth_date and not (datetime.date(1900, 1, 1) <= person.birth_date <= today):
         errors["birth_date"] = [_("Enter a real date of birth.")]
     try:
@@ -68,9 +70,11 @@ def _check_roles(roles: set[str]) -> None:
         raise ValidationError({"roles": _("A student cannot hold other roles in the same school.")})
 
 
-def _check_consent_for_personal_data(person: Person, changed: Iterable[str], consent_given: bool) -> None:
+def _check_consent_for_personal_data(
+    person: Person, changed: Iterable[str], consent_given: bool, today: datetime.date
+) -> None:
     filled = [name for name in changed if getattr(person, name)]
-    if filled and not consent_given and not (person.pk and has_valid_consent(person)):
+    if filled and not consent_given and not (person.pk and has_valid_consent(person, today)):
         message = _("Record the person's consent to personal-data processing before entering this.")
         raise ValidationError({name: message for name in filled})
 
@@ -87,19 +91,12 @@ def _set_roles(actor, person: Person, roles: set[str]) -> tuple[set[str], set[st
         held.add(Role.PARENT)
     added, removed = roles - held, held - roles
 
-    if Role.STUDENT in removed and Enrollment.objects.filter(student=student).exists():
-        raise ValidationError(
-            {"roles": _("This student has class enrolments; record their departure instead.")}
-        )
+    if Role.STUDENT in removed:
+        _refuse_removal(Role.STUDENT, person)
     if Role.PARENT in removed and ParentLink.objects.filter(parent=parent).exists():
         raise ValidationError({"roles": _("Unlink this parent from their children first.")})
-    if (
-        Role.TEACHER in removed
-        and SchoolClass.objects.filter(class_teacher=person, year__status=AcademicYear.Status.OPEN).exists()
-    ):
-        raise ValidationError(
-            {"roles": _("This teacher leads a class; appoint another class teacher first.")}
-        )
+    if Role.TEACHER in removed:
+        _refuse_removal(Role.TEACHER, person)
     if (
         Role.ADMIN in removed
         and not StaffRole.objects.filter(school=school, role=Role.ADMIN).exclude(person=person).exists()
@@ -123,14 +120,6 @@ def _set_roles(actor, person: Person, roles: set[str]) -> tuple[set[str], set[st
     return added, removed
 
 
-def _check_enrolment(school: School, school_class: SchoolClass, starts: datetime.date) -> None:
-    year = current_open_year(school)
-    if school_class.school_id != school.pk or year is None or school_class.year_id != year.pk:
-        raise ValidationError({"school_class": _("Choose a class of the current school year.")})
-    if not school_class.year.contains(starts):
-        raise ValidationError({"enrolled_from": _("The date must fall within the class's school year.")})
-
-
 @transaction.atomic
 def create_person(
     *,
@@ -142,14 +131,19 @@ def create_person(
     email: str = "",
     phone: str = "",
     roles: Iterable[str],
-    school_class: SchoolClass | None = None,
-    enrolled_from: datetime.date | None = None,
     consent_document: str = "",
     consent_signed_on: datetime.date | None = None,
+    after_roles: Callable[[Person, set[str]], dict] | None = None,
 ) -> Person:
-    """A new person of the actor's school with their roles; a student may be enrolled into a class at once."""
+    """A new person of the actor's school with their roles.
+
+    `after_roles(person, roles)`, a step of a floor above (schedule's enrolment into a class:
+    `schedule.services.people.create_person`), runs in the same transaction once the person holds their
+    roles; what it answers joins the audit entry's data. Its refusal undoes the person.
+    """
     require(actor, rules.manage_people)
     school = actor.school
+    today = local_today(school)
     roles = set(roles)
     _check_roles(roles)
     person = Person(
@@ -161,19 +155,16 @@ def create_person(
         email=email,
         phone=phone,
     )
-    _clean_fields(person)
+    _clean_fields(person, today)
     consent_document = (consent_document or "").strip()
     if bool(consent_document) != bool(consent_signed_on):
         key = "consent_signed_on" if consent_document else "consent_document"
         raise ValidationError({key: _("Give both the consent document and the date it was signed.")})
-    if consent_signed_on and consent_signed_on > dj_timezone.localdate():
+    if consent_signed_on and consent_signed_on > today:
         raise ValidationError({"consent_signed_on": _("The consent cannot be signed in the future.")})
-    _check_consent_for_personal_data(person, PERSONAL_FIELDS, consent_given=bool(consent_document))
-    if school_class is not None:
-        if Role.STUDENT not in roles:
-            raise ValidationError({"school_class": _("Only a student can be enrolled into a class.")})
-        enrolled_from = enrolled_from or class_date(school_class)
-        _check_enrolment(school, school_class, enrolled_from)
+    _check_consent_for_personal_data(
+        person, PERSONAL_FIELDS, consent_given=bool(consent_document), today=today
+    )
 
     person.save()
     _set_roles(actor, person, roles)
@@ -187,15 +178,8 @@ def create_person(
             recorded_by=actor.user,
         )
         data["consent"] = consent.pk
-    if school_class is not None:
-        enrollment = _enroll_student(
-            actor=actor, student=person.student, school_class=school_class, starts=enrolled_from
-        )
-        data["enrollment"] = {
-            "class": school_class.name,
-            "starts": enrolled_from.isoformat(),
-            "id": enrollment.pk,
-        }
+    if after_roles is not None:
+        data.update(after_roles(person, roles))
     audit.record(actor, "person_created", person, data=data)
     return person
 
@@ -228,10 +212,11 @@ def update_person(
         ("phone", phone),
     ):
         setattr(person, name, value)
-    _clean_fields(person)
+    today = local_today(actor.school)
+    _clean_fields(person, today)
     changed = [name for name, old in before.items() if getattr(person, name) != old]
     _check_consent_for_personal_data(
-        person, [n for n in changed if n in PERSONAL_FIELDS], consent_given=False
+        person, [n for n in changed if n in PERSONAL_FIELDS], consent_given=False, today=today
     )
     roles = set(roles)
     _check_roles(roles)
@@ -299,7 +284,7 @@ def record_consent(*, actor, person: Person, document: str, signed_on: datetime.
         raise ValidationError({"document": _("Name the signed document.")})
     if signed_on is None:
         raise ValidationError({"signed_on": _("Enter the date it was signed.")})
-    if signed_on > dj_timezone.localdate():
+    if signed_on > local_today(actor.school):
         raise ValidationError({"signed_on": _("The consent cannot be signed in the future.")})
     consent = Consent(
         school=person.school, person=person, document=document, signed_on=signed_on, recorded_by=actor.user
@@ -325,7 +310,7 @@ def withdraw_consent(*, actor, consent: Consent, withdrawn_on: datetime.date) ->
         raise ValidationError({"withdrawn_on": _("Enter the date of withdrawal.")})
     if withdrawn_on < consent.signed_on:
         raise ValidationError({"withdrawn_on": _("The withdrawal cannot be earlier than the signature.")})
-    if withdrawn_on > dj_timezone.localdate():
+    if withdrawn_on > local_today(actor.school):
         raise ValidationError({"withdrawn_on": _("The withdrawal date cannot be in the future.")})
     consent.withdrawn_on = withdrawn_on
     consent.save(update_fields=["withdrawn_on"])

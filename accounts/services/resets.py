@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import audit, rules
 from ..models import Person, Role
-from ..selectors import class_invite_rows, person_roles
+from ..selectors import person_roles
 from .security import _end_other_sessions
 
 # Lower-case letters and digits that cannot be mistaken for one another on paper (no 0/o, 1/l/i).
@@ -61,7 +61,8 @@ def _lock_login(person: Person):
     return person, user
 
 
-def _reset(actor, person: Person, label: str) -> Slip:
+def reset_login(actor, person: Person, label: str) -> Slip:
+    """A temporary password for the person's login, audited; the caller has checked the rule."""
     person, user = _lock_login(person)
     password = temporary_password()
     user.set_password(password)
@@ -123,32 +124,7 @@ def reset_password(*, actor, person: Person) -> Slip:
     """A new temporary password for one person's login, to print; the login must change it at sign-in."""
     if not rules.may_reset_login(actor, person):
         raise PermissionDenied("accounts.rules.may_reset_login")
-    return _reset(actor, person, _label(person))
-
-
-@transaction.atomic
-def reset_class_passwords(*, actor, school_class, people: list[int]) -> list[Slip]:
-    """Temporary passwords for the chosen students and parents of a class who have a login."""
-    if school_class.school_id != actor.school.pk or not rules.issue_invites_for_class(actor, school_class):
-        raise PermissionDenied("accounts.rules.issue_invites_for_class")
-    chosen = set(people)
-    rows = [r for r in class_invite_rows(school_class) if r.person.pk in chosen and r.person.user_id]
-    if {r.person.pk for r in rows} != chosen:
-        raise PermissionDenied("a chosen person is not a student or parent of this class with a login")
-    slips, seen = [], set()
-    for row in sorted(rows, key=lambda r: r.person.pk):  # locks in id order: no deadlock between two resets
-        if row.person.pk in seen:
-            continue
-        seen.add(row.person.pk)
-        if not rules.may_reset_login(actor, row.person):
-            raise PermissionDenied("accounts.rules.may_reset_login")
-        if row.role == Role.PARENT:
-            label = _("parent, class %(class)s") % {"class": school_class.name}
-        else:
-            label = _("student of class %(class)s") % {"class": school_class.name}
-        slips.append(_reset(actor, row.person, label))
-    order = {r.person.pk: i for i, r in enumerate(rows)}
-    return sorted(slips, key=lambda s: order[s.person.pk])
+    return reset_login(actor, person, _label(person))
 
 
 def remove_second_factor(user) -> int:

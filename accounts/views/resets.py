@@ -2,6 +2,7 @@
 
 The admin resets anyone of the school; a class teacher the students of their class and those
 students' parents. A temporary password is shown only on the PDF slip returned by the POST that set it.
+A class's resets are `schedule.views.invites.reset_class`.
 """
 
 from django.conf import settings
@@ -14,15 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from .. import rules, selectors
-from ..access import deny, get_in_school, require, school_view
+from .. import rules
+from ..access import get_in_school, require, school_view
 from ..models import Person
 from ..pdf import pdf_response, qr_data_uri, render_pdf
 from ..services import resets
-from .invites import _back, _class_for, slip_pages
+from .invites import _back, slip_pages
 
 
-def _slips_pdf(actor, slips) -> bytes:
+def slips_pdf(actor, slips) -> bytes:
+    """Temporary-password slips as one PDF, laid out for cutting."""
     url = settings.SITE_URL + reverse("accounts:login")
     qr = qr_data_uri(url)  # the sign-in page only: the password never goes into a QR code
     cards = [
@@ -52,42 +54,12 @@ def reset_person(request, pk):
             # Rendering inside the transaction: if the PDF fails, the old password stays.
             with transaction.atomic():
                 slip = resets.reset_password(actor=actor, person=person)
-                content = _slips_pdf(actor, [slip])
+                content = slips_pdf(actor, [slip])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             return pdf_response(content, f"password-{slip.username}.pdf")
     return render(request, "accounts/resets/person.html", {"person": person, "back": _back(actor, person)})
-
-
-@never_cache
-@school_view(rules.any_class_to_invite)
-def reset_class(request, pk):
-    actor = request.actor
-    school_class = _class_for(actor, pk)
-    rows = [
-        row
-        for row in selectors.class_invite_rows(school_class)
-        if row.person.user_id and rules.may_reset_login(actor, row.person)
-    ]
-    if request.method == "POST":
-        chosen = {int(v) for v in request.POST.getlist("people") if v.isdigit()}
-        if not chosen:
-            messages.error(request, _("Tick at least one person."))
-            return redirect("accounts:reset_class", pk=pk)
-        if not chosen <= {row.person.pk for row in rows}:
-            deny(actor, "password reset for someone outside the class's families")
-        try:
-            with transaction.atomic():
-                slips = resets.reset_class_passwords(
-                    actor=actor, school_class=school_class, people=sorted(chosen)
-                )
-                content = _slips_pdf(actor, slips)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("accounts:reset_class", pk=pk)
-        return pdf_response(content, f"passwords-{school_class.name}.pdf")
-    return render(request, "accounts/resets/class.html", {"school_class": school_class, "rows": rows})
 
 
 @school_view(rules.manage_people)

@@ -1,21 +1,26 @@
 """People in classes and groups (R-SET-4): a student's enrollment in a class (one class at a
 time), leaving it, a transfer between classes of one year, and memberships of subgroups and
-cross-class groups (only while enrolled in the class or grade they split).
+cross-class groups (only while enrolled in the class or grade they split); a new person created
+with a class, and the roles a person keeps while a class holds them.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.models import Student
+from accounts.models import Person, Role, Student
+from accounts.selectors import local_today
+from accounts.services import people
 
-from ..models import Enrollment, GroupMembership, SchoolClass, StudyGroup
+from ..models import AcademicYear, Enrollment, GroupMembership, SchoolClass, StudyGroup
+from ..selectors import current_open_year
+from ..selectors_people import class_date
 from .checks import (
     DAY,
     Errors,
@@ -324,3 +329,46 @@ def end_group_membership(*, actor, membership: GroupMembership, ends: datetime.d
         data={"group": membership.group_id, "old_ends": old, "ends": iso(ends)},
     )
     return membership
+
+
+# A person with a class
+
+
+def create_person(
+    *, actor, school_class: SchoolClass | None = None, enrolled_from: datetime.date | None = None, **fields
+) -> Person:
+    """A new person of the actor's school (`accounts.services.people.create_person`); a student given a
+    class is enrolled into it at once, from `enrolled_from` (default the school's today in the class's year),
+    inside the person's transaction."""
+    if school_class is None:
+        return people.create_person(actor=actor, **fields)
+
+    def enrol(person: Person, roles: set[str]) -> dict:
+        if Role.STUDENT not in roles:
+            raise ValidationError({"school_class": _("Only a student can be enrolled into a class.")})
+        starts = enrolled_from or class_date(school_class, local_today(actor.school))
+        year = current_open_year(actor.school)
+        if school_class.school_id != actor.school.pk or year is None or school_class.year_id != year.pk:
+            raise ValidationError({"school_class": _("Choose a class of the current school year.")})
+        if not school_class.year.contains(starts):
+            raise ValidationError({"enrolled_from": _("The date must fall within the class's school year.")})
+        enrollment = enroll_student(
+            actor=actor, student=person.student, school_class=school_class, starts=starts
+        )
+        return {"enrollment": {"class": school_class.name, "starts": starts.isoformat(), "id": enrollment.pk}}
+
+    return people.create_person(actor=actor, after_roles=enrol, **fields)
+
+
+def enrolled_student_refusal(person: Person) -> str | None:
+    """Registered with accounts (schedule/apps.py): a student with class enrolments keeps the role."""
+    if Enrollment.objects.filter(student__person=person).exists():
+        return _("This student has class enrolments; record their departure instead.")
+    return None
+
+
+def class_teacher_refusal(person: Person) -> str | None:
+    """Registered with accounts (schedule/apps.py): a teacher leading a class of an open year keeps the role."""
+    if SchoolClass.objects.filter(class_teacher=person, year__status=AcademicYear.Status.OPEN).exists():
+        return _("This teacher leads a class; appoint another class teacher first.")
+    return None

@@ -111,3 +111,23 @@ def test_consent_lets_personal_data_in(client, login, world):
     assert client.post(url, data).status_code == 302
     pupil.refresh_from_db()
     assert pupil.email == "a@example.ru"
+
+
+@pytest.mark.now("2026-12-08 23:30+00:00")  # 02:30 on 9 December in Moscow, the school's zone
+def test_today_is_the_schools_date_not_the_servers(world, settings):
+    """A server kept in UTC is still on 8 December; the school (Europe/Moscow) is on the 9th: a consent
+    signed on the 9th may be recorded and counts at once, on the people list and the person's card."""
+    from accounts import selectors
+    from accounts.services import people
+    from schedule import selectors_people
+    from tests.journal import actor
+
+    settings.TIME_ZONE = "UTC"
+    assert world.school.timezone == "Europe/Moscow" and timezone.localdate() == datetime.date(2026, 12, 8)
+    ninth = datetime.date(2026, 12, 9)
+    people.record_consent(actor=actor(world.admin), person=world.student, document="С-9", signed_on=ninth)
+    assert selectors.has_valid_consent(world.student)
+    assert world.student in selectors.people_list(world.school, consent=selectors.CONSENT_YES)
+    assert world.student not in selectors_people.people_without_consent(world.school)
+    assert selectors.person_card(world.student).has_consent
+    assert selectors_people.person_card(world.student).has_consent

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Consent, ParentLink, Person, Role, School, StaffRole
-from accounts.services import people
 from schedule.models import AcademicYear, Enrollment
+from schedule.services import people as class_people
 from tests import factories as f
 from tests.db_locks import InTransaction, second_waits_on_first
 from tests.journal import actor
@@ -277,7 +277,7 @@ def test_school_settings(client, login, world):
 def new_student_in_5a(world):
     """The admin's `create_person` of a student enrolled into 5А from 15 September, ready to call."""
     return partial(
-        people.create_person,
+        class_people.create_person,
         actor=actor(world.admin),
         last_name="Новикова",
         first_name="Ольга",

@@ -33,6 +33,19 @@ def test_current_year_prefers_the_open_year_containing_today(world):
     assert selectors.current_year(f.SchoolFactory()) is None
 
 
+def test_current_open_year_is_the_current_year_while_it_is_open(world):
+    """The year whose classes take new students and invite codes: none once the current year is closed."""
+    school = world.school
+    assert selectors.current_open_year(school, today=d(11, 1)) == world.year
+    summer = datetime.date(2027, 7, 1)
+    assert selectors.current_open_year(school, today=summer) == world.year  # the latest, still open
+    AcademicYear.objects.filter(pk=world.year.pk).update(status="closed")
+    assert selectors.current_open_year(school, today=summer) is None
+    later = f.make_year(school, start_year=2027)
+    assert selectors.current_open_year(school, today=summer) == later  # the next year, made in the summer
+    assert selectors.current_open_year(f.SchoolFactory()) is None
+
+
 def test_classes_of_year_counts_students_on_a_date(world):
     add_students(world, world.class_5a, 3, starts=d(10, 1))
     rows = {c.name: c for c in selectors.classes_of_year(world.year, on=d(9, 15))}
