@@ -28,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.selectors import local_today as school_today
+from accounts.selectors import local_today
 from accounts.selectors import school_zone as school_zone  # the journal's modules read it from here
 from journal.models import CourseLock, EditWindow, JournalSettings, PeriodClosure
 from schedule.models import CourseTeacher, Lesson, ReportingPeriod, Substitution
@@ -186,7 +186,7 @@ def ensure_can_write(actor, lesson: Lesson, *, now: datetime.datetime | None = N
         raise ValidationError(
             _("The lesson was cancelled: it takes no marks or attendance."), code="cancelled"
         )
-    today = school_today(lesson.school, now)
+    today = local_today(lesson.school, now)
     if lesson.date > today:
         raise ValidationError(
             _("The lesson has not taken place yet: marks and attendance are entered on or after its date."),
@@ -272,7 +272,7 @@ def ensure_can_fill_record(actor, lesson: Lesson, what: str, *, now: datetime.da
         raise ValidationError(_("The lesson was cancelled."), code="cancelled")
     if what == HOMEWORK and lesson.group.grade == 1:
         raise ValidationError(_("First-grade classes get no homework."), code="first_grade")
-    if what == REMARK and lesson.date > school_today(lesson.school, now):
+    if what == REMARK and lesson.date > local_today(lesson.school, now):
         raise ValidationError(_("A remark can be written on or after the lesson's date."), code="future")
 
 
@@ -325,7 +325,7 @@ def ensure_can_set_final(actor, course, kind: str, period, periods: list, *, now
         raise ValidationError(_("This subject has no final assessment."), code="no_final_assessment")
     if course.group.grade == 1:
         raise ValidationError(_("First-grade classes take no marks, only attendance."), code="first_grade")
-    if school_today(course.school, now) < own.starts:
+    if local_today(course.school, now) < own.starts:
         raise ValidationError(
             _("%(period)s has not begun yet: its final marks are entered at its end.") % {"period": own.name},
             code="future",

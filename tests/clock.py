@@ -13,7 +13,7 @@ read in the school's time zone (Europe/Moscow), dates at 10:00 of that day.
 
 The clock ticks from the chosen moment (so timestamps written one after another still differ).
 PostgreSQL's and Redis's own clocks are not moved: application code never compares them with Python's
-(``timezone.now()`` or ``schedule.selectors.local_today`` are the only readers of the time).
+(``timezone.now()`` or ``accounts.selectors.local_today`` are the only readers of the time).
 """
 
 from __future__ import annotations

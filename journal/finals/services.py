@@ -247,8 +247,8 @@ def accept_proposals(
 
     Students without a proposal (no current marks) are left for the teacher (R-F-3).
     """
+    from accounts.selectors import local_today
     from journal.finals.selectors import finals_table
-    from journal.policy import school_today
 
     course = _course(course)
     periods = periods_of(course)
@@ -256,7 +256,7 @@ def accept_proposals(
     if kind not in (FinalKind.PERIOD, FinalKind.YEAR):
         raise ValidationError(_("Only period and year marks are proposed for a whole class."), code="kind")
     ensure_can_set_final(actor, course, kind, period, periods, now=now)
-    table = finals_table(course, school_today(course.school, now))
+    table = finals_table(course, local_today(course.school, now))
     key = f"{kind}-{period.pk}" if period else kind
     done = 0
     for row in table.rows:

@@ -21,13 +21,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import get_in_school, not_in_school, refused, require, school_view
 from accounts.models import Person, Student
+from accounts.selectors import local_today
 from journal import rules
 from journal.finals.forms import AcceptFinalsForm, LockFinalsForm, ReopenFinalsForm, SaveFinalForm
 from journal.finals.selectors import FinalCell, PeriodState, course_for_finals, finals_table
 from journal.finals.services import accept_proposals, lock_course_period, record_final, reopen_course_period
 from journal.grid import services
 from journal.models import FinalKind
-from journal.policy import school_today
 from schedule.models import Course, CourseTeacher, ReportingPeriod
 
 
@@ -185,7 +185,7 @@ def _lines(table, columns: list[Column]) -> list[Line]:
 
 def _render(request, course: Course, *, reopen_forms: dict | None = None, status: int = 200):
     actor = request.actor
-    today = school_today(course.school)
+    today = local_today(course.school)
     table = finals_table(course, today)
     can_set = table.takes_finals and not course.year.is_read_only and rules.set_finals(actor, course)
     is_admin = rules.manage_period_locks(actor)

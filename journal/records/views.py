@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import deny, get_in_school, require, school_view
+from accounts.selectors import local_today
 from journal import policy, rules
 from journal.grid.views import course_period
 from journal.models import HomeworkAttachment, PlanTopic, Remark
@@ -50,7 +51,7 @@ def _render(request, lesson: Lesson, **bound):
     locked = policy.lock_note(actor, lesson)
     open_ = not lesson.year.is_read_only and lesson.status != Lesson.Status.CANCELLED and not locked
     can_fill = open_ and rules.fill_lesson_record(actor, lesson)
-    today = policy.school_today(lesson.school)
+    today = local_today(lesson.school)
     context = {
         "lesson": lesson,
         "record": record,

@@ -15,9 +15,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import OutboxMessage, PendingJob
+from accounts.selectors import local_today
 from accounts.tasks import republish_pending_jobs_task
 from ejournal.celery import app
-from journal.policy import school_today
 from journal.records.services import add_remark
 from schedule.models import Lesson
 from tests.faults.test_redis_down import wait_for, warnings
@@ -30,10 +30,10 @@ WRITES = 6
 
 def remark(world, text):
     """A remark on today's first maths lesson: its letter is written to the outbox and published."""
-    held = Lesson.objects.filter(course=world.math_5a, date=school_today(world.school), slot=1).first()
+    held = Lesson.objects.filter(course=world.math_5a, date=local_today(world.school), slot=1).first()
     add_remark(
         actor=actor(world.teacher),
-        lesson=held or lesson(world.math_5a, school_today(world.school)),
+        lesson=held or lesson(world.math_5a, local_today(world.school)),
         student=world.student.student,
         kind="remark",
         text=text,

@@ -20,10 +20,10 @@ from django.urls import reverse
 
 from accounts.models import OutboxMessage
 from accounts.notify_tasks import flush_outbox_task
+from accounts.selectors import local_today
 from ejournal.celery import app
 from journal.grid.services import add_work
 from journal.models import Cell
-from journal.policy import school_today
 from journal.records.services import add_remark
 from tests.accounts.test_two_factor import code, with_two_factor
 from tests.factories import PASSWORD
@@ -83,7 +83,7 @@ def test_signing_in_every_page_and_saving_marks_while_redis_is_down(world, porta
     assert failed == {role: {} for role in PERSONAS}
 
     # The session signed in before the outage goes on from the database; a mark is saved.
-    held = lesson(world.math_5a, school_today(world.school))
+    held = lesson(world.math_5a, local_today(world.school))
     work = add_work(actor=actor(world.teacher), lesson=held)
     cell = {"lesson": held.pk, "work": work.pk, "student": world.student.student.pk, "value": "5"}
     assert teacher.post(reverse("journal:save_cell"), cell).status_code == 200
@@ -146,7 +146,7 @@ def test_a_write_that_publishes_does_not_hang_on_a_hung_redis(
     with django_capture_on_commit_callbacks(execute=True):
         add_remark(
             actor=actor(world.teacher),
-            lesson=lesson(world.math_5a, school_today(world.school)),
+            lesson=lesson(world.math_5a, local_today(world.school)),
             student=world.student.student,
             kind="remark",
             text="Без формы",
@@ -165,7 +165,7 @@ def test_a_letter_queued_while_redis_is_down_goes_out_once_when_it_is_back(world
     started = time.monotonic()
     add_remark(
         actor=actor(world.teacher),
-        lesson=lesson(world.math_5a, school_today(world.school)),
+        lesson=lesson(world.math_5a, local_today(world.school)),
         student=world.student.student,
         kind="remark",
         text="Без формы",

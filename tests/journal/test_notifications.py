@@ -92,10 +92,10 @@ def test_saving_a_cell_with_celery_broker_unreachable_succeeds_and_the_beat_catc
 ):
     from django.core.cache import cache
 
-    from journal.policy import school_today
+    from accounts.selectors import local_today
 
     cache.delete(f"journal:notify-nudge:{world.school.pk}")
-    held = lesson(world.math_5a, school_today(world.school) - datetime.timedelta(days=1))
+    held = lesson(world.math_5a, local_today(world.school) - datetime.timedelta(days=1))
     work = add_work(actor=actor(world.teacher), lesson=held)
     client.force_login(world.teacher.user)
     attempts = broker_connection_attempts(monkeypatch)

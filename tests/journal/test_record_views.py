@@ -11,15 +11,15 @@ from journal.records import services as records
 from schedule.models import Lesson, ReportingPeriod
 from tests.journal import actor, d
 
-pytestmark = pytest.mark.django_db
+# The school's today is Monday 12.10.2026 (the tests' clock, tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.now("2026-10-12 10:00")]
 
 TODAY = d(10, 12)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch, settings, tmp_path):
-    """The school's today is 12.10.2026 whatever the real clock says; files go to a temporary MEDIA_ROOT."""
-    monkeypatch.setattr("journal.policy.school_today", lambda school, now=None: TODAY)
+def media_root(settings, tmp_path):
+    """Files go to a temporary MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path
 
 
