@@ -11,8 +11,10 @@
 | may_reset_second_factor  | yes   | –        | –      | –                  | –       | –       | –      |
 | manage_school_settings   | yes   | –        | –      | –                  | –       | –       | –      |
 | may_set_notifications    | –     | –        | –      | –                  | –       | –       | own    |
-| view_jobs (+ operator)   | yes   | –        | –      | –                  | –       | –       | –      |
-| see_job_errors           | –     | –        | –      | –                  | –       | –       | –      |
+| is_operator              | the district operator only: the schools' pages                                 |
+| view_jobs                | yes   | –        | –      | –                  | –       | –       | –      |
+|                          | and the district operator                                                      |
+| see_job_errors           | the district operator only                                                     |
 | own_security (2FA, pwd)  | any signed-in user                                                             |
 
 A class teacher never resets the login of someone on the school's staff (a parent who also teaches):

@@ -281,9 +281,11 @@ def test_failures_count_the_last_seven_days_and_the_last_error_is_the_operators(
 @pytest.fixture
 def failed_run(clock):
     run(HEARTBEAT, clock.now - datetime.timedelta(seconds=20))
-    return run(
+    failed = run(
         PURGE_SESSIONS, clock.now - datetime.timedelta(minutes=35), JobRun.Outcome.FAILED, text=SECRET_ERROR
     )
+    JobRun.objects.filter(pk=failed.pk).update(hostname="worker-1@jobs")
+    return failed
 
 
 def test_the_operator_sees_every_job_and_the_error(client, operator, failed_run):
@@ -294,6 +296,7 @@ def test_the_operator_sees_every_job_and_the_error(client, operator, failed_run)
     assert "ошибка" in page and "не запускалась" in page
     assert SECRET_ERROR in page
     assert "9 декабря, 09:25" in page  # the failed run, in Moscow time
+    assert "worker-1@jobs" in page  # the worker that ran it: the operator's, like the texts
 
 
 def test_the_admin_sees_the_outcome_but_not_the_error_text(client, world, other_world, failed_run):
@@ -302,6 +305,7 @@ def test_the_admin_sees_the_outcome_but_not_the_error_text(client, world, other_
         page = client.get(URL).content.decode()
         assert "ошибка" in page and "Сбоев за 7 дней" in page
         assert "Гимназия" not in page and "hunter2" not in page and "refused" not in page
+        assert "worker-1@jobs" not in page
         assert "Тексты ошибок видит только оператор района." in page
 
 
