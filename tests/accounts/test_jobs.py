@@ -5,9 +5,11 @@ error texts are the district operator's alone.
 
 import datetime
 import logging
+import time
 import zoneinfo
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from celery.schedules import crontab
 from django.conf import settings as django_settings
 from django.db import connection
@@ -143,6 +145,18 @@ def test_a_periodic_task_run_is_recorded(clock):
     assert (row.task, row.outcome, row.text) == (HEARTBEAT, JobRun.Outcome.OK, "")
     assert row.hostname and row.finished_at >= row.started_at
     assert datetime.timedelta(0) <= row.duration < datetime.timedelta(seconds=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_on_a_real_worker_through_redis_is_recorded_and_committed(fresh_broker):
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=10):
+        beat_heartbeat_task.apply_async(headers={"celery_beat_task": True})  # as the beat sends it
+        deadline = time.monotonic() + 20
+        while not JobRun.objects.filter(outcome=JobRun.Outcome.OK).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    row = JobRun.objects.get()
+    assert (row.task, row.outcome) == (HEARTBEAT, JobRun.Outcome.OK)
+    assert row.hostname and row.finished_at >= row.started_at  # the worker's name
 
 
 def test_a_task_the_beat_does_not_schedule_is_not_recorded():
