@@ -2,6 +2,8 @@
 
 - `school_view(rule)`: sign-in required, a current school required, then the
   rule (a function `rule(actor) -> bool`) must allow; otherwise 403, logged.
+- `deployment_view(rule)`: sign-in required, then the rule, for the pages of the
+  whole deployment that the operator and a school's people share (the jobs page).
 - `refused(actor, reason)`: the one writer of the `permission_denied` event, for
   refusals a view decides itself: a hidden object (`hidden=True`, 404) or a
   refusal the write policy raised (`refused(actor, "journal.policy", exc)`).
@@ -21,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 
-from . import audit
+from . import audit, rules
 
 
 def refused(actor, reason: str, cause: Exception | None = None, *, hidden: bool = False) -> Exception:
@@ -45,8 +47,8 @@ def require(actor, rule, *objs):
         deny(actor, f"{rule.__module__}.{rule.__name__}")
 
 
-def school_view(rule=None):
-    """Decorate a view that works inside the current school."""
+def school_view(rule=None, *, in_school=True):
+    """Decorate a view that works inside the current school (`in_school=False`: see `deployment_view`)."""
 
     def decorator(view):
         @wraps(view)
@@ -54,7 +56,7 @@ def school_view(rule=None):
             actor = request.actor
             if not actor.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if actor.school is None:
+            if in_school and actor.school is None:
                 if actor.is_operator:
                     return redirect("accounts:operator_schools")
                 deny(actor, "no school")
@@ -69,17 +71,13 @@ def school_view(rule=None):
     return decorator
 
 
-def operator_view(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        actor = request.actor
-        if not actor.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not actor.is_operator:
-            deny(actor, "operator only")
-        return view(request, *args, **kwargs)
+def deployment_view(rule):
+    """Decorate a view of the whole deployment rather than one school (the periodic jobs): sign-in required,
+    then the rule, asked of the operator (who has no school) and of a school's people alike; else 403, logged."""
+    return school_view(rule, in_school=False)
 
-    return wrapped
+
+operator_view = deployment_view(rules.is_operator)  # the district operator's own pages
 
 
 PROBE_OTHER_SCHOOL = "probe_other_school"

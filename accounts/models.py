@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class School(models.Model):
@@ -459,3 +460,37 @@ class PendingJob(models.Model):
 
     def __str__(self):
         return f"{self.task} #{self.pk}"
+
+
+class JobRun(models.Model):
+    """One run of a periodic job (a task `CELERY_BEAT_SCHEDULE` names), written from Celery's signals
+    (accounts/jobruns.py) for the jobs page; forgotten after `jobruns.KEEP`. Deployment-wide, so no school:
+    `text` (a result or an error, short, never a traceback) may name any school's data."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", pgettext_lazy("job", "running")
+        OK = "ok", pgettext_lazy("job", "done")
+        FAILED = "failed", pgettext_lazy("job", "failed")
+        RETRIED = "retried", pgettext_lazy("job", "to be retried")
+
+    task = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.RUNNING)
+    text = models.CharField(max_length=500, blank=True)
+    hostname = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["task", "-started_at"], name="jobrun_last"),
+            models.Index(fields=["started_at"], name="jobrun_started"),
+            # Failures and unfinished runs are few: the page counts them and reads the last one per job.
+            models.Index(fields=["task", "-started_at"], condition=~Q(outcome="ok"), name="jobrun_not_ok"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+    @property
+    def duration(self):
+        return None if self.finished_at is None else self.finished_at - self.started_at

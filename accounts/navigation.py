@@ -34,5 +34,7 @@ def menu_for(actor) -> list[tuple[str, str]]:
     if not actor.is_authenticated:
         return []
     if actor.school is None:
-        return [(_("Schools"), reverse("accounts:operator_schools"))] if actor.is_operator else []
+        if not actor.is_operator:
+            return []
+        return [(_("Schools"), reverse("accounts:operator_schools")), (_("Jobs"), reverse("accounts:jobs"))]
     return [(label, reverse(name)) for label, name, roles in MENU if roles is None or actor.roles & roles]

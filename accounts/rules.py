@@ -11,6 +11,10 @@
 | may_reset_second_factor  | yes   | –        | –      | –                  | –       | –       | –      |
 | manage_school_settings   | yes   | –        | –      | –                  | –       | –       | –      |
 | may_set_notifications    | –     | –        | –      | –                  | –       | –       | own    |
+| is_operator              | the district operator only: the schools' pages                                 |
+| view_jobs                | yes   | –        | –      | –                  | –       | –       | –      |
+|                          | and the district operator                                                      |
+| see_job_errors           | the district operator only                                                     |
 | own_security (2FA, pwd)  | any signed-in user                                                             |
 
 A class teacher never resets the login of someone on the school's staff (a parent who also teaches):
@@ -19,6 +23,10 @@ that login opens the staff roles too. A login shared with another school is rese
 
 The district operator (superuser) creates schools and their first admin and
 sees none of a school's people.
+
+The periodic jobs are the deployment's, not a school's: the jobs page (view_jobs) is the operator's and
+every school's admin's, and the error and result texts (see_job_errors), which may name any school's
+data, are the operator's alone; an admin sees each run's outcome.
 """
 
 from .models import ParentLink, Role, StaffRole
@@ -70,6 +78,21 @@ def any_class_to_invite(actor) -> bool:
 def may_set_notifications(actor) -> bool:
     """Parents choose their own notifications (R-D-4); nobody else has any here."""
     return actor.parent is not None
+
+
+def is_operator(actor) -> bool:
+    """The district operator's pages: the schools, a new school, a school admin's compromised login."""
+    return actor.is_operator
+
+
+def view_jobs(actor) -> bool:
+    """The periodic jobs page (R-CTL-6): the district operator and each school's admin."""
+    return actor.is_operator or actor.has_role(Role.ADMIN)
+
+
+def see_job_errors(actor) -> bool:
+    """A job's error or result text may name any school's data: the operator's alone."""
+    return actor.is_operator
 
 
 def signed_in(actor) -> bool:

@@ -2,7 +2,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import jobs, password_reset, sessions
+from . import jobruns, jobs, password_reset, sessions
 from .services.housekeeping import purge_stale_invite_codes
 
 
@@ -37,6 +37,12 @@ def mail_password_reset_task(email: str, ip: str | None, language: str, request_
 def republish_pending_jobs_task() -> int:
     """Every minute: publish again the pending jobs the broker never got (a reset asked during an outage)."""
     return jobs.republish_pending()
+
+
+@shared_task(ignore_result=True)
+def purge_job_runs_task() -> int:
+    """Nightly: forget the periodic jobs' runs older than 30 days (accounts/jobruns.py)."""
+    return jobruns.purge()
 
 
 # Parents' notifications: imported here so the worker registers them (autodiscovery reads tasks.py only).

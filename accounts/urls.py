@@ -3,7 +3,7 @@ from django.urls import path
 from .urls_notify import urlpatterns as notify_urlpatterns
 from .urls_people import urlpatterns as people_urlpatterns
 from .urls_sessions import urlpatterns as sessions_urlpatterns
-from .views import auth, compromise, operator, recovery
+from .views import auth, compromise, jobs, operator, recovery
 
 app_name = "accounts"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path(
         "operator/schools/<int:pk>/compromised/", compromise.operator_compromised, name="operator_compromised"
     ),
+    path("jobs/", jobs.jobs, name="jobs"),
     *people_urlpatterns,
     *notify_urlpatterns,
     *sessions_urlpatterns,

@@ -15,10 +15,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-BEAT_KEY = "health:beat-last-run"
-BEAT_LATE_SECONDS = (
-    180  # the heartbeat runs every minute: three missed runs mean the beat (or workers) stopped
-)
+from accounts.jobruns import BEAT_KEY, beat_age, beat_state
 
 
 @shared_task(ignore_result=True)
@@ -54,13 +51,12 @@ def report() -> tuple[dict, int]:
     database = _database()
     cache_up = _redis_answers(settings.CACHES["default"]["LOCATION"])
     broker_up = _redis_answers(app.conf.broker_url)
-    last_run = cache.get(BEAT_KEY) if cache_up else None
-    beat_age = None if last_run is None else max(0, int(timezone.now().timestamp() - last_run))
+    age = beat_age() if cache_up else None
     checks = {
         "database": "ok" if database else "down",
         "cache": "ok" if cache_up else "down",
         "broker": "ok" if broker_up else "down",
-        "beat": "unknown" if beat_age is None else "ok" if beat_age <= BEAT_LATE_SECONDS else "late",
+        "beat": beat_state(age),
     }
     status = "down" if not database else "ok" if set(checks.values()) == {"ok"} else "degraded"
-    return {"status": status, "checks": checks, "beat_age_seconds": beat_age}, 200 if database else 503
+    return {"status": status, "checks": checks, "beat_age_seconds": age}, 200 if database else 503

@@ -306,6 +306,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.notify_tasks.purge_outbox_task",
         "schedule": crontab(minute=40, hour=3),
     },
+    # The jobs page's record of runs (accounts/jobruns.py) keeps 30 days. Every entry here gets a label
+    # there (accounts/selectors_jobs.py).
+    "purge-job-runs": {
+        "task": "accounts.tasks.purge_job_runs_task",
+        "schedule": crontab(minute=50, hour=3),
+    },
 }
 
 # Django 6.1 mailers: one "default" mailer (SMTP unless EMAIL_BACKEND names another backend);

@@ -134,6 +134,7 @@ def pages_of(role, world, term) -> list[str]:
             url("schedule:class_edit", w.class_5a.pk),
             url("schedule:bell_create"),
             url("journal:settings"),
+            url("accounts:jobs"),
             url("reports:index"),
             *printouts,
             grid,
