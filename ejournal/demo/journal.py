@@ -10,6 +10,7 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 
+from accounts.bulk import copy_rows
 from accounts.models import Person
 from journal.models import (
     Attendance,
@@ -24,7 +25,6 @@ from schedule.models import (
     Lesson,
 )
 
-from .bulk import copy_rows
 from .calendar import Calendar
 from .context import Ctx
 from .courses import Courses
