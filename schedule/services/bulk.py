@@ -1,6 +1,6 @@
 """Set forms of the structure's services, for a builder that writes a whole school at once (the demo
-school): subjects, rooms, classes with their whole-class groups, subgroups, enrollments and group
-memberships.
+school): subjects, rooms, classes with their whole-class groups, subgroups, enrollments, group
+memberships, class teachers and courses.
 
 Each checks the same domain rules as its single-row service (`structure`, `people`), over the whole
 batch in a fixed number of queries, refuses the batch if any row breaks one (a `ValidationError` keyed
@@ -10,19 +10,23 @@ batch, whose summary is the caller's `note`.
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.models import School, Student
+from accounts.models import Person, School, Student
 
 from ..models import (
     AcademicYear,
     Building,
+    Course,
+    CourseTeacher,
     Enrollment,
     GroupMembership,
     Room,
@@ -30,7 +34,17 @@ from ..models import (
     StudyGroup,
     Subject,
 )
-from .checks import GRADES, Errors, check_dates, covered, database_checks, fmt, lock_open_year
+from .checks import (
+    GRADES,
+    Errors,
+    check_dates,
+    check_teachers,
+    covered,
+    database_checks,
+    fmt,
+    iso,
+    lock_open_year,
+)
 
 BATCH = 1000
 
@@ -323,4 +337,80 @@ def add_group_members(
     with database_checks():
         created = GroupMembership.objects.bulk_create(memberships, batch_size=BATCH)
     _record(actor, "add_group_members", year.school, note, year=year.pk, memberships=len(created))
+    return created
+
+
+@transaction.atomic
+def set_class_teachers(
+    *, actor, year: AcademicYear, leads: Sequence[tuple[SchoolClass, Person]], note: str = ""
+) -> None:
+    """`update_class`'s class teacher for many classes of an open year: each a teacher of the school."""
+    year = lock_open_year(year)
+    errors = Errors()
+    if any(c.year_id != year.pk for c, _t in leads):
+        errors.add("leads", _("Choose a class of this year."))
+    check_teachers(errors, year.school_id, "class_teacher", {t.pk: t for _c, t in leads}.values())
+    errors.raise_if_any()
+    for c, t in leads:
+        c.class_teacher = t
+    SchoolClass.objects.bulk_update([c for c, _t in leads], ["class_teacher"], batch_size=BATCH)
+    _record(
+        actor, "set_class_teachers", year.school, note, year=year.pk, leads={c.pk: t.pk for c, t in leads}
+    )
+
+
+@transaction.atomic
+def create_courses(
+    *,
+    actor,
+    year: AcademicYear,
+    courses: Sequence[tuple[Course, Person]],
+    starts: datetime.date | None = None,
+    note: str = "",
+) -> list[Course]:
+    """`create_course` for many (course, its teacher) of an open year, taught from `starts` (the year's
+    first day by default): a group of the year, a subject and a teacher of the school, the hours
+    more than 0 and less than 100, a subject taught to a group once. The teachers are also recorded
+    as teaching their subjects (the subject's teachers of `save_subject`)."""
+    year = lock_open_year(year)
+    starts = starts or year.starts
+    errors = Errors()
+    if any(c.group.year_id != year.pk for c, _t in courses):
+        errors.add("group", _("Choose a group of this year."))
+    _check_school(errors, "subject", year.school_id, (c.subject for c, _t in courses))
+    check_teachers(errors, year.school_id, "teachers", {t.pk: t for _c, t in courses}.values())
+    if any(c.hours_per_week is None or not (0 < Decimal(c.hours_per_week) < 100) for c, _t in courses):
+        errors.add("hours_per_week", _("Hours per week must be more than 0 and less than 100."))
+    check_dates(errors, year, starts, None)
+    pairs = [(c.group_id, c.subject_id) for c, _t in courses]
+    groups = {g for g, _s in pairs}
+    taught = _duplicates(pairs) | set(
+        Course.objects.filter(group_id__in=groups).values_list("group_id", "subject_id")
+    ) & set(pairs)
+    if taught:
+        errors.add("subject", _("This subject is already taught to this group."))
+    errors.raise_if_any()
+    for c, _t in courses:
+        c.school_id, c.year = year.school_id, year
+    with database_checks():
+        created = Course.objects.bulk_create([c for c, _t in courses], batch_size=BATCH)
+        CourseTeacher.objects.bulk_create(
+            [
+                CourseTeacher(school_id=year.school_id, course=c, teacher=t, starts=starts)
+                for c, (_c, t) in zip(created, courses, strict=True)
+            ],
+            batch_size=BATCH,
+        )
+        Through = Subject.teachers.through
+        Through.objects.bulk_create(
+            [
+                Through(subject_id=s, person_id=p)
+                for s, p in sorted({(c.subject_id, t.pk) for c, t in courses})
+            ],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
+    _record(
+        actor, "create_courses", year.school, note, year=year.pk, courses=len(created), starts=iso(starts)
+    )
     return created

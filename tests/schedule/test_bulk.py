@@ -8,6 +8,8 @@ from accounts.models import AuditEvent, Role
 from schedule.models import (
     AcademicYear,
     Building,
+    Course,
+    CourseTeacher,
     Enrollment,
     GroupMembership,
     Room,
@@ -22,7 +24,17 @@ from .conftest import d
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Subject, Room, SchoolClass, StudyGroup, Enrollment, GroupMembership, AuditEvent]
+MODELS = [
+    Subject,
+    Room,
+    SchoolClass,
+    StudyGroup,
+    Enrollment,
+    GroupMembership,
+    Course,
+    CourseTeacher,
+    AuditEvent,
+]
 NOTE = "seeded by a test"
 
 
@@ -48,10 +60,10 @@ def students(world, n):
     ]
 
 
-def last_event(action):
+def last_event(action, note=NOTE):
     event = AuditEvent.objects.order_by("-pk").first()
     assert event.action == action
-    assert event.summary == NOTE
+    assert event.summary == note
     assert event.actor is None
     return event
 
@@ -317,3 +329,98 @@ def test_add_group_members_refuses_a_group_of_another_year_and_dates_outside_it(
     refused("group", bulk.add_group_members, actor=None, year=later, memberships=[member])
     early = GroupMembership(student=world.student.student, group=halves[0], starts=d(8, 20))
     refused("starts", bulk.add_group_members, actor=None, year=world.year, memberships=[early])
+
+
+# Class teachers and courses
+
+
+def test_set_class_teachers(world):
+    bulk.set_class_teachers(
+        actor=None,
+        year=world.year,
+        leads=[(world.class_5a, world.teacher), (world.class_6b, world.substitute)],
+    )
+    assert SchoolClass.objects.get(pk=world.class_5a.pk).class_teacher == world.teacher
+    assert SchoolClass.objects.get(pk=world.class_6b.pk).class_teacher == world.substitute
+    assert last_event("set_class_teachers", note="").data["leads"] == {
+        str(world.class_5a.pk): world.teacher.pk,
+        str(world.class_6b.pk): world.substitute.pk,
+    }
+
+
+def test_set_class_teachers_refuses_a_non_teacher_or_a_class_of_another_year(world):
+    leads = [(world.class_6b, world.teacher), (world.class_5a, world.parent)]
+    refused("class_teacher", bulk.set_class_teachers, actor=None, year=world.year, leads=leads)
+    later = f.make_year(world.school, 2027)
+    refused("leads", bulk.set_class_teachers, actor=None, year=later, leads=[(world.class_6b, world.teacher)])
+    assert SchoolClass.objects.get(pk=world.class_6b.pk).class_teacher == world.other_teacher
+
+
+def new_course(world, subject=None, group=None, hours=2):
+    subject = subject or Subject.objects.get(school=world.school, name="Русский язык")
+    return Course(subject=subject, group=group or f.whole_group(world.class_6b), hours_per_week=hours)
+
+
+def test_create_courses_with_their_teachers_from_the_first_day(world):
+    physics = f.make_subject(world.school, "Физика")
+    made = bulk.create_courses(
+        actor=None,
+        year=world.year,
+        courses=[(new_course(world), world.other_teacher), (new_course(world, physics), world.substitute)],
+        note=NOTE,
+    )
+    assert [(c.subject.name, c.group_id, c.year_id, c.school_id) for c in made] == [
+        ("Русский язык", f.whole_group(world.class_6b).pk, world.year.pk, world.school.pk),
+        ("Физика", f.whole_group(world.class_6b).pk, world.year.pk, world.school.pk),
+    ]
+    assert [(t.teacher, t.starts, t.ends) for c in made for t in CourseTeacher.objects.filter(course=c)] == [
+        (world.other_teacher, world.year.starts, None),
+        (world.substitute, world.year.starts, None),
+    ]
+    assert world.substitute in physics.teachers.all()
+    assert last_event("create_courses").data == {"year": world.year.pk, "courses": 2, "starts": "2026-09-01"}
+
+
+def test_create_courses_refuses_a_subject_taught_to_the_group_already_or_twice(world):
+    math = Subject.objects.get(school=world.school, name="Математика")
+    taught = [(new_course(world, math), world.teacher)]  # the world's 6Б has maths
+    refused("subject", bulk.create_courses, actor=None, year=world.year, courses=taught)
+    twice = [(new_course(world), world.teacher), (new_course(world), world.other_teacher)]
+    refused("subject", bulk.create_courses, actor=None, year=world.year, courses=twice)
+
+
+def test_create_courses_refuses_what_create_course_refuses(world, other_world):
+    refused(
+        "teachers",
+        bulk.create_courses,
+        actor=None,
+        year=world.year,
+        courses=[(new_course(world), world.parent)],
+    )
+    refused(
+        "hours_per_week",
+        bulk.create_courses,
+        actor=None,
+        year=world.year,
+        courses=[(new_course(world, hours=0), world.teacher)],
+    )
+    theirs = Subject.objects.get(school=other_world.school, name="Русский язык")
+    refused(
+        "subject",
+        bulk.create_courses,
+        actor=None,
+        year=world.year,
+        courses=[(new_course(world, theirs), world.teacher)],
+    )
+    later = f.make_year(world.school, 2027)
+    refused(
+        "group", bulk.create_courses, actor=None, year=later, courses=[(new_course(world), world.teacher)]
+    )
+    refused(
+        "starts",
+        bulk.create_courses,
+        actor=None,
+        year=world.year,
+        courses=[(new_course(world), world.teacher)],
+        starts=d(6, 1),
+    )
