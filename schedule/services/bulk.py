@@ -68,7 +68,8 @@ def create_subjects(*, actor, school: School, subjects: Sequence[Subject], note:
     errors = Errors()
     for s in subjects:
         s.school_id = school.pk
-        s.name, s.short_name = (s.name or "").strip(), (s.short_name or "").strip() or s.name[:30]
+        s.name = (s.name or "").strip()
+        s.short_name = (s.short_name or "").strip() or s.name[:30]
     names = [s.name for s in subjects]
     taken = _duplicates(names) | set(
         Subject.objects.filter(school=school, name__in=names).values_list("name", flat=True)
