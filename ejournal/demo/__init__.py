@@ -17,8 +17,12 @@ period's finals and the year finals are in, and then (summer.py)
       build_lessons again, for the next year: classes moved up, new first grades)
 
 Every step draws from its own `random.Random` seeded with `"<seed>:<size>:<step>"` (context.Ctx), so
-adding a step (or changing one) never reshuffles the names of the others. Rows are written in bulk
-(`bulk_create`, COPY); the one password hash is computed once and shared by every demo login.
+adding a step (or changing one) never reshuffles the names of the others. The steps write through the
+owning app's services or their bulk counterparts (`schedule.services.years`, `schedule.services.bulk`,
+`accounts.services.bulk`, `journal.grid.bulk`), which check each batch as the single-row services
+check a row and write one audit event per batch ("seed_demo: демонстрационная школа", no actor);
+the steps listed in `docs/decisions.md` still write their rows directly (`bulk_create`, COPY). The
+one password hash is computed once and shared by every demo login.
 
 `purge.purge_school()` deletes one school's rows for `seed_demo --reset`; `tables` holds the planner
 statistics and the row counts of the command's summary. This package sits above the apps (it writes

@@ -12,6 +12,7 @@ from schedule.models import (
     PeriodScheme,
     ReportingPeriod,
 )
+from schedule.services import years
 
 from .context import Ctx
 
@@ -45,17 +46,13 @@ class Calendar:
 def build_calendar(ctx: Ctx, start_year: int | None = None) -> Calendar:
     """The academic year starting on 1 September of `start_year` (default: the year of `today`):
     quarters for grades 1–9, half-years for 10–11, holidays."""
-    school = ctx.school
     y = academic_start_year(ctx.today) if start_year is None else start_year
     d = datetime.date
-    year = AcademicYear.objects.create(
-        school=school, name=f"{y}/{y + 1}", starts=d(y, 9, 1), ends=d(y + 1, 5, 31)
-    )
-    quarters = PeriodScheme(
-        school=school, year=year, kind=PeriodScheme.Kind.QUARTERS, grades=list(range(1, 10))
-    )
-    halves = PeriodScheme(school=school, year=year, kind=PeriodScheme.Kind.HALVES, grades=[10, 11])
-    PeriodScheme.objects.bulk_create([quarters, halves])
+    # The year comes with the default schemes (quarters for 1–9, half-years for 10–11); the demo's
+    # periods keep their names and take this calendar's dates.
+    year = years.create_year(actor=ctx.actor, name=f"{y}/{y + 1}", starts=d(y, 9, 1), ends=d(y + 1, 5, 31))
+    schemes = {s.kind: s for s in PeriodScheme.objects.filter(year=year)}
+    quarters, halves = schemes[PeriodScheme.Kind.QUARTERS], schemes[PeriodScheme.Kind.HALVES]
     spans = {
         quarters: [
             ("1 четверть", d(y, 9, 1), d(y, 10, 24)),
@@ -68,35 +65,24 @@ def build_calendar(ctx: Ctx, start_year: int | None = None) -> Calendar:
             ("2 полугодие", d(y + 1, 1, 12), d(y + 1, 5, 31)),
         ],
     }
-    periods = ReportingPeriod.objects.bulk_create(
-        [
-            ReportingPeriod(school=school, scheme=scheme, number=n, name=name, starts=a, ends=b)
-            for scheme, rows in spans.items()
-            for n, (name, a, b) in enumerate(rows, start=1)
-        ]
-    )
+    periods = [
+        years.save_period(actor=ctx.actor, scheme=scheme, period=period, name=name, starts=a, ends=b)
+        for scheme, rows in spans.items()
+        for period, (name, a, b) in zip(scheme.periods.order_by("number"), rows, strict=True)
+    ]
     february = monday_on_or_after(d(y + 1, 2, 9))
-    holidays = Holiday.objects.bulk_create(
-        [
-            Holiday(school=school, year=year, name="Осенние каникулы", starts=d(y, 10, 25), ends=d(y, 11, 4)),
-            Holiday(
-                school=school, year=year, name="Зимние каникулы", starts=d(y, 12, 29), ends=d(y + 1, 1, 11)
+    holidays = [
+        years.save_holiday(actor=ctx.actor, year=year, name=name, starts=a, ends=b, grades=grades)
+        for name, a, b, grades in (
+            ("Осенние каникулы", d(y, 10, 25), d(y, 11, 4), ()),
+            ("Зимние каникулы", d(y, 12, 29), d(y + 1, 1, 11), ()),
+            (
+                "Дополнительные каникулы для первых классов",
+                february,
+                february + datetime.timedelta(days=6),
+                [1],
             ),
-            Holiday(
-                school=school,
-                year=year,
-                name="Дополнительные каникулы для первых классов",
-                starts=february,
-                ends=february + datetime.timedelta(days=6),
-                grades=[1],
-            ),
-            Holiday(
-                school=school,
-                year=year,
-                name="Весенние каникулы",
-                starts=d(y + 1, 3, 21),
-                ends=d(y + 1, 3, 29),
-            ),
-        ]
-    )
+            ("Весенние каникулы", d(y + 1, 3, 21), d(y + 1, 3, 29), ()),
+        )
+    ]
     return Calendar(year, {"quarters": quarters, "halves": halves}, periods, holidays)

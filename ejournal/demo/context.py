@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime
 import random
 
+from accounts.actor import Actor
 from accounts.models import School
 
 from .sizes import Size
+
+# The summary of the audit event each bulk service writes for its batch.
+NOTE = "seed_demo: демонстрационная школа"
 
 
 class Ctx:
@@ -19,6 +23,8 @@ class Ctx:
         self.seed = seed
         self.today = today
         self.login_prefix = login_prefix
+        # The services' actor: no login (the audit events name nobody), the school being built.
+        self.actor = Actor(user=None, school=school)
 
     def rng(self, step: str) -> random.Random:
         return random.Random(f"{self.seed}:{self.size.name}:{step}")

@@ -8,17 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.models import Person
-from schedule.models import (
-    Course,
-    CourseTeacher,
-    SchoolClass,
-    Subject,
-)
+from schedule.models import Course, SchoolClass
+from schedule.services import bulk
 
 from .calendar import Calendar
-from .context import Ctx
+from .context import NOTE, Ctx
 from .curriculum import PRIMARY, TALKS, hours
-from .sizes import BATCH, LETTERS, DemoError
+from .sizes import LETTERS, DemoError
 from .staff import Staff
 from .structure import Structure, bundle_hours, class_bundles
 
@@ -60,7 +56,7 @@ def build_courses(
     successor, led by the same class teacher.
     """
     rng = ctx.rng("courses" if keep is None else "courses:next")
-    school, year = ctx.school, calendar.year
+    year = calendar.year
     bundles = class_bundles(structure)
     by_profile = defaultdict(list)
     for t in staff.teachers:
@@ -147,8 +143,8 @@ def build_courses(
     for c in structure.classes:
         if c.id not in class_teacher:  # no free teacher of the class: the one with most hours there
             class_teacher[c.id] = teachers_by_id[max(in_class[c.id], key=in_class[c.id].get)]
-    SchoolClass.objects.bulk_update(
-        [set_fields(c, class_teacher=class_teacher[c.id]) for c in structure.classes], ["class_teacher"]
+    bulk.set_class_teachers(
+        actor=ctx.actor, year=year, leads=[(c, class_teacher[c.id]) for c in structure.classes], note=NOTE
     )
 
     # Courses: one per subject of a bundle, plus «Разговоры о важном» for the class teacher.
@@ -157,38 +153,20 @@ def build_courses(
     for i, (c, g, _p, names) in enumerate(bundles):
         for name in names:
             courses.append(
-                Course(
-                    school=school,
-                    year=year,
-                    subject=subjects[name],
-                    group=g,
-                    hours_per_week=Decimal(hours(name, c.grade)),
-                )
+                Course(subject=subjects[name], group=g, hours_per_week=Decimal(hours(name, c.grade)))
             )
             teacher_of.append(taker[i])
     for c in structure.classes:
         courses.append(
             Course(
-                school=school,
-                year=year,
                 subject=subjects[TALKS],
                 group=structure.whole_groups[c.id],
                 hours_per_week=Decimal(hours(TALKS, c.grade)),
             )
         )
         teacher_of.append(class_teacher[c.id])
-    courses = Course.objects.bulk_create(courses, batch_size=BATCH)
-    CourseTeacher.objects.bulk_create(
-        [
-            CourseTeacher(school=school, course=course, teacher=t, starts=year.starts)
-            for course, t in zip(courses, teacher_of, strict=True)
-        ],
-        batch_size=BATCH,
-    )
-    Through = Subject.teachers.through
-    pairs = sorted({(course.subject_id, t.id) for course, t in zip(courses, teacher_of, strict=True)})
-    Through.objects.bulk_create(
-        [Through(subject_id=s, person_id=p) for s, p in pairs], batch_size=BATCH, ignore_conflicts=True
+    courses = bulk.create_courses(
+        actor=ctx.actor, year=year, courses=list(zip(courses, teacher_of, strict=True)), note=NOTE
     )
 
     demo_class_teacher = class_teacher[demo_class.id]
@@ -213,9 +191,3 @@ def build_courses(
         demo_class_teacher=demo_class_teacher,
         demo_teacher=demo_teacher,
     )
-
-
-def set_fields(obj, **values):
-    for k, v in values.items():
-        setattr(obj, k, v)
-    return obj

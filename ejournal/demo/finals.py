@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from accounts.bulk import copy_rows
 from journal.models import (
     Cell,
     CourseLock,
@@ -22,7 +23,6 @@ from schedule.models import (
     Lesson,
 )
 
-from .bulk import copy_rows
 from .calendar import Calendar, in_summer
 from .context import Ctx
 from .courses import Courses

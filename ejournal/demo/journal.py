@@ -10,10 +10,9 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 
+from accounts.bulk import copy_rows
 from accounts.models import Person
 from journal.models import (
-    Attendance,
-    Cell,
     Homework,
     LessonTopic,
     PlanTopic,
@@ -24,9 +23,8 @@ from schedule.models import (
     Lesson,
 )
 
-from .bulk import copy_rows
 from .calendar import Calendar
-from .context import Ctx
+from .context import NOTE, Ctx
 from .courses import Courses
 from .curriculum import ENGLISH, PE, TALKS
 from .finals import Finals, build_finals
@@ -70,8 +68,8 @@ def build_journal(
     (the whole day missed), reasons set for past weeks but not the current one; grade 1 gets no
     marks and no homework (R-SET-5), only attendance and topics. Topics run one week ahead.
     """
+    from journal.grid.bulk import PastAttendance, PastMarks, record_history
     from journal.grid.services import ensure_default_work_types
-    from journal.marklog import services as marklog
     from journal.values import ATTENDANCE_DISPLAY, format_cell
 
     started = time.monotonic()
@@ -161,12 +159,8 @@ def build_journal(
     result.plan_topics = len(plan_rows)
 
     # Mark columns first (their ids are needed for cells and the log).
-    work_rows, work_meta = [], []
+    work_rows, marks_rows, attendance_rows = [], [], []
     topic_rows, homework_rows, remark_rows = [], [], []
-    attendance_rows, log_rows = (
-        [],
-        [],
-    )  # log rows: (at, lesson, student, work index or None, kind, new, actor)
     for course_id, rows in per_course.items():
         subject = subject_of[course_subject[course_id]]
         offset = rng.randint(4, 7)
@@ -207,8 +201,7 @@ def build_journal(
                 else:
                     reason = rng.choice(("excused", "unexcused"))
                 at = moment(day, ends, rng.randint(-40, 180))
-                attendance_rows.append((school.pk, pk, sid, status, reason, 1, at))
-                log_rows.append((at, pk, sid, None, "attendance", ATTENDANCE_DISPLAY[status], actor))
+                attendance_rows.append(PastAttendance(pk, sid, ATTENDANCE_DISPLAY[status], reason, at, actor))
             if marks_allowed:
                 if n % 8 == offset and subject not in NO_HOMEWORK:
                     code = "Д" if subject == "Русский язык" and rng.random() < 0.5 else "КР"
@@ -227,8 +220,7 @@ def build_journal(
                     if code == "У" and rng.random() < 0.03:
                         marks.append(min(5, max(2, mark + rng.choice((-1, 0, 1)))))
                     at = moment(day, ends, rng.randint(0, 240))
-                    work_meta.append((w, sid, marks, at))
-                    log_rows.append((at, pk, sid, w, "marks", format_cell(tuple(marks)), actor))
+                    marks_rows.append(PastMarks(w, sid, format_cell(tuple(marks)), at, actor))
             if present and rng.random() < 0.04:
                 praise = rng.random() < 0.55
                 remark_rows.append(
@@ -236,18 +228,6 @@ def build_journal(
                      rng.choice(PRAISES if praise else REMARKS), teacher_id, moment(day, ends, 10))
                 )  # fmt: skip
 
-    works = Work.objects.bulk_create(work_rows, batch_size=5000)
-    result.works = len(works)
-    result.cells = copy_rows(
-        Cell,
-        ["school", "work", "student", "marks", "excluded", "owed", "version", "updated_at"],
-        ((school.pk, works[w].pk, sid, marks, [], False, 1, at) for w, sid, marks, at in work_meta),
-    )
-    result.attendance = copy_rows(
-        Attendance,
-        ["school", "lesson", "student", "status", "reason", "version", "updated_at"],
-        attendance_rows,
-    )
     result.topics = copy_rows(
         LessonTopic, ["school", "lesson", "text", "plan_topic", "updated_by", "updated_at"], topic_rows
     )
@@ -260,26 +240,29 @@ def build_journal(
         Remark, ["school", "lesson", "student", "kind", "text", "author", "created_at"], remark_rows
     )
 
-    # The period finals, on the marks just written (their log rows join the chain below).
-    log_rows = [
-        (at, lesson, sid, works[w].pk if w is not None else None, *rest)
-        for at, lesson, sid, w, *rest in log_rows
-    ]
-    result.finals = build_finals(ctx, calendar, courses, user_of)
-    result.cells += result.finals.makeup
-    log_rows += result.finals.log_rows
-
-    # The mark log: one entry per mark, attendance row and final, in time order, chained by marklog.
-    # Rows of finals carry their course, period and proposal; the others have none of these.
-    log_rows.sort(key=lambda r: (r[0], r[1] or 0, r[2], r[4]))
-    result.log_entries = marklog.append_history(
-        school=school,
-        rows=(
+    def finals_entries():
+        """The period finals, on the marks just written: their mark-log entries join the chain, in time
+        order with the marks (with the make-up marks given so that a student gets a final); the finals'
+        carry their course, period and proposal."""
+        result.finals = build_finals(ctx, calendar, courses, user_of)
+        return [
             {"at": at, "actor_id": actor, "kind": kind, "lesson_id": lesson_id, "student_id": sid,
              "work_id": work_id, "old": "", "new": new,
              **(dict(zip(FINAL_FIELDS, final, strict=True)) if final else {})}
-            for at, lesson_id, sid, work_id, kind, new, actor, *final in log_rows
-        ),
-    )  # fmt: skip
+            for at, lesson_id, sid, work_id, kind, new, actor, *final in result.finals.log_rows
+        ]  # fmt: skip
+
+    history = record_history(
+        actor=ctx.actor,
+        school=school,
+        works=work_rows,
+        marks=marks_rows,
+        attendance=attendance_rows,
+        more_entries=finals_entries,
+        note=NOTE,
+    )
+    result.works, result.cells, result.attendance = len(history.works), history.cells, history.attendance
+    result.cells += result.finals.makeup
+    result.log_entries = history.log_entries
     result.seconds = time.monotonic() - started
     return result

@@ -7,16 +7,18 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from accounts.models import Parent, ParentLink, Person, School, Student
+from accounts.models import Parent, ParentLink, Person, Role, Student
+from accounts.services.bulk import add_roles, link_parents
 from schedule.models import (
     AcademicYear,
     Enrollment,
     GroupMembership,
     SchoolClass,
 )
+from schedule.services.bulk import add_group_members, enroll_students
 
 from .calendar import Calendar, monday_on_or_after
-from .context import Ctx
+from .context import NOTE, Ctx
 from .courses import Courses
 from .names import (
     BOYS,
@@ -33,7 +35,6 @@ from .names import (
     random_date,
     surname_for,
 )
-from .sizes import BATCH
 from .structure import Structure
 
 
@@ -178,22 +179,26 @@ def build_pupils(
         movements.append(f"{kids[0][0].full_name}: прибыл(а) в {c.name} с {day:%d.%m.%Y}")
     people.save()
 
-    students = Student.objects.bulk_create(
-        [Student(school=school, person=k) for _p, kids in families for k, _c, _a in kids], batch_size=BATCH
+    roles = add_roles(
+        actor=ctx.actor,
+        school=school,
+        roles=[(k, Role.STUDENT, "") for _p, kids in families for k, _c, _a in kids]
+        + [(p, Role.PARENT, "") for ps, _k in families for p, _r in ps],
+        note=NOTE,
     )
+    students, parents = roles.students, roles.parents
     student_of = {s.person_id: s for s in students}
-    parents = Parent.objects.bulk_create(
-        [Parent(school=school, person=p) for ps, _k in families for p, _r in ps], batch_size=BATCH
-    )
     parent_of = {p.person_id: p for p in parents}
-    links = ParentLink.objects.bulk_create(
-        [
-            ParentLink(school=school, parent=parent_of[p.id], student=student_of[k.id], relation=rel)
+    links = link_parents(
+        actor=ctx.actor,
+        school=school,
+        links=[
+            ParentLink(parent=parent_of[p.id], student=student_of[k.id], relation=rel)
             for ps, kids in families
             for p, rel in ps
             for k, _c, _a in kids
         ],
-        batch_size=BATCH,
+        note=NOTE,
     )
 
     # Enrollments: (student, class, starts, ends, arrival note, departure note)
@@ -226,22 +231,22 @@ def build_pupils(
             )
             break
 
-    enrollments = Enrollment.objects.bulk_create(
-        [
-            Enrollment(
-                school=school, student=s, school_class=c, starts=a, ends=b, arrival_note=an, departure_note=dn
-            )
+    enrollments = enroll_students(
+        actor=ctx.actor,
+        year=year,
+        stays=[
+            Enrollment(student=s, school_class=c, starts=a, ends=b, arrival_note=an, departure_note=dn)
             for s, c, a, b, an, dn in stays
         ],
-        batch_size=BATCH,
+        note=NOTE,
     )
 
-    memberships = split_subgroups(school, year, structure, enrollments)
+    memberships = split_subgroups(ctx, year, structure, enrollments)
     return Pupils(students, parents, links, enrollments, memberships, demo_student, demo_parent, movements)
 
 
 def split_subgroups(
-    school: School, year: AcademicYear, structure: Structure, enrollments: list[Enrollment]
+    ctx: Ctx, year: AcademicYear, structure: Structure, enrollments: list[Enrollment]
 ) -> list[GroupMembership]:
     """English subgroups: the class list split in two halves by name; late arrivals join the smaller half."""
     memberships = []
@@ -262,9 +267,7 @@ def split_subgroups(
             k = 0 if n < half else 1
             sizes[k] += 1
             memberships.append(
-                GroupMembership(
-                    school=school, student=e.student, group=groups[k], starts=e.starts, ends=e.ends
-                )
+                GroupMembership(student=e.student, group=groups[k], starts=e.starts, ends=e.ends)
             )
         for e in sorted(stays_here, key=lambda e: (e.starts, e.student.person.last_name)):
             if e.starts == year.starts:
@@ -272,8 +275,6 @@ def split_subgroups(
             k = 0 if sizes[0] <= sizes[1] else 1
             sizes[k] += 1
             memberships.append(
-                GroupMembership(
-                    school=school, student=e.student, group=groups[k], starts=e.starts, ends=e.ends
-                )
+                GroupMembership(student=e.student, group=groups[k], starts=e.starts, ends=e.ends)
             )
-    return GroupMembership.objects.bulk_create(memberships, batch_size=BATCH)
+    return add_group_members(actor=ctx.actor, year=year, memberships=memberships, note=NOTE)

@@ -7,9 +7,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from accounts.models import Person, Role, StaffRole
+from accounts.models import Person, Role
+from accounts.services.bulk import add_roles
 
-from .context import Ctx
+from .context import NOTE, Ctx
 from .curriculum import PRIMARY, PRIMARY_POSITION, PROFILES
 from .names import People
 from .structure import Structure, bundle_hours, class_bundles
@@ -52,31 +53,17 @@ def build_staff(ctx: Ctx, structure: Structure) -> Staff:
         teachers.append((people.adult(gender, 1962, 2001, email_domain=domain), p))
     people.save()
 
-    roles = [
-        StaffRole(
-            school=school, person=admin, role=Role.ADMIN, position="Администратор электронного журнала"
-        ),
-        StaffRole(school=school, person=director, role=Role.DIRECTOR, position="Директор"),
-        *[
-            StaffRole(
-                school=school,
-                person=d,
-                role=Role.DEPUTY,
-                position="Заместитель директора по учебно-воспитательной работе",
-            )
-            for d in deputies
+    add_roles(
+        actor=ctx.actor,
+        school=school,
+        roles=[
+            (admin, Role.ADMIN, "Администратор электронного журнала"),
+            (director, Role.DIRECTOR, "Директор"),
+            *[(d, Role.DEPUTY, "Заместитель директора по учебно-воспитательной работе") for d in deputies],
+            *[(t, Role.TEACHER, PRIMARY_POSITION if p == PRIMARY else PROFILES[p][0]) for t, p in teachers],
         ],
-        *[
-            StaffRole(
-                school=school,
-                person=t,
-                role=Role.TEACHER,
-                position=PRIMARY_POSITION if p == PRIMARY else PROFILES[p][0],
-            )
-            for t, p in teachers
-        ],
-    ]
-    StaffRole.objects.bulk_create(roles)
+        note=NOTE,
+    )
     for t, p in teachers:
         profile[t.id] = p
     return Staff(admin, director, deputies, [t for t, _p in teachers], profile)

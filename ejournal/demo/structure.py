@@ -8,16 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from accounts.models import School
-from schedule.models import (
-    Building,
-    Room,
-    SchoolClass,
-    StudyGroup,
-    Subject,
-)
+from schedule.models import Building, Room, SchoolClass, StudyGroup, Subject
+from schedule.services import bulk
+from schedule.services.structure import save_building
 
 from .calendar import Calendar
-from .context import Ctx
+from .context import NOTE, Ctx
 from .curriculum import (
     ENGLISH,
     ENGLISH_SPLIT_FROM_GRADE,
@@ -66,17 +62,14 @@ def build_structure(
     earlier year whose building, rooms and subjects the classes of `calendar`'s year keep."""
     school, size, year = ctx.school, ctx.size, calendar.year
     if premises is None:
-        subjects = Subject.objects.bulk_create(
-            [
-                Subject(
-                    school=school,
-                    name=name,
-                    short_name=short,
-                    no_final_assessment=nfa,
-                    position=(i + 1) * 10,
-                )
+        subjects = bulk.create_subjects(
+            actor=ctx.actor,
+            school=school,
+            subjects=[
+                Subject(name=name, short_name=short, no_final_assessment=nfa, position=(i + 1) * 10)
                 for i, (name, short, _h, nfa) in enumerate(SUBJECTS)
-            ]
+            ],
+            note=NOTE,
         )
         subjects = {s.name: s for s in subjects}
     else:
@@ -87,36 +80,17 @@ def build_structure(
             for grade, count in enumerate(size.classes_per_grade, start=1)
             for i in range(count)
         ]
-    classes = SchoolClass.objects.bulk_create(
-        [SchoolClass(school=school, year=year, grade=grade, letter=letter) for grade, letter in grades]
-    )
-    whole = StudyGroup.objects.bulk_create(
-        [
-            StudyGroup(
-                school=school,
-                year=year,
-                kind=StudyGroup.Kind.WHOLE_CLASS,
-                name=c.name,
-                grade=c.grade,
-                school_class=c,
-            )
-            for c in classes
-        ]
-    )
-    split = StudyGroup.objects.bulk_create(
-        [
-            StudyGroup(
-                school=school,
-                year=year,
-                kind=StudyGroup.Kind.SUBGROUP,
-                name=f"{c.name} англ. яз., {n} гр.",
-                grade=c.grade,
-                school_class=c,
-            )
+    classes, whole = bulk.create_classes(actor=ctx.actor, year=year, classes=grades, note=NOTE)
+    split = bulk.create_subgroups(
+        actor=ctx.actor,
+        year=year,
+        groups=[
+            (c, f"{c.name} англ. яз., {n} гр.")
             for c in classes
             if c.grade >= ENGLISH_SPLIT_FROM_GRADE
             for n in (1, 2)
-        ]
+        ],
+        note=NOTE,
     )
     subgroups = defaultdict(list)
     for g in split:
@@ -133,20 +107,18 @@ def build_structure(
             premises.room_subjects,
         )
 
-    building = Building.objects.create(school=school, name="Главный корпус", address=size.address)
+    building = save_building(actor=ctx.actor, name="Главный корпус", address=size.address)
     rooms, room_subjects = plan_rooms(
         size, sum(1 for c in classes if c.grade <= 4), sports_rooms_needed(classes)
     )
-    rooms = Room.objects.bulk_create(
-        [Room(school=school, building=building, name=name, capacity=cap) for name, cap, _s in rooms]
-    )
-    Through = Room.subjects.through
-    Through.objects.bulk_create(
-        [
-            Through(room_id=room.id, subject_id=subjects[s].id)
-            for room, names in zip(rooms, room_subjects, strict=True)
-            for s in names
-        ]
+    rooms = bulk.create_rooms(
+        actor=ctx.actor,
+        building=building,
+        rooms=[
+            (Room(name=name, capacity=cap), [subjects[s] for s in names])
+            for (name, cap, _s), names in zip(rooms, room_subjects, strict=True)
+        ],
+        note=NOTE,
     )
     return Structure(building, rooms, subjects, classes, whole_groups, dict(subgroups), room_subjects)
 

@@ -7,7 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from accounts.models import Person, Role, School, StaffRole
+from accounts.models import Person, Role, School
+from accounts.services.bulk import add_roles
 from schedule.models import (
     AcademicYear,
     Enrollment,
@@ -15,9 +16,10 @@ from schedule.models import (
     SchoolClass,
     TimetableEntry,
 )
+from schedule.services.bulk import enroll_students
 
 from .calendar import Calendar, build_calendar
-from .context import Ctx
+from .context import NOTE, Ctx
 from .courses import Continuity, Courses, build_courses
 from .curriculum import PRIMARY, PRIMARY_CORE, PRIMARY_POSITION, PROFILE_OF_SUBJECT, TALKS
 from .names import People
@@ -151,8 +153,11 @@ def hire_primary_teachers(ctx: Ctx, staff: Staff, classes: list[SchoolClass]) ->
     domain = f"{ctx.school.slug}.school.example"
     hired = [people.adult("f", 1985, 2003, email_domain=domain) for _ in range(needed)]
     people.save()
-    StaffRole.objects.bulk_create(
-        [StaffRole(school=ctx.school, person=p, role=Role.TEACHER, position=PRIMARY_POSITION) for p in hired]
+    add_roles(
+        actor=ctx.actor,
+        school=ctx.school,
+        roles=[(p, Role.TEACHER, PRIMARY_POSITION) for p in hired],
+        note=NOTE,
     )
     for p in hired:
         staff.teachers.append(p)
@@ -212,10 +217,11 @@ def build_next_year(ctx: Ctx, demo: DemoSchool) -> NextYear:
     # Everyone still in a class on the old year's last day moves up with it.
     year = calendar.year
     students = {s.id: s for s in demo.pupils.students}
-    moved_up = Enrollment.objects.bulk_create(
-        [
+    moved_up = enroll_students(
+        actor=ctx.actor,
+        year=year,
+        stays=[
             Enrollment(
-                school=ctx.school,
                 student=students[e.student_id],
                 school_class=successor[e.school_class_id],
                 starts=year.starts,
@@ -223,9 +229,9 @@ def build_next_year(ctx: Ctx, demo: DemoSchool) -> NextYear:
             for e in demo.pupils.enrollments
             if e.ends == old.ends and e.school_class_id in successor
         ],
-        batch_size=BATCH,
+        note=NOTE,
     )
-    split_subgroups(ctx.school, year, structure, moved_up)
+    split_subgroups(ctx, year, structure, moved_up)
     newcomers = build_pupils(
         ctx, calendar, structure, courses, newcomers=[c for c in structure.classes if c.grade == 1]
     )

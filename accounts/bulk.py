@@ -1,4 +1,5 @@
-"""Writing rows fast: COPY into a model's table."""
+"""Writing many rows fast: COPY into a model's table, for the bulk services of every app (which check
+the rows first: COPY itself checks only what the database enforces)."""
 
 from __future__ import annotations
 
