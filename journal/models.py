@@ -6,9 +6,12 @@ A cell is one row per (mark column, student) holding a small array of marks, so
 Both carry a version: writes are compare-and-set, never last-writer-wins.
 """
 
+import datetime
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +71,14 @@ class JournalSettings(models.Model):
         return f"{self.school}: {self.get_edit_window_display()}"
 
 
+class MarksDeadline(models.TextChoices):
+    """Which marks deadline a work type follows (R-CTL-3, seed 002 2.4): an oral answer's or a written work's."""
+
+    ORAL = "oral", _("oral answer: within a day")
+    WRITTEN = "written", _("written, test or laboratory work")
+    NONE = "none", _("no deadline")
+
+
 class WorkType(models.Model):
     """A kind of work a mark is given for (У, КР, СР…) with its weight in averages (R-J-3)."""
 
@@ -77,6 +88,9 @@ class WorkType(models.Model):
     weight = models.DecimalField(_("weight"), max_digits=3, decimal_places=1, default=1)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     is_default = models.BooleanField(_("default for a new column"), default=False)
+    deadline = models.CharField(
+        _("marks are due"), max_length=10, choices=MarksDeadline.choices, default=MarksDeadline.WRITTEN
+    )
 
     class Meta:
         verbose_name = _("work type")
@@ -238,6 +252,8 @@ class PlanTopic(models.Model):
     section = models.CharField(_("section"), max_length=200, blank=True)
     title = models.CharField(_("topic"), max_length=300)
     hours = models.PositiveSmallIntegerField(_("hours"), default=1)
+    # When the row was written (the deadline of the plan before each period, seed 001 A.16).
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         verbose_name = _("thematic plan topic")
@@ -267,6 +283,8 @@ class LessonTopic(models.Model):
     )
     updated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the record was first written (the deadlines measure it: R-CTL-1, R-CTL-2); an edit keeps it.
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         verbose_name = _("lesson topic")
@@ -293,6 +311,8 @@ class Homework(models.Model):
     )
     updated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the record was first written (the deadlines measure it: R-CTL-1, R-CTL-2); an edit keeps it.
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         verbose_name = _("homework")
@@ -569,3 +589,80 @@ class NotifyCursor(models.Model):
 
     def __str__(self):
         return f"{self.school_id}: {self.seq}"
+
+
+# Deadlines of the journal (R-CTL-1…4): the school's settings and the nightly measures.
+
+
+class DeadlineSettings(models.Model):
+    """When each part of the journal is due, with the regulations' defaults; one row per school."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="deadline_settings")
+    # R-CTL-1, seed 002 6.4.1: the lesson's topic and attendance on its day, at the latest by this hour.
+    record_by = models.TimeField(_("topic and attendance by"), default=datetime.time(20, 0))
+    # R-CTL-2, seed 001 2.8: homework at most this long after the end of the class's last lesson that day.
+    homework_hours = models.PositiveSmallIntegerField(_("hours after the class's last lesson"), default=1)
+    # R-CTL-3, seed 002 2.4: marks within this many days after the lesson (to the end of that day).
+    oral_days = models.PositiveSmallIntegerField(_("oral answers, days (grades 2–11)"), default=1)
+    written_days = models.PositiveSmallIntegerField(_("written work, days (grades 2–9)"), default=7)
+    written_days_senior = models.PositiveSmallIntegerField(_("written work, days (grades 10–11)"), default=10)
+    # Seed 004 6.1: the stricter rule some schools keep, written work marked within N working days.
+    written_working_days = models.PositiveSmallIntegerField(
+        _("written work, working days (stricter rule)"), null=True, blank=True
+    )
+    # Seed 001 A.16: the thematic plan of each course this many days before each period.
+    plan_days = models.PositiveSmallIntegerField(_("thematic plan, days before the period"), default=2)
+    # Reminders before a deadline and warnings after it: one letter a day, from this hour.
+    remind = models.BooleanField(_("send teachers a daily letter of what is due and late"), default=True)
+    remind_at = models.TimeField(_("letter sent at"), default=datetime.time(15, 0))
+
+    class Meta:
+        verbose_name = _("deadline settings")
+        verbose_name_plural = _("deadline settings")
+
+    def __str__(self):
+        return str(self.school)
+
+
+class DeadlineMeasure(models.Model):
+    """One deadline of one lesson, work or course plan as measured: on time, late (by how much) or missing.
+
+    Written by the nightly job (`journal.deadlines.services.measure`), which measures again the
+    days of a window each night, so a late entry, a moved or cancelled lesson and a substitution are
+    reflected; `key` names the thing measured ("lesson:12", "work:34", "plan:5:6").
+    """
+
+    class Clause(models.TextChoices):
+        RECORD = "record", _("topic and attendance")
+        HOMEWORK = "homework", _("homework")
+        MARKS = "marks", _("marks")
+        PLAN = "plan", _("thematic plan")
+
+    class State(models.TextChoices):
+        ON_TIME = "on_time", _("on time")
+        LATE = "late", _("late")
+        MISSING = "missing", _("missing")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40)
+    clause = models.CharField(_("deadline"), max_length=10, choices=Clause.choices)
+    teacher = models.ForeignKey(
+        "accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("teacher")
+    )
+    course = models.ForeignKey("schedule.Course", on_delete=models.CASCADE, related_name="+")
+    lesson = models.ForeignKey(Lesson, null=True, on_delete=models.CASCADE, related_name="+")
+    work = models.ForeignKey("Work", null=True, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("date"))  # the lesson's date; for a plan, the period's first day
+    due_at = models.DateTimeField(_("due"))
+    done_at = models.DateTimeField(_("done"), null=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    measured_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deadline measure")
+        verbose_name_plural = _("deadline measures")
+        constraints = [models.UniqueConstraint(fields=["school", "key"], name="deadline_measure_key")]
+        indexes = [models.Index(fields=["school", "day"]), models.Index(fields=["teacher", "day"])]
+
+    def __str__(self):
+        return f"{self.key}: {self.state}"

@@ -36,7 +36,7 @@ from accounts.models import Student
 from journal.grid.write_context import load_work
 from journal.marklog import services as marklog
 from journal.marklog.notifications import nudge as nudge_notifications
-from journal.models import Attendance, Cell, MarkLogEntry, Work, WorkType
+from journal.models import Attendance, Cell, MarkLogEntry, MarksDeadline, Work, WorkType
 from journal.policy import ensure_can_mark, ensure_can_write, with_lock_state
 from journal.values import ATTENDANCE_DISPLAY, CellMarks, format_cell, parse_cell
 from schedule.models import Lesson
@@ -119,6 +119,7 @@ def ensure_default_work_types(school) -> list[WorkType]:
                 weight=Decimal(weight),
                 position=n,
                 is_default=default,
+                deadline=MarksDeadline.ORAL if code == "У" else MarksDeadline.WRITTEN,
             )
             for n, (code, name, weight, default) in enumerate(DEFAULT_WORK_TYPES, start=1)
         ],

@@ -1,0 +1,251 @@
+"""What was due and when it was done, read from the journal's own data (R-CTL-4).
+
+`items()` reads the lessons of a range of dates in three queries (lessons with their records, works
+with their marks' first entries, the school's holidays) and judges each deadline with
+`journal.deadlines.values`:
+
+- the lesson record (topic and attendance, R-CTL-1): done when the topic was first written; absences
+  entered later than that count (an absence first entered the next morning makes the lesson late). A
+  lesson where everybody was present leaves no attendance rows, so the topic is what says "filled".
+- homework (R-CTL-2): measured where homework was given (the regulation asks for it "if homework is
+  set"); done when it was first written.
+- marks (R-CTL-3): per mark column, done when the last of its students' marks was first entered (the
+  mark log); missing while the column has no mark at all after its deadline.
+
+Who owns a deadline: the lesson's teacher, or the substitute who took it. Cancelled lessons and
+lessons on a holiday of the group's grade are not due. A moved lesson is due on its new date.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection
+
+from accounts.selectors import school_zone
+from journal.models import DeadlineSettings
+
+from . import values
+from .values import Rules
+
+RECORD, HOMEWORK, MARKS, PLAN = "record", "homework", "marks", "plan"
+CLAUSES = (RECORD, HOMEWORK, MARKS, PLAN)
+# Marks of a lesson can be due this long after it (10 days, or N working days over a holiday).
+LONGEST_MARKS_WAIT = datetime.timedelta(days=31)
+PENDING = "pending"
+
+
+@dataclass
+class Item:
+    """One deadline of one lesson, mark column or course plan."""
+
+    clause: str
+    key: str
+    teacher_id: int | None
+    course_id: int
+    lesson_id: int | None
+    work_id: int | None
+    date: datetime.date  # the lesson's date (a plan: the period's first day)
+    due: datetime.datetime
+    done: datetime.datetime | None
+    state: str  # on_time | late | missing | pending (not due yet, not done)
+    late_by: datetime.timedelta | None = None
+    label: str = ""  # the mark column's work type code, for lists
+
+    @property
+    def late_text(self) -> str:
+        return values.late_text(self.late_by)
+
+
+def rules_of(school) -> Rules:
+    try:
+        settings = school.deadline_settings
+    except DeadlineSettings.DoesNotExist:
+        return Rules()
+    return Rules.of(settings)
+
+
+LESSONS_SQL = """
+SELECT l.id, l.date, l.course_id, g.grade,
+       COALESCE(s.substitute_id, l.teacher_id) AS teacher_id,
+       t.created_at AS topic_at, h.created_at AS homework_at,
+       (SELECT max(a.first_at) FROM (
+           SELECT min(e.at) AS first_at FROM journal_marklogentry e
+           WHERE e.lesson_id = l.id AND e.kind = 'attendance' AND e.new <> '' GROUP BY e.student_id
+        ) a) AS attendance_at,
+       COALESCE((
+           SELECT max(o.ends) FROM schedule_lesson o JOIN schedule_studygroup og ON og.id = o.group_id
+           WHERE o.school_id = l.school_id AND o.date = l.date AND o.status = 'planned'
+             AND og.school_class_id = g.school_class_id
+       ), l.ends) AS class_ends,
+       l.year_id
+  FROM schedule_lesson l
+  JOIN schedule_studygroup g ON g.id = l.group_id
+  LEFT JOIN schedule_substitution s ON s.lesson_id = l.id
+  LEFT JOIN journal_lessontopic t ON t.lesson_id = l.id
+  LEFT JOIN journal_homework h ON h.lesson_id = l.id
+ WHERE l.school_id = %(school)s AND l.status = 'planned' AND l.date BETWEEN %(first)s AND %(last)s
+   AND (%(teacher)s::bigint IS NULL OR COALESCE(s.substitute_id, l.teacher_id) = %(teacher)s)
+   AND NOT EXISTS (
+       SELECT 1 FROM schedule_holiday hd
+        WHERE hd.year_id = l.year_id AND l.date BETWEEN hd.starts AND hd.ends
+          AND (cardinality(hd.grades) = 0 OR g.grade = ANY(hd.grades)))
+ ORDER BY l.date, l.starts, l.id
+"""
+
+WORKS_SQL = """
+SELECT w.id, w.lesson_id, wt.deadline, wt.code, m.marked, m.last_first_at
+  FROM journal_work w
+  JOIN journal_worktype wt ON wt.id = w.work_type_id
+  JOIN schedule_lesson l ON l.id = w.lesson_id
+  LEFT JOIN schedule_substitution s ON s.lesson_id = l.id
+  LEFT JOIN LATERAL (
+       SELECT count(*) AS marked, max(f.first_at) AS last_first_at FROM (
+           SELECT min(e.at) AS first_at FROM journal_marklogentry e
+            WHERE e.lesson_id = w.lesson_id AND e.work_id = w.id AND e.kind = 'marks' AND e.new <> ''
+            GROUP BY e.student_id) f
+  ) m ON true
+ WHERE l.school_id = %(school)s AND l.status = 'planned' AND l.date BETWEEN %(first)s AND %(last)s
+   AND (%(teacher)s::bigint IS NULL OR COALESCE(s.substitute_id, l.teacher_id) = %(teacher)s)
+   AND wt.deadline <> 'none'
+ ORDER BY w.lesson_id, w.position, w.id
+"""
+
+HOLIDAYS_SQL = """
+SELECT d::date FROM schedule_holiday hd, generate_series(hd.starts, hd.ends, interval '1 day') d
+ WHERE hd.school_id = %(school)s AND cardinality(hd.grades) = 0 AND hd.ends >= %(first)s
+"""
+
+PLANS_SQL = """
+SELECT c.id, p.id, p.starts,
+       (SELECT ct.teacher_id FROM schedule_courseteacher ct
+         WHERE ct.course_id = c.id AND ct.starts <= p.starts AND (ct.ends IS NULL OR ct.ends >= p.starts)
+         ORDER BY ct.starts DESC, ct.id DESC LIMIT 1) AS teacher_id,
+       (SELECT min(pt.created_at) FROM journal_plantopic pt WHERE pt.course_id = c.id) AS plan_at
+  FROM schedule_course c
+  JOIN schedule_studygroup g ON g.id = c.group_id
+  JOIN schedule_periodscheme sc ON sc.year_id = c.year_id AND g.grade = ANY(sc.grades)
+  JOIN schedule_reportingperiod p ON p.scheme_id = sc.id
+ WHERE c.school_id = %(school)s AND p.starts BETWEEN %(first)s AND %(last)s
+ ORDER BY p.starts, c.id
+"""
+
+
+def _rows(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def lesson_items(
+    school,
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    now: datetime.datetime,
+    teacher_id: int | None = None,
+    rules: Rules | None = None,
+) -> list[Item]:
+    """The record, homework and marks deadlines of the lessons held from `first` to `last` (3 queries)."""
+    rules = rules or rules_of(school)
+    tz = school_zone(school)
+    now = now.astimezone(tz)
+    params = {"school": school.pk, "first": first, "last": last, "teacher": teacher_id}
+    lessons = _rows(LESSONS_SQL, params)
+    works = _rows(WORKS_SQL, params)
+    holidays = {row[0] for row in _rows(HOLIDAYS_SQL, params)} if rules.written_working_days else set()
+    items: list[Item] = []
+    by_id = {}
+    for (
+        lesson_id,
+        day,
+        course_id,
+        grade,
+        teacher,
+        topic_at,
+        homework_at,
+        attendance_at,
+        class_ends,
+        _y,
+    ) in lessons:
+        by_id[lesson_id] = (day, course_id, grade, teacher)
+        due = values.record_due(day, rules, tz)
+        done = max(topic_at, attendance_at) if topic_at and attendance_at else topic_at
+        items.append(
+            _item(RECORD, f"lesson:{lesson_id}", teacher, course_id, lesson_id, None, day, due, done, now)
+        )
+        if homework_at is not None:
+            due = values.homework_due(day, class_ends, rules, tz)
+            items.append(
+                _item(
+                    HOMEWORK,
+                    f"homework:{lesson_id}",
+                    teacher,
+                    course_id,
+                    lesson_id,
+                    None,
+                    day,
+                    due,
+                    homework_at,
+                    now,
+                )
+            )
+    for work_id, lesson_id, kind, code, marked, last_first_at in works:
+        if lesson_id not in by_id:
+            continue  # on a holiday
+        day, course_id, grade, teacher = by_id[lesson_id]
+        due = values.marks_due(day, grade, kind, rules, tz, holidays)
+        if due is None:
+            continue
+        done = last_first_at if marked else None
+        items.append(
+            _item(
+                MARKS,
+                f"work:{work_id}",
+                teacher,
+                course_id,
+                lesson_id,
+                work_id,
+                day,
+                due,
+                done,
+                now,
+                label=code,
+            )
+        )
+    return items
+
+
+def plan_items(
+    school, first: datetime.date, last: datetime.date, *, now: datetime.datetime, rules: Rules | None = None
+) -> list[Item]:
+    """The thematic plan of each course before each period starting from `first` to `last` (1 query)."""
+    rules = rules or rules_of(school)
+    tz = school_zone(school)
+    items = []
+    for course_id, period_id, starts, teacher, plan_at in _rows(
+        PLANS_SQL, {"school": school.pk, "first": first, "last": last}
+    ):
+        due = values.plan_due(starts, rules, tz)
+        items.append(
+            _item(
+                PLAN,
+                f"plan:{course_id}:{period_id}",
+                teacher,
+                course_id,
+                None,
+                None,
+                starts,
+                due,
+                plan_at,
+                now,
+            )
+        )
+    return items
+
+
+def _item(clause, key, teacher, course_id, lesson_id, work_id, day, due, done, now, label="") -> Item:
+    judged = values.judge(due, done, now)
+    state, late_by = judged if judged else (PENDING, None)
+    return Item(clause, key, teacher, course_id, lesson_id, work_id, day, due, done, state, late_by, label)
