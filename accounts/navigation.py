@@ -15,6 +15,7 @@ MENU = [
     (_("Mark log"), "journal:marklog", {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY}),
     # The admin reaches it from the journal settings (their bar is full at 1280 px).
     (_("Final marks"), "journal:finals_control", {Role.DIRECTOR, Role.DEPUTY}),
+    (_("Deadlines"), "journal:deadline_control", {Role.DIRECTOR, Role.DEPUTY}),
     # The admin reaches the reports from the home page (their bar is full); the printouts of the class
     # journals and their sign-off from the reports page and from the home page's "waiting" card.
     (_("Reports"), "reports:index", {Role.DIRECTOR, Role.DEPUTY, Role.TEACHER}),

@@ -28,7 +28,13 @@ LABELS = {
         "Sends again the mark-log exports the queue never got; deletes exports older than a week."
     ),
     "dispatch-journal-notifications": gettext_lazy("Turns new marks and absences into news for parents."),
-    "remind-finals": gettext_lazy("Reminds teachers of the final marks they owe (from 08:00 school time)."),
+    "measure-deadlines": gettext_lazy(
+        "Measures the journal's deadlines of the last five weeks: on time, late or missing (from 01:00)."
+    ),
+    "remind-teachers": gettext_lazy(
+        "Sends teachers one letter a day of what is late and due, final marks included (from 08:00)."
+    ),
+    "weekly-deadline-summary": gettext_lazy("Sends the deputies the week's deadline summary (Monday 07:00)."),
     "republish-pending-jobs": gettext_lazy(
         "Sends again the jobs the queue never got, such as a password-reset letter asked during an outage."
     ),

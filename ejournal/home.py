@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Consent, InviteCode, Person, Role
+from journal.deadlines import selectors as deadlines
 from journal.finals import selectors as fs
 from journal.grid import selectors as js
 from journal.grid.render import average_text
@@ -173,6 +174,8 @@ def _teacher(actor, year, _child, now):
         "today": today,
         "today_lessons": lessons,
         "finals_due": finals_due,
+        # The journal's deadlines of the last two weeks and today (R-CTL-4), live: two queries.
+        "deadlines": deadlines.for_home(actor.school, actor.person, timezone.now()),
         "printouts_waiting": printout_selectors.waiting_for(actor),
         "day_off": off,
         "signed": signed_printouts(actor, now.years.ended) if now.years.ended and led else [],

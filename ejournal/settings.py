@@ -267,10 +267,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(),
         "options": {"expires": 55},
     },
-    # Teachers' reminders of the final marks they owe (journal/finals/reminders.py; from 08:00 school time).
-    "remind-finals": {
-        "task": "journal.tasks.remind_finals_task",
+    # Deadlines of the journal (journal/deadlines/, R-CTL-1…4), each school by its own clock: the nightly
+    # measurement (from 01:00), the teachers' daily letter with the finals they owe (from the school's hour,
+    # 08:00 by default), the deputies' weekly summary (from Monday 07:00).
+    "measure-deadlines": {
+        "task": "journal.tasks.measure_deadlines_task",
+        "schedule": crontab(minute=20),
+    },
+    "remind-teachers": {
+        "task": "journal.tasks.remind_teachers_task",
         "schedule": crontab(minute=10),
+    },
+    "weekly-deadline-summary": {
+        "task": "journal.tasks.weekly_control_task",
+        "schedule": crontab(minute=30),
     },
     # Jobs with no row of their own that the broker never got (a password reset asked during an outage).
     "republish-pending-jobs": {

@@ -614,7 +614,9 @@ class DeadlineSettings(models.Model):
     plan_days = models.PositiveSmallIntegerField(_("thematic plan, days before the period"), default=2)
     # Reminders before a deadline and warnings after it: one letter a day, from this hour.
     remind = models.BooleanField(_("send teachers a daily letter of what is due and late"), default=True)
-    remind_at = models.TimeField(_("letter sent at"), default=datetime.time(15, 0))
+    remind_at = models.TimeField(_("letter sent at"), default=datetime.time(8, 0))
+    # The school day (in its zone) the nightly job last measured: a missed night is caught up next hour.
+    measured_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("deadline settings")

@@ -320,6 +320,12 @@ def control_finals(actor) -> bool:
     return reads_everything(actor)
 
 
+def control_deadlines(actor) -> bool:
+    """Reads the deadlines' settings and measures and sends teachers their results (R-CTL-4, seed 002 8.3):
+    admin, director, deputy."""
+    return reads_everything(actor)
+
+
 def manage_period_locks(actor) -> bool:
     """Reopens a course's locked period and closes or reopens a school's period (R-F-5): the school admin."""
     return actor.has_role(Role.ADMIN) and actor.school is not None

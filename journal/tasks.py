@@ -4,8 +4,8 @@ Each task lives in its part (journal/<part>/tasks.py) under its stable name "jou
 the beat schedule (ejournal/settings.py) and messages already queued name them so.
 """
 
+from journal.deadlines.tasks import measure_deadlines_task, remind_teachers_task, weekly_control_task
 from journal.diary.tasks import weekly_digest_task
-from journal.finals.tasks import remind_finals_task
 from journal.marklog.tasks import (
     build_marklog_export_task,
     dispatch_notifications_task,
@@ -15,7 +15,9 @@ from journal.marklog.tasks import (
 __all__ = [
     "build_marklog_export_task",
     "dispatch_notifications_task",
-    "remind_finals_task",
+    "measure_deadlines_task",
+    "remind_teachers_task",
     "tidy_marklog_exports_task",
+    "weekly_control_task",
     "weekly_digest_task",
 ]

@@ -3,6 +3,7 @@
 The diary has a namespace of its own ("diary", under /diary/): journal/diary/urls.py.
 """
 
+from journal.deadlines import urls as deadlines
 from journal.finals import urls as finals
 from journal.grid import urls as grid
 from journal.marklog import urls as marklog
@@ -23,4 +24,5 @@ urlpatterns = [
     *settings.urlpatterns,
     *finals.urlpatterns,
     *rollback.urlpatterns,
+    *deadlines.urlpatterns,
 ]

@@ -81,9 +81,11 @@ PINNED = {
     "deputy": 6,
     # + "final marks due": the periods ended or ending within 14 days, the teacher's courses, then for
     # all those periods at once the groups' members, entered counts, locks and teachers (4; the settings
-    # come with the courses) — the same on PINNED_DAY (one period ended) and in May (five).
-    "teacher": 15,
-    "class_teacher": 15,
+    # come with the courses) — the same on PINNED_DAY (one period ended) and in May (five); + the journal's
+    # deadlines of the last two weeks (the school's deadline settings, then one query for the lessons with
+    # their topics, homework, columns and first entries: journal/deadlines/selectors.py).
+    "teacher": 17,
+    "class_teacher": 17,
     "student": 11,  # + the periods, the child's marks, the averages, the final marks of the year
     "parent": 13,
 }

@@ -51,7 +51,10 @@ class Item:
     done: datetime.datetime | None
     state: str  # on_time | late | missing | pending (not due yet, not done)
     late_by: datetime.timedelta | None = None
-    label: str = ""  # the mark column's work type code, for lists
+    label: str = ""  # the mark column's work type code; a plan: the period's name
+    group: str = ""
+    subject: str = ""
+    slot: int | None = None
 
     @property
     def late_text(self) -> str:
@@ -67,7 +70,7 @@ def rules_of(school) -> Rules:
 
 
 LESSONS_SQL = """
-SELECT l.id, l.date, l.course_id, g.grade,
+SELECT l.id, l.date, l.course_id, g.grade, g.name, sj.name, l.slot,
        COALESCE(s.substitute_id, l.teacher_id) AS teacher_id,
        t.created_at AS topic_at, h.created_at AS homework_at,
        (SELECT max(a.first_at) FROM (
@@ -79,9 +82,21 @@ SELECT l.id, l.date, l.course_id, g.grade,
            WHERE o.school_id = l.school_id AND o.date = l.date AND o.status = 'planned'
              AND og.school_class_id = g.school_class_id
        ), l.ends) AS class_ends,
-       l.year_id
+       (SELECT json_agg(json_build_array(w.id, wt.deadline, wt.code, m.marked,
+                                         extract(epoch FROM m.last_first_at)) ORDER BY w.position, w.id)
+          FROM journal_work w
+          JOIN journal_worktype wt ON wt.id = w.work_type_id
+          LEFT JOIN LATERAL (
+               SELECT count(*) AS marked, max(f.first_at) AS last_first_at FROM (
+                   SELECT min(e.at) AS first_at FROM journal_marklogentry e
+                    WHERE e.lesson_id = w.lesson_id AND e.work_id = w.id AND e.kind = 'marks' AND e.new <> ''
+                    GROUP BY e.student_id) f
+          ) m ON true
+         WHERE w.lesson_id = l.id AND wt.deadline <> 'none') AS works
   FROM schedule_lesson l
   JOIN schedule_studygroup g ON g.id = l.group_id
+  JOIN schedule_course c ON c.id = l.course_id
+  JOIN schedule_subject sj ON sj.id = c.subject_id
   LEFT JOIN schedule_substitution s ON s.lesson_id = l.id
   LEFT JOIN journal_lessontopic t ON t.lesson_id = l.id
   LEFT JOIN journal_homework h ON h.lesson_id = l.id
@@ -94,37 +109,20 @@ SELECT l.id, l.date, l.course_id, g.grade,
  ORDER BY l.date, l.starts, l.id
 """
 
-WORKS_SQL = """
-SELECT w.id, w.lesson_id, wt.deadline, wt.code, m.marked, m.last_first_at
-  FROM journal_work w
-  JOIN journal_worktype wt ON wt.id = w.work_type_id
-  JOIN schedule_lesson l ON l.id = w.lesson_id
-  LEFT JOIN schedule_substitution s ON s.lesson_id = l.id
-  LEFT JOIN LATERAL (
-       SELECT count(*) AS marked, max(f.first_at) AS last_first_at FROM (
-           SELECT min(e.at) AS first_at FROM journal_marklogentry e
-            WHERE e.lesson_id = w.lesson_id AND e.work_id = w.id AND e.kind = 'marks' AND e.new <> ''
-            GROUP BY e.student_id) f
-  ) m ON true
- WHERE l.school_id = %(school)s AND l.status = 'planned' AND l.date BETWEEN %(first)s AND %(last)s
-   AND (%(teacher)s::bigint IS NULL OR COALESCE(s.substitute_id, l.teacher_id) = %(teacher)s)
-   AND wt.deadline <> 'none'
- ORDER BY w.lesson_id, w.position, w.id
-"""
-
 HOLIDAYS_SQL = """
 SELECT d::date FROM schedule_holiday hd, generate_series(hd.starts, hd.ends, interval '1 day') d
  WHERE hd.school_id = %(school)s AND cardinality(hd.grades) = 0 AND hd.ends >= %(first)s
 """
 
 PLANS_SQL = """
-SELECT c.id, p.id, p.starts,
+SELECT c.id, p.id, p.starts, g.name, sj.name, p.name,
        (SELECT ct.teacher_id FROM schedule_courseteacher ct
          WHERE ct.course_id = c.id AND ct.starts <= p.starts AND (ct.ends IS NULL OR ct.ends >= p.starts)
          ORDER BY ct.starts DESC, ct.id DESC LIMIT 1) AS teacher_id,
        (SELECT min(pt.created_at) FROM journal_plantopic pt WHERE pt.course_id = c.id) AS plan_at
   FROM schedule_course c
   JOIN schedule_studygroup g ON g.id = c.group_id
+  JOIN schedule_subject sj ON sj.id = c.subject_id
   JOIN schedule_periodscheme sc ON sc.year_id = c.year_id AND g.grade = ANY(sc.grades)
   JOIN schedule_reportingperiod p ON p.scheme_id = sc.id
  WHERE c.school_id = %(school)s AND p.starts BETWEEN %(first)s AND %(last)s
@@ -147,73 +145,51 @@ def lesson_items(
     teacher_id: int | None = None,
     rules: Rules | None = None,
 ) -> list[Item]:
-    """The record, homework and marks deadlines of the lessons held from `first` to `last` (3 queries)."""
+    """The record, homework and marks deadlines of the lessons held from `first` to `last` (1 query, 2 with
+    the stricter working-days rule)."""
     rules = rules or rules_of(school)
     tz = school_zone(school)
     now = now.astimezone(tz)
     params = {"school": school.pk, "first": first, "last": last, "teacher": teacher_id}
     lessons = _rows(LESSONS_SQL, params)
-    works = _rows(WORKS_SQL, params)
     holidays = {row[0] for row in _rows(HOLIDAYS_SQL, params)} if rules.written_working_days else set()
     items: list[Item] = []
-    by_id = {}
-    for (
-        lesson_id,
-        day,
-        course_id,
-        grade,
-        teacher,
-        topic_at,
-        homework_at,
-        attendance_at,
-        class_ends,
-        _y,
-    ) in lessons:
-        by_id[lesson_id] = (day, course_id, grade, teacher)
+    for row in lessons:
+        lesson_id, day, course_id, grade, group, subject, slot, teacher = row[:8]
+        topic_at, homework_at, attendance_at, class_ends, works = row[8:13]
+        where = {"group": group, "subject": subject, "slot": slot}
         due = values.record_due(day, rules, tz)
         done = max(topic_at, attendance_at) if topic_at and attendance_at else topic_at
-        items.append(
-            _item(RECORD, f"lesson:{lesson_id}", teacher, course_id, lesson_id, None, day, due, done, now)
-        )
+        key = f"lesson:{lesson_id}"
+        items.append(_item(RECORD, key, teacher, course_id, lesson_id, None, day, due, done, now, **where))
         if homework_at is not None:
             due = values.homework_due(day, class_ends, rules, tz)
+            key = f"homework:{lesson_id}"
+            items.append(
+                _item(HOMEWORK, key, teacher, course_id, lesson_id, None, day, due, homework_at, now, **where)
+            )
+        for work_id, kind, code, marked, last_first_at in works or ():
+            due = values.marks_due(day, grade, kind, rules, tz, holidays)
+            if due is None:
+                continue
+            done = datetime.datetime.fromtimestamp(float(last_first_at), tz=datetime.UTC) if marked else None
+            key = f"work:{work_id}"
             items.append(
                 _item(
-                    HOMEWORK,
-                    f"homework:{lesson_id}",
+                    MARKS,
+                    key,
                     teacher,
                     course_id,
                     lesson_id,
-                    None,
+                    work_id,
                     day,
                     due,
-                    homework_at,
+                    done,
                     now,
+                    label=code,
+                    **where,
                 )
             )
-    for work_id, lesson_id, kind, code, marked, last_first_at in works:
-        if lesson_id not in by_id:
-            continue  # on a holiday
-        day, course_id, grade, teacher = by_id[lesson_id]
-        due = values.marks_due(day, grade, kind, rules, tz, holidays)
-        if due is None:
-            continue
-        done = last_first_at if marked else None
-        items.append(
-            _item(
-                MARKS,
-                f"work:{work_id}",
-                teacher,
-                course_id,
-                lesson_id,
-                work_id,
-                day,
-                due,
-                done,
-                now,
-                label=code,
-            )
-        )
     return items
 
 
@@ -224,28 +200,47 @@ def plan_items(
     rules = rules or rules_of(school)
     tz = school_zone(school)
     items = []
-    for course_id, period_id, starts, teacher, plan_at in _rows(
+    for course_id, period_id, starts, group, subject, period, teacher, plan_at in _rows(
         PLANS_SQL, {"school": school.pk, "first": first, "last": last}
     ):
         due = values.plan_due(starts, rules, tz)
-        items.append(
-            _item(
-                PLAN,
-                f"plan:{course_id}:{period_id}",
-                teacher,
-                course_id,
-                None,
-                None,
-                starts,
-                due,
-                plan_at,
-                now,
-            )
-        )
+        key = f"plan:{course_id}:{period_id}"
+        where = {"group": group, "subject": subject, "label": period}
+        items.append(_item(PLAN, key, teacher, course_id, None, None, starts, due, plan_at, now, **where))
     return items
 
 
-def _item(clause, key, teacher, course_id, lesson_id, work_id, day, due, done, now, label="") -> Item:
+def _item(clause, key, teacher, course_id, lesson_id, work_id, day, due, done, now, **where) -> Item:
     judged = values.judge(due, done, now)
     state, late_by = judged if judged else (PENDING, None)
-    return Item(clause, key, teacher, course_id, lesson_id, work_id, day, due, done, state, late_by, label)
+    return Item(clause, key, teacher, course_id, lesson_id, work_id, day, due, done, state, late_by, **where)
+
+
+HOME_LOOK_BACK = datetime.timedelta(days=14)
+HOME_LINES = 8
+
+
+@dataclass
+class HomeList:
+    """A teacher's deadlines on their home page: due today (not yet done) and late (still missing)."""
+
+    today: list[Item]
+    late: list[Item]
+    more_today: int = 0
+    more_late: int = 0
+
+
+def for_home(school, teacher, now: datetime.datetime) -> HomeList:
+    """Live, the teacher's own lessons of the last two weeks and today (2 queries, 3 with the stricter rule):
+    today's records and the columns due by tonight not yet done, and the records and columns still missing."""
+    tz = school_zone(school)
+    today = now.astimezone(tz).date()
+    tonight = values.end_of_day(today, tz)
+    items = lesson_items(school, today - HOME_LOOK_BACK, today, now=now, teacher_id=teacher.pk)
+    due = [i for i in items if i.state == PENDING and i.clause in (RECORD, MARKS) and i.due <= tonight]
+    late = [i for i in items if i.state == values.MISSING and i.clause in (RECORD, MARKS)]
+    due.sort(key=lambda i: (i.due, i.date, i.slot or 0))
+    late.sort(key=lambda i: (i.date, i.slot or 0), reverse=True)
+    return HomeList(
+        due[:HOME_LINES], late[:HOME_LINES], max(0, len(due) - HOME_LINES), max(0, len(late) - HOME_LINES)
+    )

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.selectors import local_today
+from accounts.selectors import local_today, school_zone
 from journal.models import DeadlineMeasure, DeadlineSettings, MarksDeadline, WorkType
 from schedule.rules import manage_structure
 
@@ -234,3 +234,24 @@ def measure_recent(school, *, now=None) -> Measured:
     today = local_today(school, now)
     first = today - datetime.timedelta(days=WINDOW_DAYS)
     return measure(school, first, today - datetime.timedelta(days=1), now=now)
+
+
+MEASURE_FROM = datetime.time(1, 0)  # the nightly measurement starts at 01:00 school time
+
+
+def measure_if_due(school, *, now=None) -> bool:
+    """The nightly measurement of `school` if its night has come and it was not measured this school day;
+    two workers at once: the second finds it done (the settings row is locked while measuring)."""
+    now = now or timezone.now()
+    local = now.astimezone(school_zone(school))
+    if local.time() < MEASURE_FROM:
+        return False
+    with transaction.atomic():
+        settings_of(school)
+        row = DeadlineSettings.objects.select_for_update().get(school=school)
+        if row.measured_on == local.date():
+            return False
+        measure_recent(school, now=now)
+        row.measured_on = local.date()
+        row.save(update_fields=["measured_on"])
+    return True

@@ -105,7 +105,8 @@ class Migration(migrations.Migration):
                         default=True, verbose_name="send teachers a daily letter of what is due and late"
                     ),
                 ),
-                ("remind_at", models.TimeField(default=datetime.time(15, 0), verbose_name="letter sent at")),
+                ("remind_at", models.TimeField(default=datetime.time(8, 0), verbose_name="letter sent at")),
+                ("measured_on", models.DateField(blank=True, editable=False, null=True)),
                 (
                     "school",
                     models.OneToOneField(

@@ -251,7 +251,7 @@ def test_never_late_failed_and_interrupted_flags(clock):
     run(HEARTBEAT, now - datetime.timedelta(minutes=6))  # every minute: late
     run("journal.tasks.dispatch_notifications_task", now - datetime.timedelta(seconds=15))  # on time
     run("accounts.tasks.purge_stale_invite_codes_task", at(2026, 12, 9, 9, 15))  # hourly: on time
-    run("journal.tasks.remind_finals_task", at(2026, 12, 9, 6, 10))  # hourly at :10, 4 h ago: late
+    run("journal.tasks.remind_teachers_task", at(2026, 12, 9, 6, 10))  # hourly at :10, 4 h ago: late
     run(PURGE_SESSIONS, at(2026, 12, 9, 9, 25), JobRun.Outcome.FAILED, text="boom")
     run("reports.tasks.resend_printouts_task", now - datetime.timedelta(hours=2), JobRun.Outcome.RUNNING)
     run(
@@ -264,7 +264,7 @@ def test_never_late_failed_and_interrupted_flags(clock):
         False,
     )
     assert not jobs["purge-stale-invite-codes"].late
-    assert jobs["remind-finals"].late and jobs["remind-finals"].flagged
+    assert jobs["remind-teachers"].late and jobs["remind-teachers"].flagged
     assert (jobs["purge-expired-sessions"].outcome, jobs["purge-expired-sessions"].failures) == (FAILED, 1)
     assert jobs["resend-printouts"].outcome == INTERRUPTED and jobs["resend-printouts"].failures == 1
     assert jobs["tidy-marklog-exports"].outcome == RUNNING and not jobs["tidy-marklog-exports"].flagged

@@ -22,7 +22,7 @@ def runs(now):
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         if name in ("purge-notification-outbox", "purge-job-runs"):
             continue
-        started = now - datetime.timedelta(hours=5) if name == "remind-finals" else minute
+        started = now - datetime.timedelta(hours=5) if name == "remind-teachers" else minute
         JobRun.objects.create(
             task=entry["task"],
             started_at=started,
@@ -57,7 +57,7 @@ def test_the_jobs_page_reads_at_both_widths(browser, live_server, clock, world, 
         failed = page.locator("[data-job=purge-expired-sessions]")
         assert "ошибка" in failed.inner_text()
         assert ("could not obtain lock" in failed.inner_text()) == (who == "operator")
-        assert "опаздывает" in page.locator("[data-job=remind-finals]").inner_text()
+        assert "опаздывает" in page.locator("[data-job=remind-teachers]").inner_text()
         assert "не запускалась" in page.locator("[data-job=purge-notification-outbox]").inner_text()
         if width < 500:  # one card per job: nothing wider than the screen
             assert page.evaluate("document.documentElement.scrollWidth") <= width

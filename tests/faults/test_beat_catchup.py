@@ -25,7 +25,7 @@ DAILY_JOBS = {
     "accounts.notify_tasks.daily_summaries_task",
     "journal.tasks.weekly_digest_task",
     "accounts.notify_tasks.purge_outbox_task",
-    "journal.tasks.remind_finals_task",
+    "journal.tasks.remind_teachers_task",
 }
 
 

@@ -337,7 +337,7 @@ def test_only_the_admin_sets_the_deadlines_and_bad_values_change_nothing(world):
         services.save_settings(actor=actor(world.deputy), school=world.school, record_by="21:00")
     good = {"record_by": "21:00", "homework_hours": "2", "oral_days": "1", "written_days": "7",
             "written_days_senior": "10", "written_working_days": "", "plan_days": "2", "remind": True,
-            "remind_at": "15:00"}  # fmt: skip
+            "remind_at": "08:00"}  # fmt: skip
     with pytest.raises(ValidationError) as refused:
         services.save_settings(
             actor=actor(world.admin), school=world.school, **{**good, "record_by": "25:00", "oral_days": "-1"}

@@ -1,11 +1,12 @@
-"""Teachers are reminded of the finals they owe before the deadline (R-F-4), once a day."""
+"""Teachers are reminded of the finals they owe before the deadline (R-F-4), once a day, in the daily letter
+of the journal's deadlines (journal/deadlines/reminders.py)."""
 
 import pytest
 from django.core import mail
 
 from accounts import notify
 from accounts.models import OutboxMessage
-from journal.finals.reminders import remind
+from journal.deadlines.reminders import remind
 from journal.finals.services import record_final
 from journal.grid.services import add_work, record_cell
 from schedule.models import ReportingPeriod
@@ -39,7 +40,7 @@ def owed(world):
 
 def test_the_teacher_gets_one_letter_on_the_reminder_days(world, owed):
     assert remind(world.school, now=at(d(10, 28), 9)) == 1  # 3 days left
-    message = OutboxMessage.objects.get(kind="finals_due")
+    message = OutboxMessage.objects.get(kind="teacher_day")
     assert message.address == "math@example.ru" and message.recipient == world.teacher
     assert "5А · Математика" in message.text and "1 четверть" in message.text and "31.10" in message.text
     assert (
@@ -67,8 +68,8 @@ def test_no_letter_once_the_finals_are_in_or_without_an_e_mail(world, owed):
     )
     assert remind(world.school, now=at(d(10, 28), 9)) == 0  # complete (and locked)
     # The class teacher owes Russian (no marks, but the final is still missing) and has no e-mail.
-    assert not OutboxMessage.objects.filter(kind="finals_due").exists()
+    assert not OutboxMessage.objects.filter(kind="teacher_day").exists()
     world.class_teacher.email = "rus@example.ru"
     world.class_teacher.save()
     assert remind(world.school, now=at(d(10, 31), 9)) == 1  # due today
-    assert OutboxMessage.objects.get(kind="finals_due").address == "rus@example.ru"
+    assert OutboxMessage.objects.get(kind="teacher_day").address == "rus@example.ru"
