@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import School, Student
 from schedule.models import Lesson
@@ -641,9 +642,9 @@ class DeadlineMeasure(models.Model):
         PLAN = "plan", _("thematic plan")
 
     class State(models.TextChoices):
-        ON_TIME = "on_time", _("on time")
-        LATE = "late", _("late")
-        MISSING = "missing", _("missing")
+        ON_TIME = "on_time", pgettext_lazy("deadline", "on time")
+        LATE = "late", pgettext_lazy("deadline", "late")
+        MISSING = "missing", pgettext_lazy("deadline", "missing")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=40)

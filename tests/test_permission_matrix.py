@@ -145,7 +145,8 @@ def refusals() -> list[tuple[int, int | None]]:
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
 def test_matrix(row, role, world, other_world, client, operator):
     c = client_for(role, world, other_world, client, operator)
-    url = reverse(row.name, kwargs=row.kwargs(world) if row.kwargs else None) + row.query
+    query = row.query.format(**row.extra["format_query"](world)) if "format_query" in row.extra else row.query
+    url = reverse(row.name, kwargs=row.kwargs(world) if row.kwargs else None) + query
     data = row.data(world) if row.data else {}
     if row.session:
         session = c.session

@@ -60,7 +60,7 @@ def letters_for(school, now: datetime.datetime) -> dict[int, dict]:
     for item in sorted(items, key=lambda i: (i.due, i.date, i.slot or 0)):
         if item.teacher_id is None:
             continue
-        if item.state == selectors.MISSING and item.clause in (RECORD, MARKS):
+        if item.state == values.MISSING and item.clause in (RECORD, MARKS):
             out[item.teacher_id]["late"].append(_line(item))
         elif item.state == PENDING and item.clause == MARKS and item.due <= tonight:
             out[item.teacher_id]["today"].append(_line(item))

@@ -22,8 +22,8 @@ LIST_LIMIT = 20000
 
 def workbook(school, first: datetime.date, last: datetime.date) -> bytes:
     tz = school_zone(school)
-    labels = dict(DeadlineMeasure.Clause.choices)
-    states = dict(DeadlineMeasure.State.choices)
+    labels = {value: str(label) for value, label in DeadlineMeasure.Clause.choices}
+    states = {value: str(label) for value, label in DeadlineMeasure.State.choices}
     overview = control.overview(school, first, last)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Deadlines"))
@@ -38,7 +38,7 @@ def workbook(school, first: datetime.date, last: datetime.date) -> bytes:
     )
     header = [_("Teacher")]
     for clause in control.CLAUSES:
-        header += [f"{labels[clause]}: {_('on time')}", _("late"), _("missing")]
+        header += [f"{labels[clause]}: {states['on_time']}", states["late"], states["missing"]]
     header += [_("All: on time, %"), _("late, %"), _("missing, %")]
     safe.append(ws, [safe.cell(ws, h, font=bold) for h in header])
     for row in overview.teachers:

@@ -53,7 +53,7 @@ class Row:
     default: int = 403
     anonymous: int = 302
     note: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # "format_query": world -> values for `query`'s {names}
     state: Callable | None = None  # world -> what the request may change (compared before and after)
     changed_by: frozenset[str] = frozenset()  # the roles whose request changes `state`
     session: Callable | None = None  # world -> keys put into the client's session before the request
