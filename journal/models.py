@@ -11,7 +11,6 @@ import datetime
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -254,7 +253,7 @@ class PlanTopic(models.Model):
     title = models.CharField(_("topic"), max_length=300)
     hours = models.PositiveSmallIntegerField(_("hours"), default=1)
     # When the row was written (the deadline of the plan before each period, seed 001 A.16).
-    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("thematic plan topic")
@@ -285,7 +284,7 @@ class LessonTopic(models.Model):
     updated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
     # When the record was first written (the deadlines measure it: R-CTL-1, R-CTL-2); an edit keeps it.
-    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("lesson topic")
@@ -313,7 +312,7 @@ class Homework(models.Model):
     updated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
     # When the record was first written (the deadlines measure it: R-CTL-1, R-CTL-2); an edit keeps it.
-    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("homework")

@@ -228,13 +228,16 @@ def build_journal(
                      rng.choice(PRAISES if praise else REMARKS), teacher_id, moment(day, ends, 10))
                 )  # fmt: skip
 
+    # First written when last changed (the deadlines measure the first moment).
     result.topics = copy_rows(
-        LessonTopic, ["school", "lesson", "text", "plan_topic", "updated_by", "updated_at"], topic_rows
+        LessonTopic,
+        ["school", "lesson", "text", "plan_topic", "updated_by", "updated_at", "created_at"],
+        [row + (row[-1],) for row in topic_rows],
     )
     result.homework = copy_rows(
         Homework,
-        ["school", "lesson", "text", "pages", "due_lesson", "updated_by", "updated_at"],
-        homework_rows,
+        ["school", "lesson", "text", "pages", "due_lesson", "updated_by", "updated_at", "created_at"],
+        [row + (row[-1],) for row in homework_rows],
     )
     result.remarks = copy_rows(
         Remark, ["school", "lesson", "student", "kind", "text", "author", "created_at"], remark_rows

@@ -18,23 +18,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="homework",
             name="created_at",
-            field=models.DateTimeField(
-                db_default=django.db.models.functions.datetime.Now(), default=django.utils.timezone.now
-            ),
+            field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.AddField(
             model_name="lessontopic",
             name="created_at",
-            field=models.DateTimeField(
-                db_default=django.db.models.functions.datetime.Now(), default=django.utils.timezone.now
-            ),
+            field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.AddField(
             model_name="plantopic",
             name="created_at",
-            field=models.DateTimeField(
-                db_default=django.db.models.functions.datetime.Now(), default=django.utils.timezone.now
-            ),
+            field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.AddField(
             model_name="worktype",
