@@ -21,12 +21,12 @@ from schedule.models import (
     StudyGroup,
     TimetableEntry,
 )
+from schedule.timetable import place_lessons
 
 from .calendar import Calendar
-from .context import Ctx
+from .context import NOTE, Ctx
 from .courses import Courses
 from .curriculum import PE, PRIMARY_CORE, TALKS
-from .sizes import BATCH
 from .structure import Structure
 
 # Shift 1: 45-minute lessons from 08:30; breaks after each lesson (minutes).
@@ -353,27 +353,22 @@ def build_timetable(
             break
     placed, failed = best
 
-    school = ctx.school
     entries = []
     for item, (weekday, slot), rooms in placed:
-        c = classes[item.class_id]
         for (course_id, teacher_id, _p), room_id in zip(item.courses, rooms, strict=True):
             entries.append(
                 TimetableEntry(
-                    school=school,
-                    year=year,
                     course_id=course_id,
                     group_id=group_of[course_id],
                     teacher_id=teacher_id,
                     room_id=room_id,
                     weekday=weekday,
-                    shift=c.shift,
                     slot=slot,
                     starts=year.starts,
                 )
             )
     entries.sort(key=lambda e: (e.group_id, e.weekday, e.slot, e.course_id))
-    entries = TimetableEntry.objects.bulk_create(entries, batch_size=BATCH)
+    entries = place_lessons(actor=ctx.actor, year=year, entries=entries, note=NOTE)
     shortfall: dict[str, int] = defaultdict(int)
     for item in failed:
         shortfall[classes[item.class_id].name] += 1
