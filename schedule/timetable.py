@@ -662,7 +662,7 @@ def place_lessons(
     if len(courses) < len(course_ids) or any(c.school_id != school_id for c in courses.values()):
         errors.add("course", _("This choice does not belong to your school."))
     elif any(c.year_id != year.pk for c in courses.values()):
-        errors.add("course", _("Choose a course of this year."))
+        errors.add("course", _("Choose a group of this year."))
     errors.raise_if_any()
     room_ids = {e.room_id for e in entries if e.room_id is not None}
     rooms = Room.objects.select_related("building").in_bulk(room_ids) if room_ids else {}
