@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -70,6 +70,7 @@ from .services.checks import (
 WHOLE = StudyGroup.Kind.WHOLE_CLASS
 CROSS = StudyGroup.Kind.CROSS_CLASS
 CHANGEABLE = {"weekday", "slot", "room", "teacher"}
+BATCH = 1000
 
 CONSTRAINT_ERRORS = {
     "ttentry_dates": ("ends", gettext_lazy("The end date is before the start date.")),
@@ -558,6 +559,176 @@ def place_lesson(
     _save(entry)
     audit.record(actor, "place_lesson", entry, data=_entry_data(entry))
     return entry
+
+
+class _Distinct(Errors):
+    """Errors that keep each message once: a batch breaking a rule in many rows says so once."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: set = set()
+
+    def add(self, field: str, message, **params):
+        key = (field, str(message), tuple(sorted(params.items())))
+        if key not in self.seen:
+            self.seen.add(key)
+            super().add(field, message, **params)
+
+
+def _shifts_of(errors: Errors, year: AcademicYear, groups: Iterable[StudyGroup]) -> dict[int, int]:
+    """`_shift_of` for many groups (two queries at most, none for class groups): group id → shift."""
+    shifts = {g.pk: g.school_class.shift for g in groups if g.school_class_id}
+    cross = {g.pk: g for g in groups if not g.school_class_id}
+    if not cross:
+        return shifts
+    found: dict[int, set[int]] = defaultdict(set)
+    rows = GroupMembership.objects.filter(
+        group_id__in=cross, student__enrollments__school_class__year_id=year.pk
+    ).values_list("group_id", "student__enrollments__school_class__shift")
+    for group_id, shift in rows.distinct():
+        found[group_id].add(shift)
+    grades = {g.grade for pk, g in cross.items() if not found[pk]}
+    by_grade: dict[int, set[int]] = defaultdict(set)
+    if grades:
+        classes = SchoolClass.objects.filter(year_id=year.pk, grade__in=grades)
+        for grade, shift in classes.values_list("grade", "shift").distinct():
+            by_grade[grade].add(shift)
+    for pk, group in cross.items():
+        own = found[pk] or by_grade[group.grade]
+        if len(own) > 1:
+            errors.add(
+                "course",
+                _(
+                    "The students of %(group)s study in different shifts (%(shifts)s); a group meets in one shift."
+                ),
+                group=group.name,
+                shifts=", ".join(map(str, sorted(own))),
+            )
+        shifts[pk] = min(own) if own else 1
+    return shifts
+
+
+def _check_batch_clashes(
+    errors: Errors, year: AcademicYear, entries: Sequence[TimetableEntry], bells: ShiftBells
+) -> None:
+    """`check_clashes` for a batch: each entry against the others of the batch and the saved entries of
+    the year (three queries: the saved entries, then who is in which group)."""
+    saved = TimetableEntry.objects.filter(year_id=year.pk, weekday__in={e.weekday for e in entries})
+    saved = saved.filter(Q(ends__isnull=True) | Q(ends__gte=min(e.starts for e in entries)))
+    if all(e.ends is not None for e in entries):
+        saved = saved.filter(starts__lte=max(e.ends for e in entries))
+    saved = list(saved.select_related("course__subject", "group__school_class", "teacher", "room"))
+    at: dict[tuple[int, int, int], list[TimetableEntry]] = defaultdict(list)
+    for e in (*saved, *entries):
+        at[e.weekday, e.shift, e.slot].append(e)
+    position = {id(e): n for n, e in enumerate(entries)}
+    pairs = []
+    for n, entry in enumerate(entries):
+        for shift, slot in bells.concurrent_slots(entry.shift, entry.slot):
+            for other in at[entry.weekday, shift, slot]:
+                if position.get(id(other), len(entries)) > n and _overlap(
+                    entry.starts, entry.ends, other.starts, other.ends
+                ):
+                    pairs.append((entry, other))
+    if not pairs:
+        return
+    groups = {g.pk: g for e, o in pairs for g in (e.group, o.group)}
+    members = Members.of_groups(groups.values()) if any(_needs_members(e, o) for e, o in pairs) else None
+    for entry, other in pairs:
+        for field_name, message, params in clashes_between(entry, other, members):
+            errors.add(field_name, message, **params)
+
+
+@transaction.atomic
+def place_lessons(
+    *, actor, year: AcademicYear, entries: Sequence[TimetableEntry], note: str = ""
+) -> list[TimetableEntry]:
+    """`place_lesson` for many entries of one open year, kept in the order given, in a fixed number of
+    queries; refuses the whole batch if any entry breaks a rule, and writes one audit event (summary `note`).
+
+    Each entry (its `course`, `weekday`, `slot`, `room`, `starts`, `ends`, `teacher`; the group, school,
+    year and shift are set here): a course of this year of the school, dates inside the year (from the
+    year's first day or today when `starts` is empty), a room of the school, the weekday and the lesson
+    in the default bells of the group's shift (a group across classes: the one shift its students study
+    in), a teacher of the school who teaches the course on the entry's first day (the course's first
+    teacher then when none is given), and no clash with another entry of the batch or a saved one of the
+    year (the same teacher, room or group, a class and its subgroup, groups sharing a student).
+    """
+    year = lock_open_year(year)
+    school_id = year.school_id
+    errors = _Distinct()
+    course_ids = {e.course_id for e in entries}
+    courses = Course.objects.select_related("subject", "group__school_class").in_bulk(course_ids)
+    if len(courses) < len(course_ids) or any(c.school_id != school_id for c in courses.values()):
+        errors.add("course", _("This choice does not belong to your school."))
+    elif any(c.year_id != year.pk for c in courses.values()):
+        errors.add("course", _("Choose a group of this year."))
+    errors.raise_if_any()
+    room_ids = {e.room_id for e in entries if e.room_id is not None}
+    rooms = Room.objects.select_related("building").in_bulk(room_ids) if room_ids else {}
+    if len(rooms) < len(room_ids):
+        errors.add("room", _("This choice does not belong to your school."))
+    for room in rooms.values():
+        _check_room(errors, school_id, room)
+    given = {e.teacher_id for e in entries if e.teacher_id is not None}
+    teaching: dict[int, list[tuple]] = defaultdict(list)
+    rows = CourseTeacher.objects.filter(course_id__in=course_ids).order_by("starts", "pk")
+    for course_id, teacher_id, starts, ends in rows.values_list("course_id", "teacher_id", "starts", "ends"):
+        teaching[course_id].append((teacher_id, starts, ends))
+    people = Person.objects.in_bulk(given | {t for rows in teaching.values() for t, _s, _e in rows})
+    check_teachers(errors, school_id, "teacher", [people[t] for t in sorted(given) if t in people])
+    if len(given - people.keys()):
+        errors.add("teacher", _("This choice does not belong to your school."))
+    shifts = _shifts_of(errors, year, {c.group_id: c.group for c in courses.values()}.values())
+    bells = ShiftBells.load(school_id)
+    today = None
+    for e in entries:
+        course = courses[e.course_id]
+        if e.starts is None:
+            today = today or local_today(year.school)
+            e.starts = max(year.starts, today)
+        e.school_id, e.year, e.course, e.group = school_id, year, course, course.group
+        e.shift = shifts[course.group_id]
+        if e.room_id is not None:
+            e.room = rooms.get(e.room_id)
+        check_dates(errors, year, e.starts, e.ends)
+        _check_slot(errors, bells, e.shift, e.weekday, e.slot)
+        on = e.starts if year.contains(e.starts) else year.starts
+        active = [t for t, s, end in teaching[course.pk] if s <= on and (end is None or end >= on)]
+        if e.teacher_id is None and not active:
+            errors.add(
+                "teacher",
+                _("%(course)s has no teacher on %(date)s; assign one on the course page first."),
+                course=str(course),
+                date=fmt(on),
+            )
+        elif e.teacher_id is None:
+            e.teacher = people[active[0]]
+        elif e.teacher_id not in active and e.teacher_id in people:
+            errors.add(
+                "teacher",
+                _("%(teacher)s does not teach %(course)s on %(date)s."),
+                teacher=people[e.teacher_id].short_name,
+                course=str(course),
+                date=fmt(on),
+            )
+        else:
+            e.teacher = people.get(e.teacher_id)
+    errors.raise_if_any()
+    if entries:
+        _check_batch_clashes(errors, year, entries, bells)
+    errors.raise_if_any()
+    with constraint_checks(CONSTRAINT_ERRORS):
+        created = TimetableEntry.objects.bulk_create(entries, batch_size=BATCH)
+    audit.record(
+        actor,
+        "place_lessons",
+        None,
+        school=year.school,
+        summary=note,
+        data={"year": year.pk, "entries": len(created)},
+    )
+    return created
 
 
 def _changed(actor, entry: TimetableEntry, year, bells, changes: dict, starts, ends) -> TimetableEntry:

@@ -80,7 +80,7 @@ def build_demo(
             school, size, calendar, structure, staff, courses, pupils, logins, timetable, journal
         )
         if in_summer(ctx.journal_today, calendar.year):
-            end_stays(calendar, pupils, structure)
+            end_stays(ctx, calendar, pupils, structure, timetable)
             renders.enter_context(renders_in_process())
             demo.year_end = build_year_end(ctx, demo)
             demo.next_year = build_next_year(ctx, demo)

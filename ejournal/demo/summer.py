@@ -12,10 +12,9 @@ from accounts.services.bulk import add_roles
 from schedule.models import (
     AcademicYear,
     Enrollment,
-    GroupMembership,
     SchoolClass,
-    TimetableEntry,
 )
+from schedule.services.bulk import end_stays as end_year_stays
 from schedule.services.bulk import enroll_students
 
 from .calendar import Calendar, build_calendar
@@ -24,7 +23,7 @@ from .courses import Continuity, Courses, build_courses
 from .curriculum import PRIMARY, PRIMARY_CORE, PRIMARY_POSITION, PROFILE_OF_SUBJECT, TALKS
 from .names import People
 from .pupils import Pupils, build_pupils, split_subgroups
-from .sizes import BATCH, LETTERS
+from .sizes import LETTERS
 from .staff import Staff
 from .structure import Structure, build_structure
 from .timetable import Bells, Timetable, build_lessons, build_timetable, short_day
@@ -63,22 +62,26 @@ def staff_actor(school: School, person: Person, role: str):
     return Actor(user=person.user, school=school, person=person, roles=frozenset({role}))
 
 
-def end_stays(calendar: Calendar, pupils: Pupils, structure: Structure) -> None:
+def end_stays(
+    ctx: Ctx, calendar: Calendar, pupils: Pupils, structure: Structure, timetable: Timetable
+) -> None:
     """The year's open enrollments, group memberships and weekly timetable entries end on its last day
     (so the next year's can start on 1 September); the eleventh grades leave school."""
     year = calendar.year
     grade = {c.id: c.grade for c in structure.classes}
     enrollments = [e for e in pupils.enrollments if e.ends is None]
     for e in enrollments:
-        e.ends = year.ends
         if grade[e.school_class_id] == 11:
             e.departure_note = GRADUATED
-    Enrollment.objects.bulk_update(enrollments, ["ends", "departure_note"], batch_size=BATCH)
-    memberships = [m for m in pupils.memberships if m.ends is None]
-    for m in memberships:
-        m.ends = year.ends
-    GroupMembership.objects.bulk_update(memberships, ["ends"], batch_size=BATCH)
-    TimetableEntry.objects.filter(year=year, ends__isnull=True).update(ends=year.ends)
+    end_year_stays(
+        actor=ctx.actor,
+        year=year,
+        ends=year.ends,
+        enrollments=enrollments,
+        memberships=[m for m in pupils.memberships if m.ends is None],
+        entries=[e for e in timetable.entries if e.ends is None],
+        note=NOTE,
+    )
 
 
 def signed_classes(demo: DemoSchool) -> list[SchoolClass]:

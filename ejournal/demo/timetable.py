@@ -11,22 +11,22 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
 from schedule import calendar as lesson_calendar
+from schedule.bells import save_bell_day, save_bell_schedule
 from schedule.models import (
     BellDay,
     BellSchedule,
-    BellSlot,
     Course,
     Room,
     SchoolClass,
     StudyGroup,
     TimetableEntry,
 )
+from schedule.timetable import place_lessons
 
 from .calendar import Calendar
-from .context import Ctx
+from .context import NOTE, Ctx
 from .courses import Courses
 from .curriculum import PE, PRIMARY_CORE, TALKS
-from .sizes import BATCH
 from .structure import Structure
 
 # Shift 1: 45-minute lessons from 08:30; breaks after each lesson (minutes).
@@ -117,22 +117,25 @@ class Timetable:
 
 def build_bells(ctx: Ctx, calendar: Calendar) -> Bells:
     """Shift 1: eight 45-minute lessons from 08:30; a shortened day (30 minutes) on the last day before winter."""
-    school = ctx.school
-    default = BellSchedule.objects.create(
-        school=school, name="Основное расписание звонков", shift=1, is_default=True
+    default = save_bell_schedule(
+        actor=ctx.actor,
+        name="Основное расписание звонков",
+        shift=1,
+        is_default=True,
+        slots=numbered(bell_times("08:30", LESSON_MINUTES, BREAKS + (0,))),
     )
-    short = BellSchedule.objects.create(school=school, name="Сокращённый день", shift=1, is_default=False)
-    BellSlot.objects.bulk_create(
-        [
-            BellSlot(school=school, schedule=schedule, number=n, starts=a, ends=b)
-            for schedule, times in (
-                (default, bell_times("08:30", LESSON_MINUTES, BREAKS + (0,))),
-                (short, bell_times("08:30", SHORT_MINUTES, (10,) * 8)),
-            )
-            for n, (a, b) in enumerate(times, start=1)
-        ]
+    short = save_bell_schedule(
+        actor=ctx.actor,
+        name="Сокращённый день",
+        shift=1,
+        is_default=False,
+        slots=numbered(bell_times("08:30", SHORT_MINUTES, (10,) * 8)),
     )
     return Bells(default, short, [short_day(ctx, calendar, short)])
+
+
+def numbered(times) -> list[tuple[int, datetime.time, datetime.time]]:
+    return [(n, a, b) for n, (a, b) in enumerate(times, start=1)]
 
 
 def short_day(ctx: Ctx, calendar: Calendar, short: BellSchedule) -> BellDay:
@@ -143,7 +146,7 @@ def short_day(ctx: Ctx, calendar: Calendar, short: BellSchedule) -> BellDay:
     last_day = winter.starts - datetime.timedelta(days=1)
     while last_day.isoweekday() > 5:
         last_day -= datetime.timedelta(days=1)
-    return BellDay.objects.create(school=ctx.school, date=last_day, shift=1, schedule=short)
+    return save_bell_day(actor=ctx.actor, date=last_day, shift=1, schedule=short)
 
 
 @dataclass
@@ -350,27 +353,22 @@ def build_timetable(
             break
     placed, failed = best
 
-    school = ctx.school
     entries = []
     for item, (weekday, slot), rooms in placed:
-        c = classes[item.class_id]
         for (course_id, teacher_id, _p), room_id in zip(item.courses, rooms, strict=True):
             entries.append(
                 TimetableEntry(
-                    school=school,
-                    year=year,
                     course_id=course_id,
                     group_id=group_of[course_id],
                     teacher_id=teacher_id,
                     room_id=room_id,
                     weekday=weekday,
-                    shift=c.shift,
                     slot=slot,
                     starts=year.starts,
                 )
             )
     entries.sort(key=lambda e: (e.group_id, e.weekday, e.slot, e.course_id))
-    entries = TimetableEntry.objects.bulk_create(entries, batch_size=BATCH)
+    entries = place_lessons(actor=ctx.actor, year=year, entries=entries, note=NOTE)
     shortfall: dict[str, int] = defaultdict(int)
     for item in failed:
         shortfall[classes[item.class_id].name] += 1

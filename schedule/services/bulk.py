@@ -1,6 +1,7 @@
 """Set forms of the structure's services, for a builder that writes a whole school at once (the demo
 school): subjects, rooms, classes with their whole-class groups, subgroups, enrollments, group
-memberships, class teachers and courses.
+memberships, class teachers and courses, and the end of a year's stays (enrollments, memberships and
+timetable entries). The timetable's own set form is `schedule.timetable.place_lessons`.
 
 Each checks the same domain rules as its single-row service (`structure`, `people`), over the whole
 batch in a fixed number of queries, refuses the batch if any row breaks one (a `ValidationError` keyed
@@ -17,6 +18,7 @@ from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext as _
 
 from accounts import audit
@@ -33,6 +35,7 @@ from ..models import (
     SchoolClass,
     StudyGroup,
     Subject,
+    TimetableEntry,
 )
 from .checks import (
     GRADES,
@@ -415,3 +418,120 @@ def create_courses(
         actor, "create_courses", year.school, note, year=year.pk, courses=len(created), starts=iso(starts)
     )
     return created
+
+
+def _lock_stays(model, stays: Sequence, year_field: str) -> dict[int, tuple]:
+    """The saved rows of `stays` under a row lock: pk → (starts, ends, year id)."""
+    rows = model.objects.select_for_update(of=("self",)).filter(pk__in=[x.pk for x in stays])
+    return {pk: (s, e, y) for pk, s, e, y in rows.values_list("pk", "starts", "ends", year_field)}
+
+
+def _check_ending(errors: Errors, field: str, year: AcademicYear, stays: Sequence, saved: dict, ends) -> None:
+    """Each stay of the year, begun by `ends` and not ended before it (a stay is shortened, never lengthened)."""
+    if any(saved.get(x.pk, (None, None, None))[2] != year.pk for x in stays):
+        errors.add(
+            field,
+            _("Choose a class of this year.")
+            if field == "enrollments"
+            else _("Choose a group of this year."),
+        )
+        return
+    for x in stays:
+        starts, was, _y = saved[x.pk]
+        check_dates(errors, year, starts, ends)
+        if was is not None and was < ends:
+            errors.add("ends", _("This entry already ends on %(date)s."), date=fmt(was))
+        if errors:
+            return
+
+
+@transaction.atomic
+def end_stays(
+    *,
+    actor,
+    year: AcademicYear,
+    ends: datetime.date,
+    enrollments: Sequence[Enrollment] = (),
+    memberships: Sequence[GroupMembership] = (),
+    entries: Sequence[TimetableEntry] = (),
+    note: str = "",
+) -> None:
+    """`end_enrollment`, `end_group_membership` and `remove_entry` for many stays of one open year that end
+    on the same last day `ends` (the year's end: its stays close so the next year's can begin): each an
+    enrollment, a group membership or a weekly timetable entry of this year, begun by `ends` and not ended
+    before it, `ends` inside the year. An enrollment keeps the departure note it carries. As
+    `end_enrollment` does, the ended students' other stays in their class's subgroups and its grade's
+    groups across classes that run past `ends` end with it (and go, if they had not begun).
+
+    The rows are locked and re-read; the objects given are changed in place. A shortened stay cannot
+    meet another, so the one-class-at-a-time check of `end_enrollment` has nothing to find.
+    """
+    year = lock_open_year(year)
+    errors = Errors()
+    check_dates(errors, year, ends, None, start_field="ends")
+    if ends is None:
+        errors.add("ends", _("This field is required."))
+    errors.raise_if_any()
+    student_ids = {e.student_id for e in enrollments}
+    _lock_students(student_ids)
+    saved = {
+        "enrollments": _lock_stays(Enrollment, enrollments, "school_class__year_id") if enrollments else {},
+        "memberships": _lock_stays(GroupMembership, memberships, "group__year_id") if memberships else {},
+        "entries": _lock_stays(TimetableEntry, entries, "year_id") if entries else {},
+    }
+    for field, stays in (("enrollments", enrollments), ("memberships", memberships), ("entries", entries)):
+        _check_ending(errors, field, year, stays, saved[field], ends)
+    errors.raise_if_any()
+    cut, gone = [], []
+    if enrollments:
+        # end_enrollment's cut, for every ended student at once: their groups of the class and its grade.
+        left = {(e.student_id, e.school_class_id) for e in enrollments}
+        grade_of = dict(SchoolClass.objects.filter(pk__in={c for _s, c in left}).values_list("pk", "grade"))
+        left_grade = {(s, grade_of[c]) for s, c in left}
+        rows = (
+            GroupMembership.objects.select_for_update(of=("self",))
+            .filter(student_id__in=student_ids, group__year=year)
+            .filter(Q(ends__isnull=True) | Q(ends__gt=ends))
+            .exclude(pk__in=[m.pk for m in memberships])
+            .values_list(
+                "pk", "student_id", "starts", "group__kind", "group__school_class_id", "group__grade"
+            )
+        )
+        for pk, student_id, starts, kind, class_id, grade in rows:
+            if (kind == StudyGroup.Kind.SUBGROUP and (student_id, class_id) in left) or (
+                kind == StudyGroup.Kind.CROSS_CLASS and (student_id, grade) in left_grade
+            ):
+                (gone if starts > ends else cut).append(pk)
+    notes = defaultdict(list)
+    for e in enrollments:
+        e.ends, e.departure_note = ends, (e.departure_note or "").strip()
+        notes[e.departure_note].append(e.pk)
+    for x in (*memberships, *entries):
+        x.ends = ends
+    with database_checks():
+        if enrollments:
+            Enrollment.objects.filter(pk__in=saved["enrollments"]).update(
+                ends=ends,
+                departure_note=Case(
+                    *(When(pk__in=pks, then=Value(text)) for text, pks in notes.items()),
+                    default=F("departure_note"),
+                ),
+            )
+        if memberships or cut:
+            GroupMembership.objects.filter(pk__in=[*saved["memberships"], *cut]).update(ends=ends)
+        if gone:
+            GroupMembership.objects.filter(pk__in=gone).delete()
+        if entries:
+            TimetableEntry.objects.filter(pk__in=saved["entries"]).update(ends=ends)
+    _record(
+        actor,
+        "end_stays",
+        year.school,
+        note,
+        year=year.pk,
+        ends=iso(ends),
+        enrollments=len(enrollments),
+        memberships=len(memberships) + len(cut),
+        memberships_removed=len(gone),
+        entries=len(entries),
+    )
