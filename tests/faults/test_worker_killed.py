@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 VISIBILITY = 3  # seconds; production waits an hour (settings.CELERY_BROKER_TRANSPORT_OPTIONS)
 
 
-def wait_until(predicate, timeout: float = 60) -> None:
+def wait_until(predicate, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
