@@ -29,8 +29,10 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
+from journal.deadlines import control as deadline_control
 from journal.finals.selectors import needed_finals_sql
 from journal.finals.values import deadline
+from journal.models import DeadlineMeasure
 from journal.policy import journal_settings, school_zone
 from schedule.models import ReportingPeriod
 
@@ -664,5 +666,52 @@ def journal_control(params: Params) -> ReportData:
         code="journal_control",
         title=_("Journal keeping control"),
         params=[period.name, f"{fmt_date(since)} – {fmt_date(until)}"],
-        tables=[teachers_table, activity_table],
+        tables=[
+            teachers_table,
+            deadlines_table(school, since, until, names, {pk: n for n, pk in enumerate(order)}),
+            activity_table,
+        ],
+    )
+
+
+def deadlines_table(
+    school, since: datetime.date, until: datetime.date, names: dict[int, str], order: dict[int, int]
+) -> Table:
+    """The journal's deadlines per teacher (R-CTL-4): the same measures as the deputy's control page
+    (`journal.deadlines.control`), for the report's dates: per clause the share on time and how many late
+    and missing."""
+    overview = deadline_control.overview(school, since, until, load_people=False)
+    labels = {value: str(label) for value, label in DeadlineMeasure.Clause.choices}
+    columns = [Column(_("Teacher"))]
+    for clause in deadline_control.CLAUSES:
+        columns += [
+            Column(_("On time, %"), "percent", labels[clause]),
+            Column(_("Late"), "int", labels[clause]),
+            Column(_("Missing"), "int", labels[clause]),
+        ]
+
+    def line(label, cells):
+        out = [label]
+        for cell in cells:
+            out += [rate(cell.on_time, cell.total), cell.late, cell.missing]
+        return out
+
+    rows = [
+        line(
+            names.get(row.teacher_id, "—") if row.teacher_id else _("no teacher"),
+            [c for _k, c in row.ordered],
+        )
+        for row in sorted(overview.teachers, key=lambda r: order.get(r.teacher_id, len(order)))
+    ]
+    return Table(
+        _("Deadlines of the journal"),
+        columns,
+        rows,
+        totals=line(_("School"), [cell for _clause, cell in overview.ordered_totals]),
+        note=_(
+            "The deadlines of the lessons from %(since)s to %(until)s as measured every night (the control "
+            "page of the deadlines): the topic and attendance on the day of the lesson, homework after the "
+            "class's last lesson, marks by work type and grade, the thematic plan before the period."
+        )
+        % {"since": fmt_date(since), "until": fmt_date(until)},
     )

@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 
 from accounts.actor import Actor, load_actor
 from accounts.models import AuditEvent, School
+from journal.deadlines import control, services
 from journal.finals.values import deadline
 from journal.models import (
     Cell,
@@ -42,7 +43,7 @@ from reports.catalog import Params, reports
 from reports.rules import view_school_report
 from schedule.models import Enrollment, GroupMembership, ReportingPeriod, StudyGroup, Substitution
 from tests import factories as f
-from tests.journal import at
+from tests.journal import MSK, at
 from tests.reports import pdf_text, url
 
 D = datetime.date
@@ -287,8 +288,20 @@ def test_finals_by_student(world, sw, english):
 def test_journal_control(world, sw):
     today = D(2026, 10, 30)
     assert deadline(sw.q1.ends, FinalsDeadline.LAST_DAY, 0) == D(2026, 10, 24) < today
-    data = ql.journal_control(params(world, sw, today=today))
-    teachers, activity = data.tables
+    p = params(world, sw, today=today)
+    since, until = ql.control_range(p)
+    services.measure(world.school, since, until, now=datetime.datetime(2026, 10, 30, 12, tzinfo=MSK))
+    data = ql.journal_control(p)
+    teachers, deadlines, activity = data.tables
+    # The deadlines table reads the measures the control page reads: the same counts per teacher.
+    overview = control.overview(world.school, since, until)
+    assert overview.total.total > 0
+    by_teacher = {r[0]: r[1:] for r in deadlines.rows}
+    for row in overview.teachers:
+        line = by_teacher[row.teacher.short_name]
+        assert [line[i] for i in range(1, len(line), 3)] == [c.late for _k, c in row.ordered]
+        assert [line[i] for i in range(2, len(line), 3)] == [c.missing for _k, c in row.ordered]
+    assert deadlines.totals[2::3] == [c.late for _k, c in overview.ordered_totals]
     by_name = {r[0]: r[1:] for r in teachers.rows}
     # held, topic %, homework %, students, no marks %, one mark %, marks per student, finals due, late, missing
     assert by_name[world.teacher.short_name] == [
@@ -395,7 +408,7 @@ def _more_data(world, sw):
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("school_movement", 1), ("class_sizes", 2), ("finals_by_student", 1), ("journal_control", 7)],
+    [("school_movement", 1), ("class_sizes", 2), ("finals_by_student", 1), ("journal_control", 8)],
 )
 def test_the_query_count_does_not_grow(world, sw, code, expected, django_assert_num_queries):
     spec = reports()[code]
@@ -501,7 +514,7 @@ def test_report_page_query_count_does_not_grow(login, world, sw, code, django_as
 
 # The page's own queries (session, login with its people, the year; the periods offered) and the query
 # function's (1, 2, 1, 7).
-PAGE_QUERIES = {"school_movement": 3, "class_sizes": 5, "finals_by_student": 4, "journal_control": 10}
+PAGE_QUERIES = {"school_movement": 3, "class_sizes": 5, "finals_by_student": 4, "journal_control": 11}
 
 
 def test_teachers_with_the_same_short_name_get_their_full_names(world, sw):
