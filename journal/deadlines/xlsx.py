@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -57,7 +58,7 @@ def workbook(school, first: datetime.date, last: datetime.date) -> bytes:
     ws = wb.create_sheet(_("Late and missing"))
     safe.append(ws, [safe.cell(ws, h, font=bold) for h in (
         _("Date"), _("Lesson"), _("Class or group"), _("Subject"), _("Teacher"), _("Deadline"), _("Column"),
-        _("Due"), _("Done"), _("State"), _("Late by"))])  # fmt: skip
+        pgettext("deadline", "Due"), pgettext("deadline", "Done"), _("State"), _("Late by"))])  # fmt: skip
     late = [d for state in (values.MISSING, values.LATE)
             for d in control.details(school, first, last, state=state, limit=LIST_LIMIT)]  # fmt: skip
     late.sort(
