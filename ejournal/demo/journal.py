@@ -10,15 +10,8 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 
-from accounts.bulk import copy_rows
 from accounts.models import Person
-from journal.models import (
-    Homework,
-    LessonTopic,
-    PlanTopic,
-    Remark,
-    Work,
-)
+from journal.models import Work
 from schedule.models import (
     Lesson,
 )
@@ -29,7 +22,6 @@ from .courses import Courses
 from .curriculum import ENGLISH, PE, TALKS
 from .finals import Finals, build_finals
 from .pupils import Pupils
-from .sizes import BATCH
 from .structure import Structure
 from .texts import PRAISES, REMARKS, homework_for, plan_for
 
@@ -70,6 +62,9 @@ def build_journal(
     """
     from journal.grid.bulk import PastAttendance, PastMarks, record_history
     from journal.grid.services import ensure_default_work_types
+    from journal.plans.bulk import create_plans
+    from journal.plans.xlsx import PlanRow
+    from journal.records.bulk import PastHomework, PastRemark, PastTopic, record_lessons
     from journal.values import ATTENDANCE_DISPLAY, format_cell
 
     started = time.monotonic()
@@ -145,17 +140,16 @@ def build_journal(
     per_course = defaultdict(list)
     for row in lessons:
         per_course[row[1]].append(row)
-    plan_rows, plan_hours = [], {}
+    plans, plan_hours, n_topics = [], {}, 0
     for course in courses.courses:
         rows = plan_for(subject_of[course.subject_id], len(per_course[course.id]))
         hours_list = []
-        for pos, (section, title, h) in enumerate(rows, start=1):
-            plan_rows.append(
-                PlanTopic(school=school, course=course, position=pos, section=section, title=title, hours=h)
-            )
-            hours_list += [len(plan_rows) - 1] * h
+        for _section, _title, h in rows:
+            hours_list += [n_topics] * h
+            n_topics += 1
+        plans.append((course, [PlanRow(section, title, h) for section, title, h in rows]))
         plan_hours[course.id] = hours_list
-    plan_rows = PlanTopic.objects.bulk_create(plan_rows, batch_size=BATCH)
+    plan_rows = create_plans(actor=ctx.actor, school=school, plans=plans, note=NOTE)
     result.plan_topics = len(plan_rows)
 
     # Mark columns first (their ids are needed for cells and the log).
@@ -172,7 +166,7 @@ def build_journal(
             plan = plan_rows[plan_hours[course_id][n]] if n < len(plan_hours[course_id]) else None
             topic_at = moment(day, ends, -300 if day >= today else 20)
             topic_rows.append(
-                (school.pk, pk, plan.title if plan else subject, plan.pk if plan else None, actor, topic_at)
+                PastTopic(pk, plan.title if plan else subject, plan.pk if plan else None, actor, topic_at)
             )
             if day >= today:
                 continue
@@ -181,7 +175,7 @@ def build_journal(
             marks_allowed = grade > 1 and course_subject[course_id] not in no_marks_subjects
             if grade > 1 and subject not in NO_HOMEWORK and rng.random() < 0.85:
                 text, pages = homework_for(subject, hw_rng, n)
-                homework_rows.append((school.pk, pk, text, pages, None, actor, moment(day, ends, 30)))
+                homework_rows.append(PastHomework(pk, text, pages, None, actor, moment(day, ends, 30)))
             absent = set()
             for sid in present:
                 if day in sick[sid] or rng.random() < 0.003:
@@ -224,21 +218,20 @@ def build_journal(
             if present and rng.random() < 0.04:
                 praise = rng.random() < 0.55
                 remark_rows.append(
-                    (school.pk, pk, rng.choice(present), "praise" if praise else "remark",
-                     rng.choice(PRAISES if praise else REMARKS), teacher_id, moment(day, ends, 10))
+                    PastRemark(pk, rng.choice(present), "praise" if praise else "remark",
+                               rng.choice(PRAISES if praise else REMARKS), teacher_id, moment(day, ends, 10))
                 )  # fmt: skip
 
-    result.topics = copy_rows(
-        LessonTopic, ["school", "lesson", "text", "plan_topic", "updated_by", "updated_at"], topic_rows
+    records = record_lessons(
+        actor=ctx.actor,
+        school=school,
+        topics=topic_rows,
+        homework=homework_rows,
+        remarks=remark_rows,
+        now=datetime.datetime.combine(today, datetime.time(), tzinfo=tz),  # the build's day, at midnight
+        note=NOTE,
     )
-    result.homework = copy_rows(
-        Homework,
-        ["school", "lesson", "text", "pages", "due_lesson", "updated_by", "updated_at"],
-        homework_rows,
-    )
-    result.remarks = copy_rows(
-        Remark, ["school", "lesson", "student", "kind", "text", "author", "created_at"], remark_rows
-    )
+    result.topics, result.homework, result.remarks = records.topics, records.homework, records.remarks
 
     def finals_entries():
         """The period finals, on the marks just written: their mark-log entries join the chain, in time

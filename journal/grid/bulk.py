@@ -74,7 +74,7 @@ def _starts(stay: tuple) -> datetime.date:
     return stay[0]
 
 
-class _Pupils:
+class Pupils:
     """Who was in each class and group on a day, from the school's enrollments and memberships."""
 
     def __init__(self, school: School):
@@ -141,7 +141,7 @@ def _lesson(lessons: dict, lesson_id: int, *, marks: bool) -> tuple:
     return key, day
 
 
-def _check_pupil(pupils: _Pupils, lesson: tuple, student_id: int) -> None:
+def _check_pupil(pupils: Pupils, lesson: tuple, student_id: int) -> None:
     if not pupils.contains(*lesson, student_id=student_id):
         _refuse("student", _("This student was not in the class or group on the lesson's date."))
 
@@ -170,7 +170,7 @@ def record_history(
     the same history (the finals given on these marks, say) in `append_history`'s form: they are
     chained with these, in time order."""
     lessons = _lessons(school)
-    pupils = _Pupils(school)
+    pupils = Pupils(school)
     types = set(WorkType.objects.filter(school=school).values_list("pk", flat=True))
     for w in works:
         if w.work_type_id not in types:
