@@ -31,9 +31,6 @@ LANGUAGES = ("Русский язык", ENGLISH)
 # Practical subjects: no homework, and oral marks only (no tests).
 NO_HOMEWORK = (PE, TALKS, "Музыка", "Изобразительное искусство", "Труд (технология)")
 
-# What a final's log row (finals.build_finals) carries after the lesson's fields.
-FINAL_FIELDS = ("course_id", "period_id", "proposed")
-
 
 @dataclass
 class Journal:
@@ -235,15 +232,9 @@ def build_journal(
 
     def finals_entries():
         """The period finals, on the marks just written: their mark-log entries join the chain, in time
-        order with the marks (with the make-up marks given so that a student gets a final); the finals'
-        carry their course, period and proposal."""
+        order with the marks (with the make-up marks given so that a student gets a final)."""
         result.finals = build_finals(ctx, calendar, courses, user_of)
-        return [
-            {"at": at, "actor_id": actor, "kind": kind, "lesson_id": lesson_id, "student_id": sid,
-             "work_id": work_id, "old": "", "new": new,
-             **(dict(zip(FINAL_FIELDS, final, strict=True)) if final else {})}
-            for at, lesson_id, sid, work_id, kind, new, actor, *final in result.finals.log_rows
-        ]  # fmt: skip
+        return result.finals.entries
 
     history = record_history(
         actor=ctx.actor,
