@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from accounts import audit
@@ -93,7 +94,8 @@ def _refuse(field: str, message, **params):
 
 def _lessons(school: School, ids: set[int]) -> dict[int, _Lesson]:
     """The lessons named, of the school, with their lock state: three queries."""
-    rows = Lesson.objects.filter(school=school, pk__in=sorted(ids)).values_list(
+    named = RawSQL("SELECT unnest(%s::bigint[])", [sorted(ids)])  # one parameter, not one per lesson
+    rows = Lesson.objects.filter(school=school, pk__in=named).values_list(
         "pk", "course_id", "period_id", "group__kind", "group__school_class_id", "group_id", "group__grade",
         "date", "starts", "status", "year__status", "period__ends",
     )  # fmt: skip
