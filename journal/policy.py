@@ -337,3 +337,62 @@ def ensure_can_set_final(actor, course, kind: str, period, periods: list, *, now
         course_locked=kind in (FinalKind.PERIOD, FinalKind.YEAR)
         and CourseLock.objects.filter(course=course, period=own, locked=True).exists(),
     )
+
+
+# Who may write, for many rows at once: the set form of `may_fill_lesson` and of the teacher test of
+# `ensure_can_set_final`, for the bulk services that enter a school's past journal (the demo school).
+
+
+class Writers:
+    """The school's admins and teachers among some people, the assignments of some courses and the
+    substitutes of some lessons, read in four queries whatever their number; `person_of` maps the
+    logins given to their people in the school."""
+
+    def __init__(self, school, *, user_ids=(), person_ids=(), course_ids=(), lesson_ids=()):
+        from accounts.models import Person, StaffRole
+
+        self.person_of = dict(
+            Person.objects.filter(school=school, user_id__in=sorted(set(user_ids))).values_list(
+                "user_id", "pk"
+            )
+        )
+        people = sorted({*person_ids, *self.person_of.values()})
+        self.roles: dict[int, set[str]] = {}
+        for person_id, role in StaffRole.objects.filter(
+            school=school, person_id__in=people, role__in=(Role.ADMIN, Role.TEACHER)
+        ).values_list("person_id", "role"):
+            self.roles.setdefault(person_id, set()).add(role)
+        self.assignments: dict[tuple[int, int], list] = {}  # (course, person) → [(starts, ends)]
+        for course_id, person_id, starts, ends in CourseTeacher.objects.filter(
+            school=school, course_id__in=sorted(set(course_ids)), teacher_id__in=people
+        ).values_list("course_id", "teacher_id", "starts", "ends"):
+            self.assignments.setdefault((course_id, person_id), []).append((starts, ends))
+        self.substitute = dict(
+            Substitution.objects.filter(school=school, lesson_id__in=sorted(set(lesson_ids))).values_list(
+                "lesson_id", "substitute_id"
+            )
+        )
+
+    def is_admin(self, person_id) -> bool:
+        return Role.ADMIN in self.roles.get(person_id, ())
+
+    def fills_lesson(self, person_id, *, lesson_id, course_id, date, period_ends) -> bool:
+        """`may_fill_lesson` or the school admin: the lesson's teacher (`assignment_covers`) or its
+        substitute, with the teacher's role."""
+        if self.is_admin(person_id):
+            return True
+        if Role.TEACHER not in self.roles.get(person_id, ()):
+            return False
+        return self.substitute.get(lesson_id) == person_id or any(
+            assignment_covers(s, e, lesson_date=date, period_ends=period_ends)
+            for s, e in self.assignments.get((course_id, person_id), ())
+        )
+
+    def sets_finals(self, person_id, *, course_id, period) -> bool:
+        """`ensure_can_set_final`'s who: the school admin, or a teacher of the course during `period`."""
+        if self.is_admin(person_id):
+            return True
+        return Role.TEACHER in self.roles.get(person_id, ()) and any(
+            s <= period.ends and (e is None or e >= period.starts)
+            for s, e in self.assignments.get((course_id, person_id), ())
+        )

@@ -16,6 +16,7 @@ from schedule.selectors import local_today
 from .calendar import Calendar, build_calendar, in_summer
 from .context import Ctx
 from .courses import Courses, build_courses
+from .deadlines import measure_deadlines
 from .journal import Journal, build_journal
 from .logins import DemoLogin, build_logins
 from .pupils import Pupils, build_pupils
@@ -76,6 +77,7 @@ def build_demo(
         timetable = build_timetable(ctx, calendar, structure, courses, bells)
         timetable.lessons = build_lessons(ctx, calendar)
         journal = build_journal(ctx, calendar, structure, courses, pupils)
+        measure_deadlines(ctx, calendar)
         demo = DemoSchool(
             school, size, calendar, structure, staff, courses, pupils, logins, timetable, journal
         )

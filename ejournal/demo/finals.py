@@ -10,23 +10,12 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from accounts.bulk import copy_rows
-from journal.models import (
-    Cell,
-    CourseLock,
-    FinalKind,
-    FinalMark,
-    LockEvent,
-    Work,
-)
-from schedule.models import (
-    Lesson,
-)
+from journal.models import FinalKind, Work
+from schedule.models import Lesson
 
 from .calendar import Calendar, in_summer
-from .context import Ctx
+from .context import NOTE, Ctx
 from .courses import Courses
-from .sizes import BATCH
 
 
 @dataclass
@@ -37,7 +26,7 @@ class Finals:
     makeup: int = 0  # marks added for students without marks, so that they get a final (R-F-3)
     locked: int = 0  # course periods with every final in: locked (R-F-5)
     incomplete: int = 0  # course periods of ended periods with finals missing
-    log_rows: list = field(default_factory=list)  # for the mark log, chained by build_journal
+    entries: list = field(default_factory=list)  # their mark-log entries, chained by build_journal
 
 
 FINALS_INCOMPLETE = 0.1  # the share of courses whose finals of the latest ended period are not all in
@@ -60,16 +49,18 @@ def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[i
     make-up mark in the period's last mark column for a student without marks (R-F-3 forbids a final
     without them), then every student in the group on the last day gets the proposal, a few of 3 or
     4 one point off; the period is then locked for the course (a `CourseLock` and its `LockEvent`,
-    R-F-5). Written in bulk; the mark-log rows (make-up marks and finals) are returned for
-    build_journal's chain, with work ids.
+    R-F-5). Written through `journal.grid.bulk.record_marks` and `journal.finals.bulk.record_finals`
+    (which locks the course periods it completes, as `record_final` does); their mark-log entries are
+    returned for build_journal's chain.
 
     In the summer (`journal_today` after the year's last day) no course is late and, in the sitting
     of each scheme's last period, the teacher also enters the year finals: the proposal from the
     student's period finals (`journal.finals.values.propose_from_marks`, as the finals view proposes them).
     """
     from journal.finals import selectors as fs
+    from journal.finals.bulk import PastFinal, record_finals
     from journal.finals.values import Thresholds, deadline, propose_from_marks
-    from journal.values import format_cell
+    from journal.grid.bulk import PastCell, record_marks
 
     rng = ctx.rng("finals")
     school, today = ctx.school, ctx.journal_today
@@ -91,7 +82,7 @@ def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[i
     period_values = defaultdict(list)  # (course, student) → the period finals entered so far
     teacher_of = {cid: person.id for cid, person in courses.teacher.items()}
     demo_teacher = courses.demo_teacher.id
-    marks, locks, events = [], [], []
+    marks = []
     for period in ended:
         due = deadline(period.ends, settings.finals_deadline, settings.finals_deadline_days)
         due = min(due, today - datetime.timedelta(days=1))
@@ -142,20 +133,17 @@ def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[i
             for course_id, student_id in without:
                 if course_id not in last_work:
                     continue
-                work_id, lesson_id = last_work[course_id]
+                work_id, _lesson_id = last_work[course_id]
                 mark = rng.choice((3, 4, 4, 5))
                 at = sitting[course_id] - datetime.timedelta(minutes=rng.randint(5, 30))
-                cells.append((school.pk, work_id, student_id, [mark], [], False, 1, at))
-                result.log_rows.append(
-                    (at, lesson_id, student_id, work_id, "marks", format_cell((mark,)),
-                     user_of.get(teacher_of.get(course_id)))
-                )  # fmt: skip
-            result.makeup = copy_rows(
-                Cell,
-                ["school", "work", "student", "marks", "excluded", "owed", "version", "updated_at"],
-                cells,
-            )
+                cells.append(
+                    PastCell(work_id, student_id, str(mark), at, user_of.get(teacher_of.get(course_id)))
+                )
+            result.makeup = 0  # (of the last period with students without marks, as before)
             if cells:
+                makeup = record_marks(actor=ctx.actor, school=school, cells=cells, chain=False, note=NOTE)
+                result.makeup = makeup.cells
+                result.entries += makeup.entries
                 by_course = proposals()
 
         for course_id, rows in by_course.items():
@@ -172,47 +160,20 @@ def build_finals(ctx: Ctx, calendar: Calendar, courses: Courses, user_of: dict[i
                     result.overrides += 1
                 at += datetime.timedelta(seconds=rng.randint(2, 12))
                 marks.append(
-                    (school.pk, course_id, r.student_id, FinalKind.PERIOD.value, period.pk, value, p.mark,
-                     p.average, p.rule, 1, actor, at)
-                )  # fmt: skip
-                result.log_rows.append(
-                    (at, None, r.student_id, None, f"final_{FinalKind.PERIOD.value}", str(value), actor,
-                     course_id, period.pk, p.mark)
-                )  # fmt: skip
+                    PastFinal(course_id, r.student_id, FinalKind.PERIOD, period.pk, str(value), at, actor)
+                )
                 period_values[course_id, r.student_id].append(value)
             if year_over and last_of_scheme[period.scheme_id] is period:
                 for r in entered:
                     p = propose_from_marks(period_values[course_id, r.student_id], thresholds, "periods")
                     at += datetime.timedelta(seconds=rng.randint(2, 12))
                     marks.append(
-                        (school.pk, course_id, r.student_id, FinalKind.YEAR.value, None, p.mark, p.mark,
-                         p.average, p.rule, 1, actor, at)
-                    )  # fmt: skip
-                    result.log_rows.append(
-                        (at, None, r.student_id, None, f"final_{FinalKind.YEAR.value}", str(p.mark), actor,
-                         course_id, None, p.mark)
-                    )  # fmt: skip
-                    result.year_marks += 1
-            if len(entered) == len(rows):
-                locks.append(CourseLock(school=school, course_id=course_id, period=period, changed_at=at))
-                events.append(
-                    LockEvent(
-                        school=school,
-                        course_id=course_id,
-                        period=period,
-                        action=LockEvent.Action.LOCKED,
-                        actor_id=actor,
-                        at=at,
+                        PastFinal(course_id, r.student_id, FinalKind.YEAR, None, str(p.mark), at, actor)
                     )
-                )
-            else:
+                    result.year_marks += 1
+            if len(entered) < len(rows):  # the others are locked by `record_finals`, as complete
                 result.incomplete += 1
-    result.marks = copy_rows(
-        FinalMark,
-        ["school", "course", "student", "kind", "period", "value", "proposed", "average", "rule", "version",
-         "updated_by", "updated_at"],
-        marks,
-    )  # fmt: skip
-    result.locked = len(CourseLock.objects.bulk_create(locks, batch_size=BATCH))
-    LockEvent.objects.bulk_create(events, batch_size=BATCH)
+    given = record_finals(actor=ctx.actor, school=school, finals=marks, chain=False, note=NOTE)
+    result.marks, result.locked = given.marks, given.locked
+    result.entries += given.entries
     return result

@@ -10,15 +10,8 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 
-from accounts.bulk import copy_rows
 from accounts.models import Person
-from journal.models import (
-    Homework,
-    LessonTopic,
-    PlanTopic,
-    Remark,
-    Work,
-)
+from journal.models import Work
 from schedule.models import (
     Lesson,
 )
@@ -29,7 +22,6 @@ from .courses import Courses
 from .curriculum import ENGLISH, PE, TALKS
 from .finals import Finals, build_finals
 from .pupils import Pupils
-from .sizes import BATCH
 from .structure import Structure
 from .texts import PRAISES, REMARKS, homework_for, plan_for
 
@@ -38,9 +30,6 @@ LANGUAGES = ("Русский язык", ENGLISH)
 
 # Practical subjects: no homework, and oral marks only (no tests).
 NO_HOMEWORK = (PE, TALKS, "Музыка", "Изобразительное искусство", "Труд (технология)")
-
-# What a final's log row (finals.build_finals) carries after the lesson's fields.
-FINAL_FIELDS = ("course_id", "period_id", "proposed")
 
 
 @dataclass
@@ -70,11 +59,16 @@ def build_journal(
     """
     from journal.grid.bulk import PastAttendance, PastMarks, record_history
     from journal.grid.services import ensure_default_work_types
+    from journal.plans.bulk import create_plans
+    from journal.plans.xlsx import PlanRow
+    from journal.records.bulk import PastHomework, PastRemark, PastTopic, record_lessons
     from journal.values import ATTENDANCE_DISPLAY, format_cell
 
     started = time.monotonic()
     school, year = ctx.school, calendar.year
     rng = ctx.rng("journal")
+    slack = ctx.rng("journal-deadlines")  # who is late with what (a stream of its own)
+    period_ends = {p.ends for p in calendar.periods}  # late marks stay in their lesson's period
     today = ctx.journal_today
     monday = today - datetime.timedelta(days=today.weekday())
     topics_until = monday + datetime.timedelta(days=14)  # this week and the next one: entered in advance
@@ -145,17 +139,20 @@ def build_journal(
     per_course = defaultdict(list)
     for row in lessons:
         per_course[row[1]].append(row)
-    plan_rows, plan_hours = [], {}
+    plans, plan_hours, n_topics = [], {}, 0
     for course in courses.courses:
         rows = plan_for(subject_of[course.subject_id], len(per_course[course.id]))
         hours_list = []
-        for pos, (section, title, h) in enumerate(rows, start=1):
-            plan_rows.append(
-                PlanTopic(school=school, course=course, position=pos, section=section, title=title, hours=h)
-            )
-            hours_list += [len(plan_rows) - 1] * h
+        for _section, _title, h in rows:
+            hours_list += [n_topics] * h
+            n_topics += 1
+        plans.append((course, [PlanRow(section, title, h) for section, title, h in rows]))
         plan_hours[course.id] = hours_list
-    plan_rows = PlanTopic.objects.bulk_create(plan_rows, batch_size=BATCH)
+    # The plans were entered in the last week of August, before the deadline of the first period.
+    written = datetime.datetime.combine(
+        year.starts - datetime.timedelta(days=6), datetime.time(11), tzinfo=tz
+    )
+    plan_rows = create_plans(actor=ctx.actor, school=school, plans=plans, note=NOTE, at=written)
     result.plan_topics = len(plan_rows)
 
     # Mark columns first (their ids are needed for cells and the log).
@@ -171,9 +168,17 @@ def build_journal(
             actor = user_of.get(teacher_id)
             plan = plan_rows[plan_hours[course_id][n]] if n < len(plan_hours[course_id]) else None
             topic_at = moment(day, ends, -300 if day >= today else 20)
-            topic_rows.append(
-                (school.pk, pk, plan.title if plan else subject, plan.pk if plan else None, actor, topic_at)
-            )
+            # The deadlines' mix (journal/deadlines): a few topics written the next morning, and a few of
+            # the last week's not yet; from a random stream of its own, so the rest stays as it was.
+            late = slack.random() if day < today else 1.0
+            if late < 0.07 and day + datetime.timedelta(days=1) < today:
+                topic_at = datetime.datetime.combine(
+                    day + datetime.timedelta(days=1), datetime.time(7, slack.randint(30, 59)), tzinfo=tz
+                )
+            if not (late >= 0.985 and today - datetime.timedelta(days=7) <= day < today):
+                topic_rows.append(
+                    PastTopic(pk, plan.title if plan else subject, plan.pk if plan else None, actor, topic_at)
+                )
             if day >= today:
                 continue
             grade = grade_of_group[group_id]
@@ -181,7 +186,7 @@ def build_journal(
             marks_allowed = grade > 1 and course_subject[course_id] not in no_marks_subjects
             if grade > 1 and subject not in NO_HOMEWORK and rng.random() < 0.85:
                 text, pages = homework_for(subject, hw_rng, n)
-                homework_rows.append((school.pk, pk, text, pages, None, actor, moment(day, ends, 30)))
+                homework_rows.append(PastHomework(pk, text, pages, None, actor, moment(day, ends, 30)))
             absent = set()
             for sid in present:
                 if day in sick[sid] or rng.random() < 0.003:
@@ -212,6 +217,13 @@ def build_journal(
                     code, share = "У", rng.uniform(0.25, 0.35)
                 work_rows.append(Work(school=school, lesson_id=pk, work_type=types[code], position=1))
                 w = len(work_rows) - 1
+                # Some columns marked after their deadline: a test a week and a half later, an oral
+                # answer two days later (never later than the build's day).
+                marked_late = None
+                if slack.random() < (0.04 if code == "У" else 0.12):
+                    late_day = day + datetime.timedelta(days=2 if code == "У" else slack.randint(8, 12))
+                    if late_day < today and not any(day <= end < late_day for end in period_ends):
+                        marked_late = datetime.datetime.combine(late_day, datetime.time(16, 0), tzinfo=tz)
                 for sid in present:
                     if sid in absent or rng.random() >= share:
                         continue
@@ -220,40 +232,32 @@ def build_journal(
                     if code == "У" and rng.random() < 0.03:
                         marks.append(min(5, max(2, mark + rng.choice((-1, 0, 1)))))
                     at = moment(day, ends, rng.randint(0, 240))
+                    if marked_late is not None:
+                        at = marked_late + (at - moment(day, ends, 0))
                     marks_rows.append(PastMarks(w, sid, format_cell(tuple(marks)), at, actor))
             if present and rng.random() < 0.04:
                 praise = rng.random() < 0.55
                 remark_rows.append(
-                    (school.pk, pk, rng.choice(present), "praise" if praise else "remark",
-                     rng.choice(PRAISES if praise else REMARKS), teacher_id, moment(day, ends, 10))
+                    PastRemark(pk, rng.choice(present), "praise" if praise else "remark",
+                               rng.choice(PRAISES if praise else REMARKS), teacher_id, moment(day, ends, 10))
                 )  # fmt: skip
 
-    # First written when last changed (the deadlines measure the first moment).
-    result.topics = copy_rows(
-        LessonTopic,
-        ["school", "lesson", "text", "plan_topic", "updated_by", "updated_at", "created_at"],
-        [row + (row[-1],) for row in topic_rows],
+    records = record_lessons(
+        actor=ctx.actor,
+        school=school,
+        topics=topic_rows,
+        homework=homework_rows,
+        remarks=remark_rows,
+        now=datetime.datetime.combine(today, datetime.time(), tzinfo=tz),  # the build's day, at midnight
+        note=NOTE,
     )
-    result.homework = copy_rows(
-        Homework,
-        ["school", "lesson", "text", "pages", "due_lesson", "updated_by", "updated_at", "created_at"],
-        [row + (row[-1],) for row in homework_rows],
-    )
-    result.remarks = copy_rows(
-        Remark, ["school", "lesson", "student", "kind", "text", "author", "created_at"], remark_rows
-    )
+    result.topics, result.homework, result.remarks = records.topics, records.homework, records.remarks
 
     def finals_entries():
         """The period finals, on the marks just written: their mark-log entries join the chain, in time
-        order with the marks (with the make-up marks given so that a student gets a final); the finals'
-        carry their course, period and proposal."""
+        order with the marks (with the make-up marks given so that a student gets a final)."""
         result.finals = build_finals(ctx, calendar, courses, user_of)
-        return [
-            {"at": at, "actor_id": actor, "kind": kind, "lesson_id": lesson_id, "student_id": sid,
-             "work_id": work_id, "old": "", "new": new,
-             **(dict(zip(FINAL_FIELDS, final, strict=True)) if final else {})}
-            for at, lesson_id, sid, work_id, kind, new, actor, *final in result.finals.log_rows
-        ]  # fmt: skip
+        return result.finals.entries
 
     history = record_history(
         actor=ctx.actor,

@@ -10,6 +10,10 @@ edit window and who teaches the lesson are not asked: they concern a change made
 made on the lessons' days by their teachers (`actor_id` of each). The batch is refused whole; the rows
 are streamed with COPY, the mark-log entries chained by `journal.marklog.services.append_history`, and
 one audit event records the batch.
+
+`record_marks` enters marks into columns already written (the make-up marks a final needs), with the same
+checks of a mark cell and no cell written before; its entries are chained, or handed back for a caller
+that chains them with the rest of the history.
 """
 
 from __future__ import annotations
@@ -58,6 +62,23 @@ class PastAttendance:
     actor_id: int | None
 
 
+@dataclass(frozen=True)
+class PastCell:
+    """A mark cell typed into an existing column (`work_id`), as its teacher typed it."""
+
+    work_id: int
+    student_id: int
+    raw: str
+    at: datetime.datetime
+    actor_id: int | None  # the login that typed it
+
+
+@dataclass
+class Marks:
+    cells: int
+    entries: list[dict]  # their mark-log entries, in `append_history`'s form
+
+
 @dataclass
 class History:
     works: list[Work]
@@ -74,7 +95,7 @@ def _starts(stay: tuple) -> datetime.date:
     return stay[0]
 
 
-class _Pupils:
+class Pupils:
     """Who was in each class and group on a day, from the school's enrollments and memberships."""
 
     def __init__(self, school: School):
@@ -96,9 +117,13 @@ class _Pupils:
         return i > 0 and (ranges[i - 1][1] is None or day <= ranges[i - 1][1])
 
 
-def _lessons(school: School) -> dict[int, tuple]:
-    """Lesson id → (group key, grade, date, writable): every lesson of the school, in one query."""
-    rows = with_lock_state(Lesson.objects.filter(school=school)).values_list(
+def _lessons(school: School, ids: Iterable[int] | None = None) -> dict[int, tuple]:
+    """Lesson id → (group key, grade, date, writable): every lesson of the school (or those of `ids`),
+    in one query."""
+    lessons = Lesson.objects.filter(school=school)
+    if ids is not None:
+        lessons = lessons.filter(pk__in=sorted(set(ids)))
+    rows = with_lock_state(lessons).values_list(
         "pk",
         "group__kind",
         "group__school_class_id",
@@ -141,7 +166,7 @@ def _lesson(lessons: dict, lesson_id: int, *, marks: bool) -> tuple:
     return key, day
 
 
-def _check_pupil(pupils: _Pupils, lesson: tuple, student_id: int) -> None:
+def _check_pupil(pupils: Pupils, lesson: tuple, student_id: int) -> None:
     if not pupils.contains(*lesson, student_id=student_id):
         _refuse("student", _("This student was not in the class or group on the lesson's date."))
 
@@ -170,7 +195,7 @@ def record_history(
     the same history (the finals given on these marks, say) in `append_history`'s form: they are
     chained with these, in time order."""
     lessons = _lessons(school)
-    pupils = _Pupils(school)
+    pupils = Pupils(school)
     types = set(WorkType.objects.filter(school=school).values_list("pk", flat=True))
     for w in works:
         if w.work_type_id not in types:
@@ -233,3 +258,60 @@ def record_history(
         data={"works": len(works), "cells": n_cells, "attendance": n_attendance, "log_entries": logged},
     )
     return History(works, n_cells, n_attendance, logged)
+
+
+def _mark_entry(m, lesson_id: int, work_id: int, v) -> dict:
+    return {"at": m.at, "actor_id": m.actor_id, "kind": MARKS, "lesson_id": lesson_id, "student_id": m.student_id,
+            "work_id": work_id, "old": "", "new": format_cell(v.marks, None, v.excluded, v.owed)}  # fmt: skip
+
+
+@transaction.atomic
+def record_marks(
+    *, actor, school: School, cells: Sequence[PastCell], chain: bool = True, note: str = ""
+) -> Marks:
+    """Enter past marks into columns already written (a make-up mark in a period's last column, say):
+    `record_history`'s checks of a mark cell, and no cell written before; one mark-log entry per cell.
+
+    With `chain=False` the entries are not appended but returned, for a caller that chains them with
+    others of the same history in time order (`record_history`'s `more_entries`)."""
+    works = dict(
+        Work.objects.filter(school=school, pk__in=sorted({c.work_id for c in cells})).values_list(
+            "pk", "lesson_id"
+        )
+    )
+    lessons = _lessons(school, works.values())
+    pupils = Pupils(school)
+    rows, seen = [], set()
+    for m in cells:
+        if m.work_id not in works:
+            _refuse("work", _("This mark column does not belong to your school."))
+        value = _parse(m.raw)
+        if value.attendance is not None:
+            _refuse("raw", _("This saves marks only, not attendance."))
+        if value.cell_marks.is_empty:
+            continue
+        _check_once(seen, (m.work_id, m.student_id), "cells")
+        _check_pupil(pupils, _lesson(lessons, works[m.work_id], marks=True), m.student_id)
+        rows.append((m, value.cell_marks))
+    if seen:
+        written = Cell.objects.filter(work_id__in=sorted({w for w, _s in seen})).values_list(
+            "work_id", "student_id"
+        )
+        if seen & set(written):
+            _refuse("cells", _("This cell is written already."))
+    n = copy_rows(
+        Cell,
+        ["school", "work", "student", "marks", "excluded", "owed", "version", "updated_at"],
+        (
+            (school.pk, m.work_id, m.student_id, list(v.marks), list(v.excluded), v.owed, 1, m.at)
+            for m, v in rows
+        ),
+    )
+    entries = [_mark_entry(m, works[m.work_id], m.work_id, v) for m, v in rows]
+    if chain:
+        entries.sort(key=lambda e: (e["at"], e["lesson_id"], e["student_id"]))
+        marklog.append_history(school=school, rows=entries)
+    audit.record(
+        actor, "record_marks", None, school=school, summary=note, data={"cells": n, "chained": chain}
+    )
+    return Marks(n, [] if chain else entries)
