@@ -10,6 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -494,3 +495,24 @@ class JobRun(models.Model):
     @property
     def duration(self):
         return None if self.finished_at is None else self.finished_at - self.started_at
+
+
+class DailyActivity(models.Model):
+    """A person's use of the portal on one day of their school's calendar (R-R-4): one row per login per school
+    per day, never a row per request (accounts/activity.py writes it at sign-in and at the first request of a
+    day). The monthly activity report (reports/monthly.py) counts days active and who came in at all from it."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()  # in the school's time zone
+    roles = ArrayField(models.CharField(max_length=20), default=list)  # the person's roles that day
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()  # of the last sign-in or new session that day, not of the last request
+    sign_ins = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "day"], name="dailyactivity_once_a_day")]
+        indexes = [models.Index(fields=["school", "day"], name="dailyactivity_school_day")]
+
+    def __str__(self):
+        return f"{self.person_id} {self.day}"

@@ -45,6 +45,9 @@ LABELS = {
     "beat-heartbeat": gettext_lazy("Notes that the scheduler is alive (the health check reads it)."),
     "purge-notification-outbox": gettext_lazy("Deletes letters sent more than 90 days ago."),
     "purge-job-runs": gettext_lazy("Forgets the runs of these jobs older than 30 days."),
+    "monthly-activity-reports": gettext_lazy(
+        "Builds each school's monthly user-activity report after the month ends (and any month missed)."
+    ),
 }
 LATE_AFTER = 3  # scheduled moments missed in a row
 LATE_GRACE = datetime.timedelta(minutes=1)  # for the beat to send a job and a worker to start it

@@ -7,7 +7,8 @@ arrives after its session ended.
   Both limits are checked here against the application's clock, not left to Redis's expiry.
 - Cost per request: the limits are compared with two numbers already in the session (no query). At most
   once a minute a request also saves the session (one Redis SET and one upsert in PostgreSQL, as
-  cached_db does for any change) and updates the registry row (one UPDATE).
+  cached_db does for any change) and updates the registry row (one UPDATE). A session's first request of a
+  day in its school also counts the day (accounts/activity.py: one upsert); a sign-in counts itself.
 - A request whose session has ended and which a script sent (fetch or htmx: `HX-Request`,
   `X-Requested-With` or `Accept: application/json`) gets 401 JSON and `X-Signed-Out: 1` instead of a
   redirect to the sign-in page, so the page can sign in again in place and retry (static/js/session.js).
@@ -43,7 +44,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import activity, audit
 from .actor import Actor, people_of
 from .models import STAFF_ROLES, StaffRole, UserSession
 
@@ -90,6 +91,8 @@ def on_logged_in(sender, request, user, **kwargs):
         return
     session = request.session
     now = timezone.now()
+    if getattr(user, "loaded_people", None) is None:  # read once for the limits and the day's activity
+        user.loaded_people = list(people_of(user=user))
     staff = is_staff_login(user)
     session[STARTED] = session[SEEN] = now.timestamp()
     session[STAFF] = staff
@@ -109,6 +112,13 @@ def on_logged_in(sender, request, user, **kwargs):
     UserSession.objects.bulk_create(
         [row], update_conflicts=True, unique_fields=["session_key"], update_fields=fields
     )
+
+
+@receiver(user_logged_in)
+def count_sign_in(sender, request, user, **kwargs):
+    """A sign-in counts in the day's activity (accounts/activity.py): one upsert."""
+    if request is not None and hasattr(request, "session"):
+        activity.note_sign_in(request, user)
 
 
 @receiver(user_logged_out)
@@ -228,6 +238,8 @@ class SessionMiddleware:
             self._check(request, session)
         request.kept_post = kept_post(request) if KEPT in session else None
         response = self.get_response(request)
+        if request.user.is_authenticated:
+            activity.note_request(request)  # no query but on a session's first request of a day
         if request.session_idle_left is not None:
             response["X-Session-Idle-Left"] = str(request.session_idle_left)
         if not request.user.is_authenticated and self._to_login(response):

@@ -316,6 +316,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.notify_tasks.purge_outbox_task",
         "schedule": crontab(minute=40, hour=3),
     },
+    # Each school's monthly activity report (R-R-4, reports/monthly.py): hourly, so the 1st is met in each
+    # school's own time zone and a month missed while the worker was down is built by the next run.
+    "monthly-activity-reports": {
+        "task": "reports.tasks.build_monthly_reports_task",
+        "schedule": crontab(minute=45),
+    },
     # The jobs page's record of runs (accounts/jobruns.py) keeps 30 days. Every entry here gets a label
     # there (accounts/selectors_jobs.py).
     "purge-job-runs": {

@@ -150,3 +150,33 @@ class PrintoutSignature(models.Model):
 
     def __str__(self):
         return f"{self.printout_id} {self.step} {self.course_id or ''} {self.name}"
+
+
+def monthly_path(instance, filename):
+    # Random, per school, outside any public URL: served only by the monthly report's download view.
+    return f"monthly/{instance.school_id}/{secrets.token_hex(16)}{filename[filename.rfind('.') :]}"
+
+
+class MonthlyReport(models.Model):
+    """The user-activity report of one school for one month (R-R-4), built by the beat on the 1st of the next
+    month (reports/monthly.py) and kept as PDF and XLSX. One row per school and month: the job inserts it
+    unbuilt and the worker that locks it builds it (`built_at`); a second worker skips it."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    pdf = models.FileField(upload_to=monthly_path, max_length=200, blank=True)
+    xlsx = models.FileField(upload_to=monthly_path, max_length=200, blank=True)
+    summary = models.JSONField(default=dict)  # the school's figures the list page shows
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly activity report")
+        verbose_name_plural = _("monthly activity reports")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "month"], name="monthlyreport_once"),
+            models.CheckConstraint(condition=Q(month__day=1), name="monthlyreport_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.school_id} {self.month:%Y-%m}"

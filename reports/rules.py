@@ -9,12 +9,17 @@
 | view_class_report (params)        | yes   | yes      | yes    | own class only     | –                | –       | –      |
 | view_teacher_report (params)      | yes   | yes      | yes    | as teacher         | own courses/self | –       | –      |
 | view_school_report (params)       | yes   | yes      | yes    | –                  | –                | –       | –      |
+| view_monthly_reports              | yes   | yes      | yes    | –                  | –                | –       | –      |
 
 - "class teacher": the `class_teacher` of a class of the year the report is run for.
 - The report form offers only what these rules allow: `classes_visible_to`,
   `teachers_visible_to`, `courses_visible_to` are the queryset twins of the
   object rules (a test checks they agree). A class or course of the school the
   actor may not see is refused next to its field; one of another school answers 404.
+- The monthly activity reports (R-R-4; reports/monthly.py builds them) go to the same readers as the
+  administration's reports: the director and the deputy, who control the journal's keeping, and the admin,
+  who already reads the same figures in the journal-keeping control report and is the one to act on them
+  (invite codes for the parents who never came in, help for a teacher who does not fill the journal).
 - Reports only read: nobody changes anything through them.
 """
 
@@ -94,6 +99,11 @@ def view_teacher_report(actor, params) -> bool:
 
 def view_school_report(actor, params) -> bool:
     """An administration's report: admin, director and deputy of the school."""
+    return actor.school is not None and not actor.is_operator and reads_all(actor)
+
+
+def view_monthly_reports(actor) -> bool:
+    """The monthly activity reports of the school: admin, director and deputy."""
     return actor.school is not None and not actor.is_operator and reads_all(actor)
 
 

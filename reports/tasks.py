@@ -18,3 +18,11 @@ def render_printout_task(printout_id: int) -> str:
 def resend_printouts_task() -> int:
     """Every 15 minutes: send again the renders the broker never got."""
     return signoff.retry_unsent()
+
+
+@shared_task
+def build_monthly_reports_task() -> int:
+    """Hourly: build each school's monthly activity report once its month has ended (reports/monthly.py)."""
+    from . import monthly
+
+    return monthly.build_due()

@@ -48,6 +48,7 @@ def index(request):
             "year": year,
             "groups": [g for g in groups if g[2]],
             "printouts": printout_rules.view_printout_list(actor),
+            "monthly": rules.view_monthly_reports(actor),
         },
     )
 
