@@ -9,8 +9,9 @@
   (the winter break), weekends and a five- or six-day week count as the calendar has them.
 - The trend: the same figures for every month of the academic year up to this one; each month's students
   are those in a class on its last day (or the year's), their parents those linked to them.
-- No "on time" share yet: the deadlines' measures (journal/deadlines/, issue 16) are not built. When a
-  function gives a teacher's on-time share for a date range, it belongs in `teachers_table` as one column.
+- On time: the share of the teacher's deadlines of the month's lessons met on time, from the nightly measures
+  (`journal.DeadlineMeasure`, journal/deadlines/: topics and attendance, homework, marks, plans), the same
+  figures the deputy's control page shows.
 
 Four queries whatever the size of the school.
 """
@@ -98,15 +99,21 @@ WITH held AS (
     WHERE school_id = %(school)s AND (text <> '' OR pages <> '')
       AND updated_at >= %(start)s AND updated_at < %(stop)s
     GROUP BY 1
+), deadlines AS (
+    SELECT teacher_id, COUNT(*) AS n, COUNT(*) FILTER (WHERE state = 'on_time') AS on_time
+    FROM journal_deadlinemeasure
+    WHERE school_id = %(school)s AND day BETWEEN %(first)s AND %(last)s
+    GROUP BY 1
 )
 SELECT t.last_name, t.first_name, t.patronymic, COALESCE(d.n, 0), COALESCE(h.n, 0), COALESCE(h.topic, 0),
-  COALESCE(m.n, 0), COALESCE(tp.n, 0), COALESCE(hw.n, 0)
+  COALESCE(m.n, 0), COALESCE(tp.n, 0), COALESCE(hw.n, 0), COALESCE(dl.on_time, 0), COALESCE(dl.n, 0)
 FROM teachers t
 LEFT JOIN days d ON d.person_id = t.id
 LEFT JOIN held h ON h.person_id = t.id
 LEFT JOIN marks m ON m.actor_id = t.user_id
 LEFT JOIN topics tp ON tp.updated_by_id = t.user_id
 LEFT JOIN homework hw ON hw.updated_by_id = t.user_id
+LEFT JOIN deadlines dl ON dl.teacher_id = t.id
 ORDER BY t.last_name, t.first_name, t.patronymic, t.id
 """
 
@@ -320,15 +327,17 @@ def teachers_table(rows) -> Table:
         key = short_name(last, first, patronymic)
         shorts[key] = shorts.get(key, 0) + 1
     lines = []
-    total = [0] * 5
-    for last, first, patronymic, days, held, topic, marks, topics, homework in rows:
+    total = [0] * 7
+    for last, first, patronymic, days, held, topic, marks, topics, homework, on_time, due in rows:
         name = short_name(last, first, patronymic)
         if shorts[name] > 1:
             name = full_name(last, first, patronymic)
-        lines.append([name, days, held, topic, rate(topic, held), marks, topics, homework])
-        for i, value in enumerate((held, topic, marks, topics, homework)):
+        lines.append(
+            [name, days, held, topic, rate(topic, held), rate(on_time, due), marks, topics, homework]
+        )
+        for i, value in enumerate((held, topic, marks, topics, homework, on_time, due)):
             total[i] += value
-    held, topic, marks, topics, homework = total
+    held, topic, marks, topics, homework, on_time, due = total
     return Table(
         _("Teachers"),
         [
@@ -337,17 +346,29 @@ def teachers_table(rows) -> Table:
             Column(_("Lessons held"), "int", _("Lessons")),
             Column(_("With a topic"), "int", _("Lessons")),
             Column(_("Filled, %"), "percent", _("Lessons")),
+            Column(_("On time, %"), "percent", _("Deadlines")),
             Column(_("Marks entered"), "int", _("Entered in the month")),
             Column(_("Topics"), "int", _("Entered in the month")),
             Column(_("Homework"), "int", _("Entered in the month")),
         ],
         lines,
-        totals=[_("School"), None, held, topic, rate(topic, held), marks, topics, homework],
+        totals=[
+            _("School"),
+            None,
+            held,
+            topic,
+            rate(topic, held),
+            rate(on_time, due),
+            marks,
+            topics,
+            homework,
+        ],
         note=_(
             "Days active: days of the month on which the teacher used the portal. Lessons held in the month, "
             "counted for the teacher who gave them (the substitute, if any); filled: with a topic. Entered in the "
             "month by the teacher's login: marks (each cell given a mark, from the mark log), topics and homework "
-            "(their last change)."
+            "(their last change). On time: the share of the deadlines of the month's lessons (topic and "
+            "attendance, homework, marks) met, as measured every night."
         ),
     )
 
