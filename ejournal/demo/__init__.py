@@ -8,6 +8,7 @@ the later ones need:
     → timetable.build_timetable → timetable.build_lessons
     → journal.build_journal (marks, attendance, topics, homework, remarks, plans; the ended periods'
       finals with finals.build_finals; the mark log through journal.marklog.services)
+    → deadlines.measure_deadlines (the year so far, as the nightly job would have)
 
 On a summer day (1 June – 31 August) the year built is the one just ended: its journal is full, every
 period's finals and the year finals are in, and then (summer.py)
@@ -19,10 +20,11 @@ period's finals and the year finals are in, and then (summer.py)
 Every step draws from its own `random.Random` seeded with `"<seed>:<size>:<step>"` (context.Ctx), so
 adding a step (or changing one) never reshuffles the names of the others. The steps write through the
 owning app's services or their bulk counterparts (`schedule.services.years`, `schedule.services.bulk`,
-`accounts.services.bulk`, `journal.grid.bulk`), which check each batch as the single-row services
-check a row and write one audit event per batch ("seed_demo: демонстрационная школа", no actor);
-the steps listed in `docs/decisions.md` still write their rows directly (`bulk_create`, COPY). The
-one password hash is computed once and shared by every demo login.
+`schedule.bells`, `schedule.timetable.place_lessons`, `accounts.services.bulk`, `journal.plans.bulk`,
+`journal.records.bulk`, `journal.finals.bulk`, `journal.grid.bulk`), which check each batch as the single-row services
+check a row and write one audit event per batch ("seed_demo: демонстрационная школа", no actor).
+Only the school row, the people and their logins are written directly (`docs/decisions.md` says why);
+the one password hash is computed once and shared by every demo login.
 
 `purge.purge_school()` deletes one school's rows for `seed_demo --reset`; `tables` holds the planner
 statistics and the row counts of the command's summary. This package sits above the apps (it writes
