@@ -252,8 +252,9 @@ class PlanTopic(models.Model):
     section = models.CharField(_("section"), max_length=200, blank=True)
     title = models.CharField(_("topic"), max_length=300)
     hours = models.PositiveSmallIntegerField(_("hours"), default=1)
-    # When the row was written (the deadline of the plan before each period, seed 001 A.16).
-    created_at = models.DateTimeField(default=timezone.now)
+    # When the row was written (the deadline of the plan before each period, seed 001 A.16); empty for rows
+    # written before the field existed (unknown: not counted late).
+    created_at = models.DateTimeField(default=timezone.now, null=True, editable=False)
 
     class Meta:
         verbose_name = _("thematic plan topic")
@@ -631,7 +632,8 @@ class DeadlineMeasure(models.Model):
 
     Written by the nightly job (`journal.deadlines.services.measure`), which measures again the
     days of a window each night, so a late entry, a moved or cancelled lesson and a substitution are
-    reflected; `key` names the thing measured ("lesson:12", "work:34", "plan:5:6").
+    reflected; `key` names the thing measured ("lesson:12", "work:34", "plan:5:6", "timetable:7:6"). A
+    class's timetable has a class and no course; the rest have a course.
     """
 
     class Clause(models.TextChoices):
@@ -639,6 +641,7 @@ class DeadlineMeasure(models.Model):
         HOMEWORK = "homework", _("homework")
         MARKS = "marks", _("marks")
         PLAN = "plan", _("thematic plan")
+        TIMETABLE = "timetable", _("timetable")
 
     class State(models.TextChoices):
         ON_TIME = "on_time", pgettext_lazy("deadline", "on time")
@@ -651,7 +654,10 @@ class DeadlineMeasure(models.Model):
     teacher = models.ForeignKey(
         "accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("teacher")
     )
-    course = models.ForeignKey("schedule.Course", on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("schedule.Course", null=True, on_delete=models.CASCADE, related_name="+")
+    school_class = models.ForeignKey(
+        "schedule.SchoolClass", null=True, on_delete=models.CASCADE, related_name="+"
+    )
     lesson = models.ForeignKey(Lesson, null=True, on_delete=models.CASCADE, related_name="+")
     work = models.ForeignKey("Work", null=True, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("date"))  # the lesson's date; for a plan, the period's first day

@@ -698,7 +698,7 @@ def deadlines_table(
 
     rows = [
         line(
-            names.get(row.teacher_id, "—") if row.teacher_id else _("no teacher"),
+            names.get(row.teacher_id, "—") if row.teacher_id else _("The administration: timetables"),
             [c for _k, c in row.ordered],
         )
         for row in sorted(overview.teachers, key=lambda r: order.get(r.teacher_id, len(order)))

@@ -13,6 +13,7 @@ from django.contrib.postgres.fields import ArrayField, DateRangeField, DateTimeR
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Person, School, Student
@@ -523,6 +524,9 @@ class TimetableEntry(models.Model):
     slot = models.PositiveSmallIntegerField(_("lesson number"))
     starts = models.DateField(_("from"))
     ends = models.DateField(_("until"), null=True, blank=True)
+    # When the entry was placed (the deadline of the timetable before each period, seed 001 A.19); empty for
+    # entries placed before the field existed (unknown: not counted late).
+    created_at = models.DateTimeField(default=timezone.now, null=True, editable=False)
 
     class Meta:
         verbose_name = _("timetable entry")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import math
 import random
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -353,6 +354,12 @@ def build_timetable(
             break
     placed, failed = best
 
+    # Placed in the last week of August, before the deadline of the first period (journal/deadlines).
+    placed_at = datetime.datetime.combine(
+        year.starts - datetime.timedelta(days=8),
+        datetime.time(12),
+        tzinfo=zoneinfo.ZoneInfo(ctx.school.timezone),
+    )
     entries = []
     for item, (weekday, slot), rooms in placed:
         for (course_id, teacher_id, _p), room_id in zip(item.courses, rooms, strict=True):
@@ -365,6 +372,7 @@ def build_timetable(
                     weekday=weekday,
                     slot=slot,
                     starts=year.starts,
+                    created_at=placed_at,
                 )
             )
     entries.sort(key=lambda e: (e.group_id, e.weekday, e.slot, e.course_id))

@@ -158,7 +158,7 @@ def details(
 ) -> list[Detail]:
     """The measured deadlines behind a figure, latest lessons first (1 query)."""
     rows = _in_range(school, first, last).select_related(
-        "course__subject", "course__group", "lesson", "work__work_type", "teacher"
+        "course__subject", "course__group", "school_class", "lesson", "work__work_type", "teacher"
     )
     if teacher_id is not None:
         rows = rows.filter(teacher_id=teacher_id)

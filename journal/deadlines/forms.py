@@ -62,8 +62,8 @@ class DeadlineSettingsForm(forms.Form):
         _("Some schools' regulations (6.1): within 3 working days. Leave empty to use the days above."),
     )
     plan_days = _number(
-        _("Thematic plan, days before each period"),
-        _("Model procedure for the e-journal, annex A.16: 2 days before each period."),
+        _("Thematic plan and timetable, days before each period"),
+        _("Model procedure for the e-journal, annex A.16 and A.19: 2 days before each period."),
     )
     remind = forms.BooleanField(
         label=_("Send teachers a daily letter of what is late and due"), required=False

@@ -29,8 +29,8 @@ from journal.models import DeadlineSettings
 from . import values
 from .values import Rules
 
-RECORD, HOMEWORK, MARKS, PLAN = "record", "homework", "marks", "plan"
-CLAUSES = (RECORD, HOMEWORK, MARKS, PLAN)
+RECORD, HOMEWORK, MARKS, PLAN, TIMETABLE = "record", "homework", "marks", "plan", "timetable"
+CLAUSES = (RECORD, HOMEWORK, MARKS, PLAN, TIMETABLE)
 # Marks of a lesson can be due this long after it (10 days, or N working days over a holiday).
 LONGEST_MARKS_WAIT = datetime.timedelta(days=31)
 PENDING = "pending"
@@ -55,6 +55,7 @@ class Item:
     group: str = ""
     subject: str = ""
     slot: int | None = None
+    school_class_id: int | None = None  # a timetable's class
 
     @property
     def late_text(self) -> str:
@@ -119,7 +120,8 @@ SELECT c.id, p.id, p.starts, g.name, sj.name, p.name,
        (SELECT ct.teacher_id FROM schedule_courseteacher ct
          WHERE ct.course_id = c.id AND ct.starts <= p.starts AND (ct.ends IS NULL OR ct.ends >= p.starts)
          ORDER BY ct.starts DESC, ct.id DESC LIMIT 1) AS teacher_id,
-       (SELECT min(pt.created_at) FROM journal_plantopic pt WHERE pt.course_id = c.id) AS plan_at
+       (SELECT min(pt.created_at) FROM journal_plantopic pt WHERE pt.course_id = c.id) AS plan_at,
+       EXISTS (SELECT 1 FROM journal_plantopic pt WHERE pt.course_id = c.id) AS has_plan
   FROM schedule_course c
   JOIN schedule_studygroup g ON g.id = c.group_id
   JOIN schedule_subject sj ON sj.id = c.subject_id
@@ -127,6 +129,22 @@ SELECT c.id, p.id, p.starts, g.name, sj.name, p.name,
   JOIN schedule_reportingperiod p ON p.scheme_id = sc.id
  WHERE c.school_id = %(school)s AND p.starts BETWEEN %(first)s AND %(last)s
  ORDER BY p.starts, c.id
+"""
+
+
+# Each class's weekly timetable for each period starting in the range: the entries of its groups that run
+# on the period's first day, and when the first of them was placed (seed 001 A.19).
+TIMETABLES_SQL = """
+SELECT sc.id, p.id, p.starts, sc.grade::text || sc.letter, p.name,
+       (SELECT min(e.created_at) FROM schedule_timetableentry e JOIN schedule_studygroup g ON g.id = e.group_id
+         WHERE g.school_class_id = sc.id AND e.starts <= p.starts AND (e.ends IS NULL OR e.ends >= p.starts)),
+       EXISTS (SELECT 1 FROM schedule_timetableentry e JOIN schedule_studygroup g ON g.id = e.group_id
+         WHERE g.school_class_id = sc.id AND e.starts <= p.starts AND (e.ends IS NULL OR e.ends >= p.starts))
+  FROM schedule_schoolclass sc
+  JOIN schedule_periodscheme ps ON ps.year_id = sc.year_id AND sc.grade = ANY(ps.grades)
+  JOIN schedule_reportingperiod p ON p.scheme_id = ps.id
+ WHERE sc.school_id = %(school)s AND p.starts BETWEEN %(first)s AND %(last)s
+ ORDER BY p.starts, sc.grade, sc.letter
 """
 
 
@@ -196,17 +214,28 @@ def lesson_items(
 def plan_items(
     school, first: datetime.date, last: datetime.date, *, now: datetime.datetime, rules: Rules | None = None
 ) -> list[Item]:
-    """The thematic plan of each course before each period starting from `first` to `last` (1 query)."""
+    """The thematic plan of each course, and the weekly timetable of each class, before each period starting
+    from `first` to `last` (2 queries). A plan or timetable written before the moments were kept is there
+    at an unknown moment: counted on time."""
     rules = rules or rules_of(school)
     tz = school_zone(school)
+    params = {"school": school.pk, "first": first, "last": last}
     items = []
-    for course_id, period_id, starts, group, subject, period, teacher, plan_at in _rows(
-        PLANS_SQL, {"school": school.pk, "first": first, "last": last}
+    for course_id, period_id, starts, group, subject, period, teacher, plan_at, has_plan in _rows(
+        PLANS_SQL, params
     ):
         due = values.plan_due(starts, rules, tz)
+        done = (plan_at or due) if has_plan else None
         key = f"plan:{course_id}:{period_id}"
         where = {"group": group, "subject": subject, "label": period}
-        items.append(_item(PLAN, key, teacher, course_id, None, None, starts, due, plan_at, now, **where))
+        items.append(_item(PLAN, key, teacher, course_id, None, None, starts, due, done, now, **where))
+    for class_id, period_id, starts, name, period, placed_at, placed in _rows(TIMETABLES_SQL, params):
+        due = values.plan_due(starts, rules, tz)
+        done = (placed_at or due) if placed else None
+        key = f"timetable:{class_id}:{period_id}"
+        item = _item(TIMETABLE, key, None, None, None, None, starts, due, done, now, group=name, label=period)
+        item.school_class_id = class_id
+        items.append(item)
     return items
 
 

@@ -166,7 +166,8 @@ def measure(school, first: datetime.date, last: datetime.date, *, now=None) -> M
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, school.pk])
     rules = selectors.rules_of(school)
     items = selectors.lesson_items(school, first, last, now=now, rules=rules)
-    # A plan is due before its period starts: the periods starting up to `plan_days` after `last` too.
+    # A plan and a timetable are due before their period starts: the periods starting up to `plan_days`
+    # after `last` too.
     plans_last = last + datetime.timedelta(days=rules.plan_days + 1)
     items += selectors.plan_items(school, first, plans_last, now=now, rules=rules)
     due = {i.key: i for i in items if i.state != PENDING}
@@ -217,6 +218,7 @@ def _row(school, item, now) -> DeadlineMeasure:
         clause=item.clause,
         teacher_id=item.teacher_id,
         course_id=item.course_id,
+        school_class_id=item.school_class_id,
         lesson_id=item.lesson_id,
         work_id=item.work_id,
         day=item.date,

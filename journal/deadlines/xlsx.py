@@ -43,7 +43,7 @@ def workbook(school, first: datetime.date, last: datetime.date) -> bytes:
     header += [_("All: on time, %"), _("late, %"), _("missing, %")]
     safe.append(ws, [safe.cell(ws, h, font=bold) for h in header])
     for row in overview.teachers:
-        name = row.teacher.full_name if row.teacher else _("no teacher")
+        name = row.teacher.full_name if row.teacher else _("The administration: timetables")
         line = [name]
         for _clause, cell in row.ordered:
             line += [cell.on_time, cell.late, cell.missing]
@@ -71,8 +71,8 @@ def workbook(school, first: datetime.date, last: datetime.date) -> bytes:
             [
                 m.day,
                 m.lesson.slot if m.lesson else None,
-                m.course.group.name,
-                m.course.subject.name,
+                m.course.group.name if m.course else str(m.school_class),
+                m.course.subject.name if m.course else "",
                 m.teacher.full_name if m.teacher else "",
                 labels.get(m.clause, m.clause),
                 m.work.work_type.code if m.work else "",

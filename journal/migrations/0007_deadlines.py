@@ -28,7 +28,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="plantopic",
             name="created_at",
-            field=models.DateTimeField(default=django.utils.timezone.now),
+            field=models.DateTimeField(editable=False, null=True),  # plans written before: unknown
+        ),
+        migrations.AlterField(
+            model_name="plantopic",
+            name="created_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, editable=False, null=True),
         ),
         migrations.AddField(
             model_name="worktype",

@@ -350,3 +350,40 @@ def test_only_the_admin_sets_the_deadlines_and_bad_values_change_nothing(world):
 
     event = AuditEvent.objects.filter(action="journal.deadlines_set").get()
     assert event.data["new"] == {"record_by": "21:00", "homework_hours": 2}
+
+
+def test_the_timetable_before_each_period(world, clock):
+    """Seed 001 A.19: each class's timetable 2 days before the period; the entries' moment of placing."""
+    from schedule.models import ReportingPeriod, TimetableEntry
+
+    clock.move_to("2026-11-02 12:00")  # before the second quarter (5 November), after its deadline (3rd)
+    period = ReportingPeriod.objects.get(scheme__year=world.year, scheme__kind="quarters", number=2)
+    entry = TimetableEntry.objects.create(
+        school=world.school, year=world.year, course=world.math_5a, group=world.math_5a.group,
+        teacher=world.teacher, weekday=1, slot=1, starts=world.year.starts,
+    )  # fmt: skip
+    items = {
+        i.key: i
+        for i in selectors.plan_items(world.school, period.starts, period.starts, now=m(period.starts, 9))
+    }
+    assert items[f"timetable:{world.class_5a.pk}:{period.pk}"].state == ON_TIME
+    assert items[f"timetable:{world.class_6b.pk}:{period.pk}"].state == MISSING
+    # Placed after the deadline: late; placed before the moments were kept (unknown): on time.
+    TimetableEntry.objects.filter(pk=entry.pk).update(created_at=m(d(11, 4), 9))
+    items = {
+        i.key: i
+        for i in selectors.plan_items(world.school, period.starts, period.starts, now=m(period.starts, 9))
+    }
+    assert items[f"timetable:{world.class_5a.pk}:{period.pk}"].state == LATE
+    TimetableEntry.objects.filter(pk=entry.pk).update(created_at=None)
+    items = {
+        i.key: i
+        for i in selectors.plan_items(world.school, period.starts, period.starts, now=m(period.starts, 9))
+    }
+    assert items[f"timetable:{world.class_5a.pk}:{period.pk}"].state == ON_TIME
+    stored = services.measure(world.school, period.starts, period.starts, now=m(period.starts, 9))
+    assert (
+        stored.added
+        and DeadlineMeasure.objects.filter(clause="timetable", school_class=world.class_6b).get().state
+        == MISSING
+    )
