@@ -26,6 +26,7 @@ import datetime
 from collections import Counter
 from decimal import Decimal
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
@@ -681,7 +682,7 @@ def deadlines_table(
     (`journal.deadlines.control`), for the report's dates: per clause the share on time and how many late
     and missing."""
     overview = deadline_control.overview(school, since, until, load_people=False)
-    labels = {value: str(label) for value, label in DeadlineMeasure.Clause.choices}
+    labels = {value: capfirst(str(label)) for value, label in DeadlineMeasure.Clause.choices}
     columns = [Column(_("Teacher"))]
     for clause in deadline_control.CLAUSES:
         columns += [
