@@ -6,9 +6,10 @@ teacher with something to say, one letter listing:
 - final marks still missing on their reminder days (`journal.finals.reminders.owed_finals`);
 - late: lessons of the last two weeks whose topic is still missing, and mark columns without a mark past
   their deadline (with how long ago it was due);
-- due today: mark columns of earlier lessons whose deadline ends today.
+- due today: mark columns whose deadline ends tonight, and the topics of today's lessons already over
+  (a school that sends the letter in the afternoon reminds of them before 20:00).
 
-Today's own lessons are not in the letter (they are on the teacher's home page, live). The dedupe key is
+The teacher's home page shows the same lists live. The dedupe key is
 per teacher and day, so running the task again, or on two workers at once, queues nothing more (the
 outbox skips a repeated key); letters go through the parents' outbox (`accounts.notify`), exactly once.
 A school that turns the letters off gets none, finals included.
@@ -50,19 +51,22 @@ def _line(item) -> dict:
 
 
 def letters_for(school, now: datetime.datetime) -> dict[int, dict]:
-    """{teacher id: {"late": [...], "today": [...], "finals": [...]}} of what the letters would say."""
+    """{teacher id: {"late": [...], "today": [...], "finals": [...]}} of what the letters would say: late
+    are the records and columns of the last two weeks still missing after their deadline; due today are
+    the columns whose deadline ends tonight and the records of today's lessons already over (a school
+    that sends the letter in the afternoon reminds of them before 20:00)."""
     tz = school_zone(school)
     local = now.astimezone(tz)
     today = local.date()
-    items = selectors.lesson_items(school, today - LOOK_BACK, today - datetime.timedelta(days=1), now=now)
+    items = selectors.lesson_items(school, today - LOOK_BACK, today, now=now)
     tonight = values.end_of_day(today, tz)
     out: dict[int, dict] = defaultdict(lambda: {"late": [], "today": [], "finals": []})
     for item in sorted(items, key=lambda i: (i.due, i.date, i.slot or 0)):
-        if item.teacher_id is None:
+        if item.teacher_id is None or item.clause not in (RECORD, MARKS):
             continue
-        if item.state == values.MISSING and item.clause in (RECORD, MARKS):
+        if item.state == values.MISSING:
             out[item.teacher_id]["late"].append(_line(item))
-        elif item.state == PENDING and item.clause == MARKS and item.due <= tonight:
+        elif item.state == PENDING and item.due <= tonight and (item.clause == MARKS or item.held_by(now)):
             out[item.teacher_id]["today"].append(_line(item))
     for pk, (_teacher, lines) in owed_finals(school, today).items():
         out[pk]["finals"] = lines

@@ -56,6 +56,12 @@ class Item:
     subject: str = ""
     slot: int | None = None
     school_class_id: int | None = None  # a timetable's class
+    ends: datetime.time | None = None  # the lesson's end
+
+    def held_by(self, moment: datetime.datetime) -> bool:
+        """The lesson is over at `moment` (in the school's zone)."""
+        local = moment.astimezone(self.due.tzinfo)
+        return self.ends is not None and (self.date, self.ends) <= (local.date(), local.time())
 
     @property
     def late_text(self) -> str:
@@ -93,7 +99,8 @@ SELECT l.id, l.date, l.course_id, g.grade, g.name, sj.name, l.slot,
                     WHERE e.lesson_id = w.lesson_id AND e.work_id = w.id AND e.kind = 'marks' AND e.new <> ''
                     GROUP BY e.student_id) f
           ) m ON true
-         WHERE w.lesson_id = l.id AND wt.deadline <> 'none') AS works
+         WHERE w.lesson_id = l.id AND wt.deadline <> 'none') AS works,
+       l.ends
   FROM schedule_lesson l
   JOIN schedule_studygroup g ON g.id = l.group_id
   JOIN schedule_course c ON c.id = l.course_id
@@ -174,8 +181,8 @@ def lesson_items(
     items: list[Item] = []
     for row in lessons:
         lesson_id, day, course_id, grade, group, subject, slot, teacher = row[:8]
-        topic_at, homework_at, attendance_at, class_ends, works = row[8:13]
-        where = {"group": group, "subject": subject, "slot": slot}
+        topic_at, homework_at, attendance_at, class_ends, works, ends = row[8:14]
+        where = {"group": group, "subject": subject, "slot": slot, "ends": ends}
         due = values.record_due(day, rules, tz)
         done = max(topic_at, attendance_at) if topic_at and attendance_at else topic_at
         key = f"lesson:{lesson_id}"

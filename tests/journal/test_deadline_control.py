@@ -81,7 +81,9 @@ def test_the_nightly_job_measures_once_a_day_and_catches_up(monday):
     assert services.measure_if_due(world.school, now=m(TUE, 0, 30)) is False  # before 01:00
     assert services.measure_if_due(world.school, now=m(TUE, 1, 20)) is True
     assert services.measure_if_due(world.school, now=m(TUE, 2, 20)) is False  # done today
-    lessons = DeadlineMeasure.objects.exclude(clause__in=["plan", "timetable"])  # (Q2: no plans, no timetable)
+    lessons = DeadlineMeasure.objects.exclude(
+        clause__in=["plan", "timetable"]
+    )  # (Q2: no plans, no timetable)
     assert sorted(lessons.values_list("clause", "state")) == [("record", "late"), ("record", "missing")]
     # (the oral column is due by tonight)
     # The worker was down on Wednesday night: Thursday's first run measures, the oral column now missing.
@@ -189,3 +191,18 @@ def test_the_teacher_s_home_lists_what_is_late_and_due_today(monday, client, clo
     # The class teacher's Russian record was late but is written: nothing owed.
     client.force_login(world.class_teacher.user)
     assert 'data-testid="deadlines-due"' not in client.get(reverse("home")).content.decode()
+
+
+def test_an_afternoon_letter_reminds_of_today_s_topics_before_eight(monday, clock):
+    world, math, _russian, _oral = monday
+    DeadlineSettings.objects.update_or_create(
+        school=world.school, defaults={"remind_at": datetime.time(16, 0)}
+    )
+    world.school.refresh_from_db()
+    tuesday = f.make_lesson(world.math_5a, TUE, 3)
+    assert reminders.remind(world.school, now=m(TUE, 15, 59)) == 0  # before the school's hour
+    letters = reminders.letters_for(world.school, m(TUE, 16, 5))
+    assert [line["clause"] for line in letters[world.teacher.pk]["today"]] == ["record", "marks"]  # by due
+    assert reminders.remind(world.school, now=m(TUE, 16, 5)) == 1
+    letter = OutboxMessage.objects.get(kind="teacher_day")
+    assert "тема и посещаемость, до 20:00" in letter.text and tuesday.date.strftime("%d.%m") in letter.text
