@@ -192,10 +192,12 @@ class PeriodReport(models.Model):
     the day after the period's finals deadline (reports/period_reports.py) and kept as PDF and XLSX. A sibling
     of `MonthlyReport` rather than a generalisation of it: it is keyed by a period (a foreign key, of any of the
     year's schemes) and a catalogue report (`kind`), and it may be rebuilt (`built_by`: who asked, or the job).
-    One row per period and kind; the same insert-then-lock pattern builds it once."""
+    One row per period and kind; the same insert-then-lock pattern builds it once. The year's report (`YEAR`,
+    the year finals) is keyed by the year's last period (`period_reports.year_key`): one per school and year."""
 
     class Kind(models.TextChoices):
         FINALS = "finals_by_student", _("Final data per student")
+        YEAR = "year", _("Year final data per student")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     period = models.ForeignKey("schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="+")

@@ -1,5 +1,5 @@
 """The reports built by the beat: the monthly activity reports (R-R-4) and the periods' progress-and-quality
-reports (seed 002 9.2), listed on one page with their figures and downloads; a period's report rebuilt on request.
+reports (seed 002 9.2) and the year's, listed on one page with their figures and downloads; a period's report rebuilt on request.
 
 The reports are built by the beat (reports/monthly.py); these views only read the stored files. Another
 school's report answers 404 (an audited probe), anyone but the admin, director and deputy 403.
@@ -31,11 +31,12 @@ def index(request):
     """The school's built monthly reports, newest first, with the school's figures of each month."""
     reports = MonthlyReport.objects.filter(school=request.actor.school, built_at__isnull=False)
     rows = [(report, Month(report.month).title()) for report in reports.order_by("-month")]
-    periods = (
-        PeriodReport.objects.filter(school=request.actor.school, built_at__isnull=False)
+    periods = [
+        (report, period_reports.title(report))
+        for report in PeriodReport.objects.filter(school=request.actor.school, built_at__isnull=False)
         .select_related("period__scheme__year", "built_by")
-        .order_by("-period__scheme__year__starts", "-period__ends", "period__scheme__kind")
-    )
+        .order_by("-period__scheme__year__starts", "-period__ends", "-kind", "period__scheme__kind")
+    ]
     return render(
         request,
         "reports/monthly.html",
@@ -58,9 +59,9 @@ def _file(field, name, kind):
 @school_view(rules.view_monthly_reports)
 def period_download(request, pk, kind):
     """A period's progress report as PDF or XLSX, as it was last built."""
-    queryset = PeriodReport.objects.filter(built_at__isnull=False).select_related("period__scheme")
+    queryset = PeriodReport.objects.filter(built_at__isnull=False).select_related("period__scheme__year")
     report = get_in_school(request.actor, queryset, pk=pk)
-    name = f"{period_reports.file_stem(request.actor.school, report.period)}.{kind}"
+    name = f"{period_reports.file_stem(request.actor.school, report.period, report.kind)}.{kind}"
     return _file(getattr(report, kind), name, kind)
 
 
