@@ -48,6 +48,10 @@ LABELS = {
     "monthly-activity-reports": gettext_lazy(
         "Builds each school's monthly user-activity report after the month ends (and any month missed)."
     ),
+    "period-progress-reports": gettext_lazy(
+        "Builds each school's progress and quality report of a reporting period the day after its finals "
+        "deadline (and any period missed)."
+    ),
 }
 LATE_AFTER = 3  # scheduled moments missed in a row
 LATE_GRACE = datetime.timedelta(minutes=1)  # for the beat to send a job and a worker to start it

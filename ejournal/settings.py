@@ -322,6 +322,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.build_monthly_reports_task",
         "schedule": crontab(minute=45),
     },
+    # Each school's progress-and-quality report of every reporting period (seed 002 9.2,
+    # reports/period_reports.py): hourly, the day after the period's finals deadline in the school's own time
+    # zone; a period missed while the worker was down is built by the next run.
+    "period-progress-reports": {
+        "task": "reports.tasks.build_period_reports_task",
+        "schedule": crontab(minute=55),
+    },
     # The jobs page's record of runs (accounts/jobruns.py) keeps 30 days. Every entry here gets a label
     # there (accounts/selectors_jobs.py).
     "purge-job-runs": {

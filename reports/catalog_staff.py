@@ -80,6 +80,18 @@ SPECS = [
         ),
     ),
     ReportSpec(
+        code="year_finals_by_student",
+        title=_("Year final data per student"),
+        audience="leadership",
+        params=(),
+        query=ql.year_finals_by_student,
+        allowed=view_school_report,
+        description=_(
+            "Every student's year finals by mark and category (excellent, good, one «3», failing); "
+            "per class and for the school progress and quality."
+        ),
+    ),
+    ReportSpec(
         code="journal_control",
         title=_("Journal keeping control"),
         audience="leadership",

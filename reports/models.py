@@ -180,3 +180,40 @@ class MonthlyReport(models.Model):
 
     def __str__(self):
         return f"{self.school_id} {self.month:%Y-%m}"
+
+
+def period_report_path(instance, filename):
+    # As `monthly_path`: random, per school, served only by the period report's download view.
+    return f"periods/{instance.school_id}/{secrets.token_hex(16)}{filename[filename.rfind('.') :]}"
+
+
+class PeriodReport(models.Model):
+    """A progress-and-quality report of one school for one reporting period (seed 002 9.2), built by the beat
+    the day after the period's finals deadline (reports/period_reports.py) and kept as PDF and XLSX. A sibling
+    of `MonthlyReport` rather than a generalisation of it: it is keyed by a period (a foreign key, of any of the
+    year's schemes) and a catalogue report (`kind`), and it may be rebuilt (`built_by`: who asked, or the job).
+    One row per period and kind; the same insert-then-lock pattern builds it once. The year's report (`YEAR`,
+    the year finals) is keyed by the year's last period (`period_reports.year_key`): one per school and year."""
+
+    class Kind(models.TextChoices):
+        FINALS = "finals_by_student", _("Final data per student")
+        YEAR = "year", _("Year final data per student")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey("schedule.ReportingPeriod", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.FINALS)
+    pdf = models.FileField(upload_to=period_report_path, max_length=200, blank=True)
+    xlsx = models.FileField(upload_to=period_report_path, max_length=200, blank=True)
+    summary = models.JSONField(default=dict)  # the school's figures the list page shows
+    built_at = models.DateTimeField(null=True, blank=True)
+    built_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("period report")
+        verbose_name_plural = _("period reports")
+        constraints = [models.UniqueConstraint(fields=["period", "kind"], name="periodreport_once")]
+
+    def __str__(self):
+        return f"{self.school_id} {self.period_id} {self.kind}"

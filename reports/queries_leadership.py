@@ -10,6 +10,8 @@
   counts of their period finals by mark, the finals still missing and their
   category, with a per-class summary: the categories and rates of
   `reports.measures`, the same as the class teacher's report for the period.
+- `year_finals_by_student` — the same for the year finals (the same query, the last period of each
+  scheme standing for its grades).
 - `journal_control` — journal keeping per teacher over a period (up to today):
   lessons held, the share with a topic and with homework, the share of
   student-course pairs with no mark and with one mark, marks per student, the
@@ -33,7 +35,7 @@ from accounts.models import Person
 from journal.deadlines import control as deadline_control
 from journal.finals.selectors import needed_finals_sql
 from journal.finals.values import deadline
-from journal.models import DeadlineMeasure
+from journal.models import DeadlineMeasure, FinalKind
 from journal.policy import journal_settings, school_zone
 from schedule.models import ReportingPeriod
 
@@ -252,37 +254,43 @@ def class_sizes(params: Params) -> ReportData:
 # Finals per student
 
 
-# Each student of the classes on the period's last day and the period finals they need
+# Each student of the classes on the last day of their grade's period and the finals they need
 # (`journal.finals.selectors.needed_finals_sql`) in the courses of the class's groups and its grade's groups
 # across classes (as `queries_class`'s need for one class: tests/reports/test_measures.py and
-# tests/reports/test_finals_agreement.py compare the reports).
+# tests/reports/test_finals_agreement.py compare the reports). `%(periods)s`: the periods asked about, each
+# for the grades of its scheme — one period for a period's finals; the last period of each scheme of the year
+# for the year's finals, which are needed from the students there on that day (`finals_table`). `{finals}`:
+# which final marks count (`FINALS_OF`).
 FINALS_SQL = (
     """
 WITH st AS (
-  SELECT e.student_id, c.id AS class_id, c.grade, c.letter
-  FROM schedule_enrollment e JOIN schedule_schoolclass c ON c.id = e.school_class_id
-  WHERE c.year_id = %(year)s AND c.grade = ANY(%(grades)s) AND c.grade > 1
-    AND e.starts <= %(on)s AND (e.ends IS NULL OR e.ends >= %(on)s) {one_class}
+  SELECT e.student_id, c.id AS class_id, c.grade, c.letter, rp.id AS period_id
+  FROM schedule_reportingperiod rp
+  JOIN schedule_periodscheme sc ON sc.id = rp.scheme_id
+  JOIN schedule_schoolclass c ON c.year_id = %(year)s AND c.grade = ANY(sc.grades) AND c.grade > 1
+  JOIN schedule_enrollment e ON e.school_class_id = c.id
+    AND e.starts <= rp.ends AND (e.ends IS NULL OR e.ends >= rp.ends)
+  WHERE rp.id = ANY(%(periods)s) {one_class}
 ), courses AS (
-  SELECT %(period)s::bigint AS period_id, co.id AS course_id
+  SELECT DISTINCT st.period_id, co.id AS course_id
   FROM schedule_course co JOIN schedule_studygroup g ON g.id = co.group_id
-  WHERE co.year_id = %(year)s AND (g.school_class_id IN (SELECT class_id FROM st)
-    OR (g.kind = 'cross_class' AND g.grade IN (SELECT grade FROM st)))
+  JOIN (SELECT DISTINCT period_id, class_id, grade FROM st) st
+    ON g.school_class_id = st.class_id OR (g.kind = 'cross_class' AND g.grade = st.grade)
+  WHERE co.year_id = %(year)s
 ), need AS (
-  SELECT st.student_id, n.course_id
+  SELECT st.student_id, n.course_id, n.period_id
   FROM ("""
     + needed_finals_sql("courses")
     + """) n
   JOIN schedule_studygroup g ON g.id = n.group_id
-  JOIN st ON st.student_id = n.student_id
+  JOIN st ON st.student_id = n.student_id AND st.period_id = n.period_id
    AND (g.school_class_id = st.class_id OR (g.kind = 'cross_class' AND g.grade = st.grade))
 ), counted AS (
   SELECT n.student_id, COUNT(*) AS needed, COUNT(f.id) AS entered,
     COUNT(f.id) FILTER (WHERE f.value = 5) AS n5, COUNT(f.id) FILTER (WHERE f.value = 4) AS n4,
     COUNT(f.id) FILTER (WHERE f.value = 3) AS n3, COUNT(f.id) FILTER (WHERE f.value = 2) AS n2
   FROM need n
-  LEFT JOIN journal_finalmark f ON f.course_id = n.course_id AND f.student_id = n.student_id
-    AND f.kind = 'period' AND f.period_id = %(period)s
+  LEFT JOIN journal_finalmark f ON f.course_id = n.course_id AND f.student_id = n.student_id AND {finals}
   GROUP BY n.student_id
 )
 SELECT st.grade, st.letter, p.last_name, p.first_name, p.patronymic, COALESCE(k.needed, 0),
@@ -294,33 +302,49 @@ LEFT JOIN counted k ON k.student_id = st.student_id
 ORDER BY st.grade, st.letter, st.class_id, p.last_name, p.first_name, p.patronymic, st.student_id
 """
 )
+FINALS_OF = {
+    FinalKind.PERIOD: "f.kind = 'period' AND f.period_id = n.period_id",
+    FinalKind.YEAR: "f.kind = 'year'",
+}
 
 
-def finals_by_student(params: Params) -> ReportData:
-    """Every student's period finals counted by mark, the missing ones, their category, and each class's summary."""
-    period = params.period
-    grades = list(period.scheme.grades)
+def year_end_periods(year) -> list[ReportingPeriod]:
+    """The last period of each scheme of `year` (its year finals are needed from the students there on its last
+    day), in the order of their last day."""
+    last = {}
+    for period in ReportingPeriod.objects.filter(scheme__year=year).select_related("scheme").order_by("ends"):
+        last[period.scheme_id] = period
+    return sorted(last.values(), key=lambda p: (p.ends, p.scheme.kind, p.pk))
+
+
+def _finals_report(
+    params: Params, kind: str, periods: list, code: str, title: str, scope: list
+) -> ReportData:
+    """The students' finals of `kind` in `periods` (each for its scheme's grades) by mark, the missing ones,
+    their category, and each class's summary: `finals_by_student` and `year_finals_by_student`."""
     one_class = "AND c.id = %(class)s" if params.school_class is not None else ""
-    rows = fetch(
-        FINALS_SQL.format(one_class=one_class),
-        {
-            "period": period.pk,
-            "year": params.year.pk,
-            "grades": grades,
-            "on": period.ends,
-            "class": getattr(params.school_class, "pk", None),
-        },
+    rows = (
+        fetch(
+            FINALS_SQL.format(one_class=one_class, finals=FINALS_OF[kind]),
+            {
+                "periods": [p.pk for p in periods],
+                "year": params.year.pk,
+                "class": getattr(params.school_class, "pk", None),
+            },
+        )
+        if periods
+        else []
     )
     labels = category_labels()
     students, classes = [], {}
     for grade, letter, last, first, patronymic, needed, entered, n5, n4, n3, n2 in rows:
         name = f"{grade}{letter}"
-        kind = category(needed, entered, n5, n4, n3, n2)
+        kind_of = category(needed, entered, n5, n4, n3, n2)
         students.append(
-            [name, full_name(last, first, patronymic), n5, n4, n3, n2, needed - entered, labels[kind]]
+            [name, full_name(last, first, patronymic), n5, n4, n3, n2, needed - entered, labels[kind_of]]
         )
         counts = classes.setdefault(name, dict.fromkeys(CATEGORIES, 0))
-        counts[kind] += 1
+        counts[kind_of] += 1
 
     def summary(name, counts):
         n = sum(counts.values())
@@ -330,11 +354,13 @@ def finals_by_student(params: Params) -> ReportData:
     for counts in classes.values():
         for c in CATEGORIES:
             school[c] += counts[c]
-    scope = [params.school_class.name] if params.school_class is not None else []
+    if params.school_class is not None:
+        scope = [params.school_class.name, *scope]
+    on = max((p.ends for p in periods), default=params.year.ends)
     return ReportData(
-        code="finals_by_student",
-        title=_("Final data per student"),
-        params=[*scope, period.name],
+        code=code,
+        title=title,
+        params=scope,
         tables=[
             Table(
                 _("By class"),
@@ -349,7 +375,7 @@ def finals_by_student(params: Params) -> ReportData:
                 totals=summary(_("School") if params.school_class is None else _("Total"), school)
                 if len(classes) > 1
                 else None,
-                note=rates_note(on=period.ends),
+                note=rates_note(on=on),
             ),
             Table(
                 _("Students"),
@@ -366,6 +392,28 @@ def finals_by_student(params: Params) -> ReportData:
                 students,
             ),
         ],
+    )
+
+
+def finals_by_student(params: Params) -> ReportData:
+    """Every student's period finals counted by mark, the missing ones, their category, and each class's summary."""
+    period = params.period
+    return _finals_report(
+        params, FinalKind.PERIOD, [period], "finals_by_student", _("Final data per student"), [period.name]
+    )
+
+
+def year_finals_by_student(params: Params) -> ReportData:
+    """The same for the year finals: every student's year finals counted by mark (needed from the students in
+    their class on the last day of their grade's last period), the missing ones, the categories, and each
+    class's and the school's progress and quality."""
+    return _finals_report(
+        params,
+        FinalKind.YEAR,
+        year_end_periods(params.year),
+        "year_finals_by_student",
+        _("Year final data per student"),
+        [params.year.name],
     )
 
 

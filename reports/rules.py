@@ -10,6 +10,7 @@
 | view_teacher_report (params)      | yes   | yes      | yes    | as teacher         | own courses/self | –       | –      |
 | view_school_report (params)       | yes   | yes      | yes    | –                  | –                | –       | –      |
 | view_monthly_reports              | yes   | yes      | yes    | –                  | –                | –       | –      |
+| rebuild_period_reports            | yes   | –        | yes    | –                  | –                | –       | –      |
 
 - "class teacher": the `class_teacher` of a class of the year the report is run for.
 - The report form offers only what these rules allow: `classes_visible_to`,
@@ -100,6 +101,12 @@ def view_teacher_report(actor, params) -> bool:
 def view_school_report(actor, params) -> bool:
     """An administration's report: admin, director and deputy of the school."""
     return actor.school is not None and not actor.is_operator and reads_all(actor)
+
+
+def rebuild_period_reports(actor) -> bool:
+    """Build a period's progress report again after finals changed: the admin and the deputy, who keep the
+    journal's finals in order; the director reads the reports (seed 002 9.2)."""
+    return actor.school is not None and not actor.is_operator and actor.has_role(Role.ADMIN, Role.DEPUTY)
 
 
 def view_monthly_reports(actor) -> bool:

@@ -26,3 +26,11 @@ def build_monthly_reports_task() -> int:
     from . import monthly
 
     return monthly.build_due()
+
+
+@shared_task
+def build_period_reports_task() -> int:
+    """Hourly: build each school's progress report of a period after its finals deadline (reports/period_reports.py)."""
+    from . import period_reports
+
+    return period_reports.build_due()

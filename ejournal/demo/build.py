@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import School
 from schedule.selectors import local_today
 
+from .activity import Activity, build_activity
 from .calendar import Calendar, build_calendar, in_summer
 from .context import Ctx
 from .courses import Courses, build_courses
@@ -40,6 +41,7 @@ class DemoSchool:
     logins: list[DemoLogin]
     timetable: Timetable | None = None
     journal: Journal | None = None
+    activity: Activity | None = None  # who came in, and the reports the beat built from it
     counts: dict[str, int] = field(default_factory=dict)
     year_end: YearEnd | None = None  # in the summer: the printouts signed, the year closed
     next_year: NextYear | None = None  # in the summer: the next year prepared
@@ -81,6 +83,7 @@ def build_demo(
         demo = DemoSchool(
             school, size, calendar, structure, staff, courses, pupils, logins, timetable, journal
         )
+        demo.activity = build_activity(ctx, calendar, staff, pupils)
         if in_summer(ctx.journal_today, calendar.year):
             end_stays(ctx, calendar, pupils, structure, timetable)
             renders.enter_context(renders_in_process())
