@@ -206,6 +206,8 @@ class PeriodReport(models.Model):
     xlsx = models.FileField(upload_to=period_report_path, max_length=200, blank=True)
     summary = models.JSONField(default=dict)  # the school's figures the list page shows
     built_at = models.DateTimeField(null=True, blank=True)
+    # A rebuild asked from the page (the admin or the deputy): a worker builds it (reports/period_reports.py).
+    rebuild_asked_at = models.DateTimeField(null=True, blank=True)
     built_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

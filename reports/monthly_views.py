@@ -73,7 +73,12 @@ def period_rebuild(request, pk):
     if period_reports.rebuild(request.actor, report) is None:
         messages.warning(request, _("The report is being built right now; try again in a minute."))
     else:
-        messages.success(request, _("The report is built again with the current final marks."))
+        messages.success(
+            request,
+            _(
+                "The report will be built again with the current final marks in a minute or two; reload the page."
+            ),
+        )
     return redirect("reports:monthly")
 
 

@@ -35,7 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, jobs
 from accounts.models import School
 from accounts.selectors import local_today
 from journal.finals.values import deadline
@@ -133,6 +133,22 @@ def build_due(now: datetime.datetime | None = None) -> int:
         year, key = due_year(school, today)
         if key is not None and build_period(school, year, key, now=now, kind=YEAR) is not None:
             built += 1
+    # Rebuilds asked from the page: built again here, by a worker, never in the web request.
+    for report in PeriodReport.objects.filter(rebuild_asked_at__isnull=False).select_related(
+        "school", "period__scheme__year", "built_by"
+    ):
+        period = report.period
+        again = build_period(
+            report.school,
+            period.scheme.year,
+            period,
+            now=now,
+            user=report.built_by,
+            again=True,
+            kind=report.kind,
+        )
+        if again is not None:
+            built += 1
     return built
 
 
@@ -203,6 +219,7 @@ def build_period(
             report.summary = summary_of(data)
             report.built_at = now
             report.built_by = user
+            report.rebuild_asked_at = None
             report.save()
         except BaseException:
             for field in stored:  # the row keeps its old files (or stays unbuilt)
@@ -215,25 +232,22 @@ def build_period(
 
 
 def rebuild(actor, report: PeriodReport, *, now: datetime.datetime | None = None) -> PeriodReport | None:
-    """Build `report` again with today's finals (the admin's or the deputy's request); None while a worker is
-    building it. One audit event."""
-    period = ReportingPeriod.objects.select_related("scheme__year").get(pk=report.period_id)
+    """Ask for `report` to be built again with today's finals (the admin's or the deputy's request): a worker
+    builds it (`build_period_reports_task`, published after the commit; the hourly run picks it up if the
+    queue was down), the previous files stay downloadable meanwhile. None while a worker is building it.
+    One audit event."""
+    from .tasks import build_period_reports_task
+
+    now = now or timezone.now()
     with transaction.atomic():
-        built = build_period(
-            actor.school,
-            period.scheme.year,
-            period,
-            now=now,
-            user=getattr(actor, "user", None),
-            again=True,
-            kind=report.kind,
-        )
-        if built is not None:
-            name = period.scheme.year.name if report.kind == YEAR else period.name
-            audit.record(
-                actor,
-                "reports.period_report_rebuilt",
-                built,
-                summary=f"{name}: {built.get_kind_display()}",
-            )
-    return built
+        row = PeriodReport.objects.select_for_update(skip_locked=True).filter(pk=report.pk).first()
+        if row is None:
+            return None
+        row.rebuild_asked_at = now
+        row.built_by = getattr(actor, "user", None)
+        row.save(update_fields=["rebuild_asked_at", "built_by"])
+        period = ReportingPeriod.objects.select_related("scheme__year").get(pk=row.period_id)
+        name = period.scheme.year.name if row.kind == YEAR else period.name
+        audit.record(actor, "reports.period_report_rebuilt", row, summary=f"{name}: {row.get_kind_display()}")
+        jobs.publish_after_commit(build_period_reports_task)
+    return row
