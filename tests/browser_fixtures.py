@@ -97,3 +97,20 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def signed_in(browser, live_server, clock, user, width: int, url: str):
+    """(context, page) of `user` signed in with both factors, at `width` px (a phone below 500), on `url`."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.factories import verified_login
+
+    client = Client()
+    verified_login(client, user)
+    context = browser_context(browser, clock, viewport={"width": width, "height": 900}, is_mobile=width < 500)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}{url}")
+    return context, page

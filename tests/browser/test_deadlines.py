@@ -6,8 +6,6 @@ accessibility violation on any of them."""
 import datetime
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -17,8 +15,7 @@ from journal.models import EditWindow, JournalSettings, WorkType
 from journal.records.services import set_topic
 from tests import factories as f
 from tests.browser.axe import assert_accessible
-from tests.browser_fixtures import browser_context, shot
-from tests.factories import verified_login
+from tests.browser_fixtures import shot, signed_in
 from tests.journal import MSK, actor, d
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,16 +41,7 @@ def measured(world, clock):
 
 
 def open_as(browser, live_server, clock, user, width, url):
-    client = Client()
-    verified_login(client, user)
-    context = browser_context(browser, clock, viewport={"width": width, "height": 900}, is_mobile=width < 500)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-          "url": live_server.url}]
-    )  # fmt: skip
-    page = context.new_page()
-    page.goto(f"{live_server.url}{url}")
-    return context, page
+    return signed_in(browser, live_server, clock, user, width, url)
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -5,13 +5,11 @@ import datetime
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import JobRun
 from tests.browser.axe import assert_accessible
-from tests.browser_fixtures import browser_context, shot
-from tests.factories import verified_login
+from tests.browser_fixtures import shot, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,16 +33,7 @@ def runs(now):
 
 
 def open_as(browser, live_server, clock, user, width):
-    client = Client()
-    verified_login(client, user)
-    context = browser_context(browser, clock, viewport={"width": width, "height": 900}, is_mobile=width < 500)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-          "url": live_server.url}]
-    )  # fmt: skip
-    page = context.new_page()
-    page.goto(f"{live_server.url}{reverse('accounts:jobs')}")
-    return context, page
+    return signed_in(browser, live_server, clock, user, width, reverse("accounts:jobs"))
 
 
 @pytest.mark.parametrize("width", [390, 1280])
