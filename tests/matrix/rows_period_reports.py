@@ -1,6 +1,6 @@
 """Rows for the periods' progress reports (reports/monthly_views.py; reports/rules.py `view_monthly_reports` to
 download, `rebuild_period_reports` to rebuild): the admin, the director and the deputy download; the admin and
-the deputy rebuild (302 back to the list); teachers and families 403; another school's admin 404 for this
+the deputy ask for a rebuild (302 back to the list; a worker builds it); teachers and families 403; another school's admin 404 for this
 school's report; the operator, who has no school, the schools list (302)."""
 
 from django.core.files.base import ContentFile
@@ -28,7 +28,8 @@ def pk(world):
 
 
 def state(world):
-    return PeriodReport.objects.filter(school=world.school).values_list("pdf", flat=True).first()
+    """A rebuild is asked (a worker builds it): the row's request moment."""
+    return PeriodReport.objects.filter(school=world.school).values_list("rebuild_asked_at", flat=True).first()
 
 
 FOREIGN = {"outsider": 404, "operator": 302}
