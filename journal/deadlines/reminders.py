@@ -31,7 +31,7 @@ from accounts.models import OutboxMessage, Person, Role
 from accounts.selectors import school_zone
 from journal.finals.reminders import owed_finals
 
-from . import selectors, values
+from . import control, selectors, values
 from .selectors import MARKS, PENDING, RECORD
 from .services import settings_of
 
@@ -138,13 +138,11 @@ def _compose(school, teachers, letters, key, sent, today) -> list:
 def weekly_summary(school, *, now: datetime.datetime | None = None) -> int:
     """Queue the deputies' (and the director's) weekly summary of the last seven days' measures, once a
     week each; returns how many letters were queued."""
-    from .control import overview  # the control page's figures
-
     now = now or timezone.now()
     local = now.astimezone(school_zone(school))
     today = local.date()
     first, last = today - datetime.timedelta(days=7), today - datetime.timedelta(days=1)
-    rows = overview(school, first, last)
+    rows = control.overview(school, first, last)  # the control page's figures
     if not rows.teachers:
         return 0
     week = today.isocalendar()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.selectors import local_today, school_zone
 from journal.models import DeadlineMeasure, DeadlineSettings, MarksDeadline, WorkType
-from schedule.rules import manage_structure
+from journal.settings.services import _ensure_admin  # the journal settings' one admin check
 
 from . import selectors
 from .selectors import PENDING
@@ -50,11 +50,6 @@ def settings_of(school) -> DeadlineSettings:
         return school.deadline_settings
     except DeadlineSettings.DoesNotExist:
         return DeadlineSettings.objects.get_or_create(school=school)[0]
-
-
-def _ensure_admin(actor, school) -> None:
-    if actor.school is None or actor.school.pk != school.pk or not manage_structure(actor):
-        raise PermissionDenied(_("Only the school admin can change the journal settings."))
 
 
 def _int(errors: dict, field: str, value, *, optional: bool = False) -> int | None:

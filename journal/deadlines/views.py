@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_in_school, school_view
+from accounts.models import Person
 from accounts.selectors import local_today
 from journal import rules
 from journal.models import DeadlineMeasure, WorkType
@@ -154,8 +155,6 @@ def control_details(request):
     data = form.cleaned_data if form.is_valid() else {}
     teacher = None
     if data.get("teacher"):
-        from accounts.models import Person
-
         teacher = get_in_school(request.actor, Person.objects.all(), pk=data["teacher"])
     clause, state = data.get("clause") or None, data.get("state") or None
     rows = control.details(

@@ -59,8 +59,7 @@ def workbook(school, first: datetime.date, last: datetime.date) -> bytes:
     safe.append(ws, [safe.cell(ws, h, font=bold) for h in (
         _("Date"), _("Lesson"), _("Class or group"), _("Subject"), _("Teacher"), _("Deadline"), _("Column"),
         pgettext("deadline", "Due"), pgettext("deadline", "Done"), _("State"), _("Late by"))])  # fmt: skip
-    late = [d for state in (values.MISSING, values.LATE)
-            for d in control.details(school, first, last, state=state, limit=LIST_LIMIT)]  # fmt: skip
+    late = control.details(school, first, last, state=(values.MISSING, values.LATE), limit=LIST_LIMIT)
     late.sort(
         key=lambda d: (d.measure.day, d.measure.lesson.starts if d.measure.lesson else datetime.time(0))
     )
